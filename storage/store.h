@@ -1,0 +1,203 @@
+// pulse_storage: Pulse's metrics store on RocksDB.
+//
+// Counters (as merge operands, pre-aggregated per batch) at second, minute,
+// hour and day resolution plus all-time totals, for post, account, hashtag and
+// global scope; post metadata; idempotency keys; HyperLogLog sketches of
+// unique engaged users. Retention per resolution is a compaction filter.
+//
+// Storage knows nothing of RPCs, protobuf messages, subscribers or windows:
+// it takes validated plain structs and answers with plain structs.
+#ifndef PULSE_STORAGE_STORE_H_
+#define PULSE_STORAGE_STORE_H_
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "storage/clock.h"
+
+namespace pulse::storage {
+
+// What a counter is about.
+enum class Scope : uint8_t { kGlobal = 1, kAccount = 2, kPost = 3, kHashtag = 4 };
+
+// A counter's bucket width; kTotal is the all-time bucket.
+enum class Resolution : uint8_t {
+  kTotal = 0,
+  kSecond = 1,
+  kMinute = 2,
+  kHour = 3,
+  kDay = 4,
+};
+
+// The counters kept in every bucket, in this order.
+enum Slot : int {
+  kImpressions = 0,
+  kLikes = 1,
+  kShares = 2,
+  kComments = 3,
+  kClicks = 4,
+  kFollowers = 5,  // net follower change (account and global scope)
+  kPosts = 6,      // new posts (account, hashtag and global scope)
+  kNumSlots = 7,
+};
+
+// One bucket's counters, indexed by Slot.
+using Counts = std::array<int64_t, kNumSlots>;
+
+// likes + shares + comments + clicks.
+inline int64_t Engagements(const Counts& c) {
+  return c[kLikes] + c[kShares] + c[kComments] + c[kClicks];
+}
+
+// The width of a bucket at `res`; InfiniteDuration for kTotal.
+absl::Duration BucketWidth(Resolution res);
+// The start of the bucket at `res` holding `t` (UTC); InfinitePast for kTotal.
+absl::Time BucketStart(Resolution res, absl::Time t);
+
+// A post's metadata.
+struct PostMeta {
+  std::string post_id;
+  std::string account_id;
+  std::string platform;
+  std::vector<std::string> hashtags;
+  absl::Time published_at;
+};
+
+// One engagement, already validated (non-empty post_id, count != 0).
+struct EngagementEvent {
+  std::string event_id;  // empty: no per-event dedupe
+  std::string post_id;
+  Slot kind = kImpressions;  // one of kImpressions..kClicks
+  int64_t count = 1;
+  absl::Time time;
+  std::string user_id;  // empty: not counted in unique users
+};
+
+// One follower change, already validated (non-empty account_id, delta != 0).
+struct FollowEvent {
+  std::string event_id;  // empty: no per-event dedupe
+  std::string account_id;
+  int64_t delta = 0;
+  absl::Time time;
+};
+
+// One batch to write atomically.
+struct WriteInput {
+  std::string producer_id;  // empty: no batch dedupe
+  uint64_t sequence = 0;    // >= 1 when producer_id is set
+  std::vector<PostMeta> posts;
+  std::vector<EngagementEvent> engagements;
+  std::vector<FollowEvent> follows;
+};
+
+// An engagement as stored, with its attribution; what changed, for callers
+// that maintain derived state (windows, subscriptions).
+struct AppliedEngagement {
+  std::string post_id;
+  std::string account_id;             // empty when the post is unknown
+  std::vector<std::string> hashtags;  // empty when the post is unknown
+  Slot kind = kImpressions;
+  int64_t count = 0;
+  absl::Time time;
+};
+
+// The outcome of Write.
+struct WriteResult {
+  bool duplicate_batch = false;  // then nothing was written
+  int posts_written = 0;         // new or replaced
+  int new_posts = 0;             // of which not seen before
+  int engagements_written = 0;
+  int follows_written = 0;
+  std::vector<int> duplicate_engagements;  // indices into input.engagements
+  std::vector<int> duplicate_follows;      // indices into input.follows
+  std::vector<int> unknown_post_engagements;  // written, post not known
+  std::vector<AppliedEngagement> applied;     // in input order
+  std::vector<FollowEvent> applied_follows;   // in input order
+};
+
+// A bucket with its counters.
+struct Bucket {
+  absl::Time start;
+  Counts counts{};
+};
+
+// Store configuration.
+struct StoreOptions {
+  std::string data_dir = "./pulse-data";
+  // Buckets whose end is older than now - retention are dropped at compaction.
+  // InfiniteDuration keeps them forever.
+  absl::Duration second_retention = absl::Hours(2);
+  absl::Duration minute_retention = absl::Hours(24 * 14);
+  absl::Duration hour_retention = absl::Hours(24 * 400);
+  absl::Duration day_retention = absl::InfiniteDuration();
+  // How long event ids and producer sequences are remembered.
+  absl::Duration dedupe_retention = absl::Hours(24);
+  // fsync the WAL on every write (survives power loss, not only a crash).
+  bool sync_writes = false;
+  // Post metadata kept in memory (an LRU in front of RocksDB).
+  size_t post_cache_entries = 1'000'000;
+  // Not owned; must outlive the store.
+  const Clock* clock = SystemClock::Get();
+};
+
+// The metrics store. Thread-safe: writes are serialized internally, reads run
+// concurrently with them.
+class Store {
+ public:
+  // Opens (creating if missing) the database in options.data_dir.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
+  ~Store();
+
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Writes one batch atomically (one WriteBatch, WAL on) and returns only
+  // when it is in the WAL. Dedupes by (producer_id, sequence) and by event id.
+  // Blocks on disk I/O. An error means nothing of the batch was written.
+  absl::StatusOr<WriteResult> Write(const WriteInput& input);
+
+  // All-time counters of one entity (id ignored for kGlobal); zeros if none.
+  absl::StatusOr<Counts> GetTotals(Scope scope, std::string_view id) const;
+
+  // Non-empty buckets of one entity at `res` (not kTotal) whose start is in
+  // [start, end), oldest first. May block on disk I/O.
+  absl::StatusOr<std::vector<Bucket>> ScanSeries(Scope scope, std::string_view id,
+                                                 Resolution res, absl::Time start,
+                                                 absl::Time end) const;
+
+  // A post's metadata, or nullopt when unknown.
+  absl::StatusOr<std::optional<PostMeta>> GetPost(std::string_view post_id) const;
+
+  // Estimated distinct users who engaged with a post or an account (kPost or
+  // kAccount); 0 when none.
+  absl::StatusOr<int64_t> EstimateUniqueUsers(Scope scope, std::string_view id) const;
+
+  // Calls fn for every non-empty post-scope (or hashtag-scope) bucket at `res`
+  // (kSecond or kMinute) whose start is in [start, end), in time order; used to
+  // rebuild sliding windows at start-up.
+  absl::Status ScanActivity(
+      Scope scope, Resolution res, absl::Time start, absl::Time end,
+      const std::function<void(absl::Time bucket, std::string_view id,
+                               const Counts& counts)>& fn) const;
+
+  // Compacts every column family now (applies retention). Blocks.
+  absl::Status CompactAll();
+
+ private:
+  struct Impl;
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pulse::storage
+
+#endif  // PULSE_STORAGE_STORE_H_
