@@ -1,0 +1,209 @@
+#include "clients/client.h"
+
+#include <utility>
+
+namespace pulse {
+namespace {
+
+using Stub = v1::AnalyticsService::Stub;
+
+// Sets a deadline `timeout` from now; an infinite timeout sets none.
+void SetDeadline(grpc::ClientContext* context, absl::Duration timeout) {
+  if (timeout == absl::InfiniteDuration()) return;
+  context->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+}
+
+}  // namespace
+
+absl::Status FromGrpcStatus(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  // grpc::StatusCode and absl::StatusCode share the canonical numbering.
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      status.error_message());
+}
+
+IngestStream::IngestStream(Stub* stub, absl::Duration deadline) {
+  SetDeadline(&context_, deadline);
+  writer_ = stub->IngestStream(&context_, &response_);
+}
+
+bool IngestStream::Write(const v1::IngestRequest& batch) {
+  if (writes_done_) return false;
+  return writer_->Write(batch);
+}
+
+absl::StatusOr<v1::IngestStreamResponse> IngestStream::Finish() {
+  if (!writes_done_) {
+    writes_done_ = true;
+    // A false here means the stream is already broken; Finish says why.
+    writer_->WritesDone();
+  }
+  absl::Status status = FromGrpcStatus(writer_->Finish());
+  if (!status.ok()) return status;
+  return response_;
+}
+
+void SubscribeHandle::Cancel() {
+  absl::MutexLock lock(&mu_);
+  cancelled_ = true;
+  if (context_ != nullptr) context_->TryCancel();
+}
+
+bool SubscribeHandle::cancelled() const {
+  absl::MutexLock lock(&mu_);
+  return cancelled_;
+}
+
+bool SubscribeHandle::Attach(grpc::ClientContext* context) {
+  absl::MutexLock lock(&mu_);
+  if (cancelled_) return false;
+  context_ = context;
+  return true;
+}
+
+void SubscribeHandle::Detach() {
+  absl::MutexLock lock(&mu_);
+  context_ = nullptr;
+}
+
+absl::StatusOr<std::unique_ptr<Client>> Client::Connect(
+    const std::string& target, ClientOptions options) {
+  if (target.empty()) {
+    return absl::InvalidArgumentError("server address must not be empty");
+  }
+  std::shared_ptr<grpc::ChannelCredentials> credentials =
+      options.credentials != nullptr ? options.credentials
+                                     : grpc::InsecureChannelCredentials();
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateChannel(target, credentials);
+  if (channel == nullptr) {
+    return absl::InvalidArgumentError("cannot create a channel to " + target);
+  }
+  return std::make_unique<Client>(std::move(channel), std::move(options));
+}
+
+Client::Client(std::shared_ptr<grpc::Channel> channel, ClientOptions options)
+    : options_(std::move(options)),
+      stub_(v1::AnalyticsService::NewStub(std::move(channel))) {}
+
+void Client::PrepareUnary(grpc::ClientContext* context) const {
+  SetDeadline(context, options_.deadline);
+}
+
+namespace {
+
+// Runs one unary RPC through `method` of `stub`.
+template <typename Request, typename Response>
+absl::StatusOr<Response> CallUnary(
+    Stub* stub,
+    grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
+                                 Response*),
+    grpc::ClientContext* context, const Request& request) {
+  Response response;
+  absl::Status status =
+      FromGrpcStatus((stub->*method)(context, request, &response));
+  if (!status.ok()) return status;
+  return response;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::IngestResponse> Client::Ingest(
+    const v1::IngestRequest& request) {
+  grpc::ClientContext context;
+  PrepareUnary(&context);
+  return CallUnary(stub_.get(), &Stub::Ingest, &context, request);
+}
+
+absl::StatusOr<v1::PostStats> Client::GetPostStats(
+    const v1::GetPostStatsRequest& request) {
+  grpc::ClientContext context;
+  PrepareUnary(&context);
+  return CallUnary(stub_.get(), &Stub::GetPostStats, &context, request);
+}
+
+absl::StatusOr<v1::BatchGetPostStatsResponse> Client::BatchGetPostStats(
+    const v1::BatchGetPostStatsRequest& request) {
+  grpc::ClientContext context;
+  PrepareUnary(&context);
+  return CallUnary(stub_.get(), &Stub::BatchGetPostStats, &context, request);
+}
+
+absl::StatusOr<v1::AccountStats> Client::GetAccountStats(
+    const v1::GetAccountStatsRequest& request) {
+  grpc::ClientContext context;
+  PrepareUnary(&context);
+  return CallUnary(stub_.get(), &Stub::GetAccountStats, &context, request);
+}
+
+absl::StatusOr<v1::HashtagStats> Client::GetHashtagStats(
+    const v1::GetHashtagStatsRequest& request) {
+  grpc::ClientContext context;
+  PrepareUnary(&context);
+  return CallUnary(stub_.get(), &Stub::GetHashtagStats, &context, request);
+}
+
+absl::StatusOr<v1::GlobalStats> Client::GetGlobalStats(
+    const v1::GetGlobalStatsRequest& request) {
+  grpc::ClientContext context;
+  PrepareUnary(&context);
+  return CallUnary(stub_.get(), &Stub::GetGlobalStats, &context, request);
+}
+
+absl::StatusOr<v1::QueryTimeSeriesResponse> Client::QueryTimeSeries(
+    const v1::QueryTimeSeriesRequest& request) {
+  grpc::ClientContext context;
+  PrepareUnary(&context);
+  return CallUnary(stub_.get(), &Stub::QueryTimeSeries, &context, request);
+}
+
+absl::StatusOr<v1::TopPostsResponse> Client::TopPosts(
+    const v1::TopPostsRequest& request) {
+  grpc::ClientContext context;
+  PrepareUnary(&context);
+  return CallUnary(stub_.get(), &Stub::TopPosts, &context, request);
+}
+
+absl::StatusOr<v1::TrendingHashtagsResponse> Client::TrendingHashtags(
+    const v1::TrendingHashtagsRequest& request) {
+  grpc::ClientContext context;
+  PrepareUnary(&context);
+  return CallUnary(stub_.get(), &Stub::TrendingHashtags, &context, request);
+}
+
+std::unique_ptr<IngestStream> Client::StartIngestStream(
+    absl::Duration deadline) {
+  return std::unique_ptr<IngestStream>(new IngestStream(stub_.get(), deadline));
+}
+
+absl::Status Client::Subscribe(const v1::SubscribeRequest& request,
+                               const UpdateCallback& on_update,
+                               SubscribeHandle* handle) {
+  grpc::ClientContext context;
+  if (handle != nullptr && !handle->Attach(&context)) return absl::OkStatus();
+  std::unique_ptr<grpc::ClientReader<v1::Update>> reader =
+      stub_->Subscribe(&context, request);
+  bool stopped_by_callback = false;
+  v1::Update update;
+  while (reader->Read(&update)) {
+    if (!on_update(update)) {
+      stopped_by_callback = true;
+      context.TryCancel();
+      // Finish needs every incoming message read; after the cancel the
+      // remaining reads end quickly.
+      while (reader->Read(&update)) {
+      }
+      break;
+    }
+  }
+  grpc::Status status = reader->Finish();
+  bool cancelled_by_handle = false;
+  if (handle != nullptr) {
+    cancelled_by_handle = handle->cancelled();
+    handle->Detach();
+  }
+  if (stopped_by_callback || cancelled_by_handle) return absl::OkStatus();
+  return FromGrpcStatus(status);
+}
+
+}  // namespace pulse

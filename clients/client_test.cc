@@ -1,0 +1,196 @@
+#include "clients/client.h"
+
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include "absl/synchronization/notification.h"
+#include "clients/commands.h"
+
+namespace pulse {
+namespace {
+
+// A fake service: answers GetPostStats with NOT_FOUND, sums IngestStream
+// batches and sends endless Updates on Subscribe until cancelled. The other
+// RPCs are left to gRPC's UNIMPLEMENTED default.
+class FakeService final : public v1::AnalyticsService::Service {
+ public:
+  grpc::Status GetPostStats(grpc::ServerContext*,
+                            const v1::GetPostStatsRequest* request,
+                            v1::PostStats*) override {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                        "no post " + request->post_id());
+  }
+
+  grpc::Status Ingest(grpc::ServerContext*, const v1::IngestRequest* request,
+                      v1::IngestResponse* response) override {
+    response->set_accepted(request->engagements_size());
+    return grpc::Status::OK;
+  }
+
+  grpc::Status IngestStream(grpc::ServerContext*,
+                            grpc::ServerReader<v1::IngestRequest>* reader,
+                            v1::IngestStreamResponse* response) override {
+    v1::IngestRequest batch;
+    while (reader->Read(&batch)) {
+      response->set_batches(response->batches() + 1);
+      response->set_accepted(response->accepted() + batch.engagements_size());
+    }
+    return grpc::Status::OK;
+  }
+
+  grpc::Status Subscribe(grpc::ServerContext* context,
+                         const v1::SubscribeRequest*,
+                         grpc::ServerWriter<v1::Update>* writer) override {
+    v1::Update update;
+    for (uint64_t seq = 1; !context->IsCancelled(); ++seq) {
+      update.set_seq(seq);
+      update.set_snapshot(seq == 1);
+      if (!writer->Write(update)) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return grpc::Status::CANCELLED;
+  }
+};
+
+// A fake server on a free loopback port, and a Client connected to it.
+class ClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port);
+    builder.RegisterService(&service_);
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    absl::StatusOr<std::unique_ptr<Client>> client =
+        Client::Connect("127.0.0.1:" + std::to_string(port));
+    ASSERT_TRUE(client.ok()) << client.status();
+    client_ = *std::move(client);
+  }
+
+  void TearDown() override { server_->Shutdown(); }
+
+  FakeService service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<Client> client_;
+};
+
+TEST(FromGrpcStatus, KeepsCodeAndMessage) {
+  absl::Status status = FromGrpcStatus(
+      grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "slow down"));
+  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(status.message(), "slow down");
+}
+
+TEST(FromGrpcStatus, MapsOkToOk) {
+  EXPECT_TRUE(FromGrpcStatus(grpc::Status::OK).ok());
+}
+
+TEST(Connect, RejectsAnEmptyTarget) {
+  EXPECT_EQ(Client::Connect("").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ClientTest, UnaryErrorComesBackWithItsCodeAndMessage) {
+  v1::GetPostStatsRequest request;
+  request.set_post_id("p9");
+  absl::StatusOr<v1::PostStats> stats = client_->GetPostStats(request);
+  EXPECT_EQ(stats.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(stats.status().message(), "no post p9");
+}
+
+TEST_F(ClientTest, UnimplementedRpcIsUnimplemented) {
+  EXPECT_EQ(
+      client_->GetGlobalStats(v1::GetGlobalStatsRequest()).status().code(),
+      absl::StatusCode::kUnimplemented);
+}
+
+TEST_F(ClientTest, IngestStreamReturnsTheServersSummary) {
+  std::unique_ptr<IngestStream> stream = client_->StartIngestStream();
+  v1::IngestRequest batch;
+  batch.add_engagements()->set_post_id("p1");
+  batch.add_engagements()->set_post_id("p2");
+  ASSERT_TRUE(stream->Write(batch));
+  ASSERT_TRUE(stream->Write(batch));
+  absl::StatusOr<v1::IngestStreamResponse> summary = stream->Finish();
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_EQ(summary->batches(), 2);
+  EXPECT_EQ(summary->accepted(), 4);
+}
+
+TEST_F(ClientTest, SubscribeEndsWithOkWhenTheCallbackStops) {
+  std::vector<uint64_t> seqs;
+  absl::Status status =
+      client_->Subscribe(v1::SubscribeRequest(), [&](const v1::Update& update) {
+        seqs.push_back(update.seq());
+        return seqs.size() < 3;
+      });
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_EQ(seqs, (std::vector<uint64_t>{1, 2, 3}));
+}
+
+TEST_F(ClientTest, SubscribeEndsWithOkWhenTheHandleIsCancelled) {
+  SubscribeHandle handle;
+  absl::Notification first_update;
+  std::thread canceller([&] {
+    first_update.WaitForNotification();
+    handle.Cancel();
+  });
+  absl::Status status = client_->Subscribe(
+      v1::SubscribeRequest(),
+      [&](const v1::Update&) {
+        if (!first_update.HasBeenNotified()) first_update.Notify();
+        return true;
+      },
+      &handle);
+  canceller.join();
+  EXPECT_TRUE(status.ok()) << status;
+}
+
+TEST_F(ClientTest, SubscribeWithAnAlreadyCancelledHandleReturnsAtOnce) {
+  SubscribeHandle handle;
+  handle.Cancel();
+  int updates = 0;
+  absl::Status status = client_->Subscribe(
+      v1::SubscribeRequest(),
+      [&](const v1::Update&) {
+        ++updates;
+        return true;
+      },
+      &handle);
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_EQ(updates, 0);
+}
+
+TEST_F(ClientTest, SendBatchesThroughUnaryIngestPrintsTheSummedSummary) {
+  std::vector<v1::IngestRequest> batches(3);
+  for (v1::IngestRequest& batch : batches) batch.add_engagements();
+  std::ostringstream out;
+  std::ostringstream err;
+  Output output{true, &out, &err};
+  absl::Status status = SendBatches(*client_, batches, /*use_stream=*/false,
+                                    /*progress=*/false, output);
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_NE(out.str().find(R"("batches":"3")"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find(R"("accepted":"3")"), std::string::npos)
+      << out.str();
+}
+
+TEST(ClientUnreachable, CallFailsWithUnavailable) {
+  ClientOptions options;
+  options.deadline = absl::Seconds(5);
+  absl::StatusOr<std::unique_ptr<Client>> client =
+      Client::Connect("127.0.0.1:1", options);
+  ASSERT_TRUE(client.ok());
+  EXPECT_EQ(
+      (*client)->GetGlobalStats(v1::GetGlobalStatsRequest()).status().code(),
+      absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace pulse

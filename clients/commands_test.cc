@@ -1,0 +1,189 @@
+#include "clients/commands.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "clients/render.h"
+
+namespace pulse {
+namespace {
+
+constexpr char kThreeEngagements[] =
+    R"({"postId":"p1","kind":"LIKE","eventId":"e1"})"
+    "\n"
+    R"({"postId":"p1","kind":"LIKE","eventId":"e2"})"
+    "\n\n"
+    R"({"engagement":{"postId":"p1","kind":"SHARE","eventId":"e3"}})"
+    "\n";
+
+TEST(ReadBatches, GroupsLinesIntoBatchesOfBatchSize) {
+  std::istringstream in(kThreeEngagements);
+  BatchingOptions options;
+  options.batch_size = 2;
+  absl::StatusOr<std::vector<v1::IngestRequest>> batches =
+      ReadBatches(in, options);
+  ASSERT_TRUE(batches.ok()) << batches.status();
+  ASSERT_EQ(batches->size(), 2u);
+  EXPECT_EQ((*batches)[0].engagements_size(), 2);
+  EXPECT_EQ((*batches)[1].engagements(0).event_id(), "e3");
+  EXPECT_TRUE((*batches)[0].producer_id().empty());
+}
+
+TEST(ReadBatches, StampsIncreasingSequencesWhenAProducerIdIsGiven) {
+  std::istringstream in(kThreeEngagements);
+  BatchingOptions options;
+  options.batch_size = 1;
+  options.producer_id = "cli";
+  options.sequence_start = 5;
+  absl::StatusOr<std::vector<v1::IngestRequest>> batches =
+      ReadBatches(in, options);
+  ASSERT_TRUE(batches.ok()) << batches.status();
+  ASSERT_EQ(batches->size(), 3u);
+  EXPECT_EQ((*batches)[0].producer_id(), "cli");
+  EXPECT_EQ((*batches)[0].sequence(), 5u);
+  EXPECT_EQ((*batches)[2].sequence(), 7u);
+}
+
+TEST(ReadBatches, KeepsTheProducerIdOfALineThatHasOne) {
+  std::istringstream in(
+      R"({"producerId":"own","sequence":"3","engagements":[{"postId":"p","kind":"LIKE"}]})"
+      "\n");
+  BatchingOptions options;
+  options.producer_id = "cli";
+  absl::StatusOr<std::vector<v1::IngestRequest>> batches =
+      ReadBatches(in, options);
+  ASSERT_TRUE(batches.ok()) << batches.status();
+  ASSERT_EQ(batches->size(), 1u);
+  EXPECT_EQ((*batches)[0].producer_id(), "own");
+  EXPECT_EQ((*batches)[0].sequence(), 3u);
+}
+
+TEST(ReadBatches, FailsAtTheFirstBadLineNamingIt) {
+  std::istringstream in(R"({"postId":"p1","kind":"LIKE"})"
+                        "\n"
+                        R"({"postId":"p1","kind":"LIKE","nope":1})"
+                        "\n"
+                        R"({"bad json)"
+                        "\n");
+  absl::StatusOr<std::vector<v1::IngestRequest>> batches =
+      ReadBatches(in, BatchingOptions());
+  ASSERT_EQ(batches.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StartsWith(batches.status().message(), "line 2: "))
+      << batches.status();
+}
+
+TEST(BuildSeriesRequest, SinceSetsTheStartBeforeNow) {
+  SeriesArgs args;
+  args.post_id = "p1";
+  args.since = absl::Minutes(30);
+  absl::Time now = absl::FromUnixSeconds(1714564800);
+  absl::StatusOr<v1::QueryTimeSeriesRequest> request =
+      BuildSeriesRequest(args, now);
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->post_id(), "p1");
+  EXPECT_EQ(request->start_time().seconds(), 1714564800 - 1800);
+  EXPECT_FALSE(request->has_end_time());
+}
+
+TEST(BuildSeriesRequest, ParsesMetricResolutionAndExplicitRange) {
+  SeriesArgs args;
+  args.global = true;
+  args.metric = "likes";
+  args.resolution = "second";
+  args.start = "2024-05-01T12:00:00Z";
+  args.end = "2024-05-01T13:00:00Z";
+  absl::StatusOr<v1::QueryTimeSeriesRequest> request =
+      BuildSeriesRequest(args, absl::Now());
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_TRUE(request->global());
+  EXPECT_EQ(request->metric(), v1::LIKES);
+  EXPECT_EQ(request->resolution(), v1::SECOND);
+  EXPECT_EQ(request->start_time().seconds(), 1714564800);
+  EXPECT_EQ(request->end_time().seconds(), 1714568400);
+}
+
+TEST(BuildSeriesRequest, RejectsTwoEntities) {
+  SeriesArgs args;
+  args.post_id = "p1";
+  args.hashtag = "cats";
+  EXPECT_EQ(BuildSeriesRequest(args, absl::Now()).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(BuildSeriesRequest, RejectsNoEntity) {
+  EXPECT_EQ(BuildSeriesRequest(SeriesArgs(), absl::Now()).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(BuildTopPostsRequest, CarriesWindowMetricLimitAndFilters) {
+  absl::StatusOr<v1::TopPostsRequest> request =
+      BuildTopPostsRequest(absl::Minutes(5), "shares", 3, "a1", "cats");
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->window().seconds(), 300);
+  EXPECT_EQ(request->metric(), v1::SHARES);
+  EXPECT_EQ(request->limit(), 3);
+  EXPECT_EQ(request->account_id(), "a1");
+  EXPECT_EQ(request->hashtag(), "cats");
+}
+
+TEST(BuildTrendingRequest, RejectsAnUnknownMetric) {
+  EXPECT_EQ(
+      BuildTrendingRequest(absl::Hours(1), "hearts", 10, 0).status().code(),
+      absl::StatusCode::kInvalidArgument);
+}
+
+TEST(Render, IngestSummaryListsTheFirstRejectedItems) {
+  v1::IngestStreamResponse summary;
+  summary.set_batches(2);
+  summary.set_accepted(1500);
+  summary.set_rejected(2);
+  for (int i = 0; i < 2; ++i) {
+    v1::RejectedItem* item = summary.add_rejected_items();
+    item->set_field(absl::StrCat("batch[1].engagements[", i, "].kind"));
+    item->set_reason("kind must be set");
+  }
+  EXPECT_EQ(RenderIngestSummary(summary, 1),
+            "batches                   2 (0 duplicate)\n"
+            "accepted                  1,500\n"
+            "duplicates                0\n"
+            "rejected                  2\n"
+            "unknown-post engagements  0\n"
+            "first rejected items:\n"
+            "FIELD                         REASON\n"
+            "batch[1].engagements[0].kind  kind must be set\n");
+}
+
+TEST(Render, TrendingShowsGrowthAsPercentages) {
+  v1::TrendingHashtagsResponse trending;
+  trending.set_metric(v1::LIKES);
+  trending.mutable_window()->set_seconds(3600);
+  trending.mutable_as_of()->set_seconds(1714564800);
+  v1::TrendingHashtag* tag = trending.add_hashtags();
+  tag->set_rank(1);
+  tag->set_hashtag("cats");
+  tag->set_current(3000);
+  tag->set_previous(1000);
+  tag->set_growth(2.0);
+  EXPECT_EQ(RenderTrending(trending),
+            "trending hashtags by likes, last 1h vs the one before, as of "
+            "2024-05-01T12:00:00Z\n"
+            "RANK  HASHTAG  CURRENT  PREVIOUS   GROWTH\n"
+            "   1  #cats      3,000     1,000  +200.0%\n");
+}
+
+TEST(Render, JsonLineUsesCamelCaseAndPrintsZeros) {
+  v1::PostStats stats;
+  stats.set_post_id("p1");
+  stats.set_likes(42);
+  absl::StatusOr<std::string> json = ToJsonLine(stats);
+  ASSERT_TRUE(json.ok()) << json.status();
+  EXPECT_TRUE(absl::StrContains(*json, R"("postId":"p1")")) << *json;
+  EXPECT_TRUE(absl::StrContains(*json, R"("likes":"42")")) << *json;
+  EXPECT_TRUE(absl::StrContains(*json, R"("shares":"0")")) << *json;
+  EXPECT_FALSE(absl::StrContains(*json, "\n"));
+}
+
+}  // namespace
+}  // namespace pulse

@@ -1,0 +1,260 @@
+// pulse: the command-line client of pulse-server. Flags and dispatch only;
+// the work is in pulse_client (clients/commands.h).
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
+#include "absl/time/time.h"
+#include "clients/cli_values.h"
+#include "clients/client.h"
+#include "clients/commands.h"
+
+ABSL_FLAG(std::string, server, "127.0.0.1:50051",
+          "The pulse-server address (host:port).");
+ABSL_FLAG(bool, json, false,
+          "Print responses as protobuf JSON, one object per line.");
+ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10),
+          "The deadline of each query or unary Ingest call.");
+
+ABSL_FLAG(int64_t, batch_size, 1000, "ingest: items per batch.");
+ABSL_FLAG(std::string, producer_id, "",
+          "ingest: stamp each batch with this producer id and an increasing "
+          "sequence, for exactly-once batches.");
+ABSL_FLAG(uint64_t, sequence_start, 1,
+          "ingest: the sequence of the first batch when --producer_id is set.");
+ABSL_FLAG(bool, stream, true,
+          "ingest: send through IngestStream; --nostream sends one unary "
+          "Ingest call per batch.");
+
+ABSL_FLAG(absl::Duration, growth_window, absl::Hours(24),
+          "account: the window of follower growth.");
+
+ABSL_FLAG(std::string, post, "", "series: the post to chart.");
+ABSL_FLAG(std::string, account, "",
+          "series: the account to chart; top: only this account's posts.");
+ABSL_FLAG(std::string, hashtag, "",
+          "series: the hashtag to chart; top: only posts carrying it.");
+ABSL_FLAG(bool, global, false, "series: chart the global totals.");
+ABSL_FLAG(std::string, metric, "",
+          "series, top, trending: impressions, likes, shares, comments, "
+          "clicks, engagements, followers or posts (default engagements).");
+ABSL_FLAG(std::string, resolution, "",
+          "series: second, minute, hour or day (default minute).");
+ABSL_FLAG(absl::Duration, since, absl::Hours(1),
+          "series: chart this long a window ending now (unless --start).");
+ABSL_FLAG(std::string, start, "",
+          "series: the range's start, RFC 3339 (e.g. 2024-05-01T12:00:00Z).");
+ABSL_FLAG(std::string, end, "",
+          "series: the range's end, RFC 3339 (default now).");
+
+ABSL_FLAG(absl::Duration, window, absl::Hours(1),
+          "top, trending: the sliding window ending now (one the server "
+          "keeps, by default 5m, 1h or 24h).");
+ABSL_FLAG(int32_t, limit, 10, "top, trending: how many to list.");
+ABSL_FLAG(int64_t, min_count, 0,
+          "trending: leave out hashtags with fewer in the window (0 = the "
+          "server's default, 1).");
+
+namespace {
+
+constexpr char kUsage[] = R"(the command-line client of pulse-server.
+
+Usage: pulse [--server=HOST:PORT] [--json] [--timeout=10s] COMMAND [ARGS]
+
+Commands:
+  ingest FILE          Send JSON lines (FILE, or - for stdin) in batches.
+                       [--batch_size=1000] [--producer_id=ID
+                       --sequence_start=1] [--nostream]
+                       Each line is an IngestRequest, a Post, an Engagement
+                       or a FollowChange in protobuf JSON, bare or wrapped as
+                       {"post":{...}}, {"engagement":{...}}, {"follow":{...}}.
+                       The whole input is parsed first: a bad line sends
+                       nothing.
+  stats POST_ID...     Stats of one post, or of several in one call.
+  account ACCOUNT_ID   An account's totals and followers. [--growth_window=24h]
+  hashtag TAG          A hashtag's totals.
+  global               The global totals.
+  series               One metric over time:
+                       (--post=ID | --account=ID | --hashtag=TAG | --global)
+                       [--metric=engagements] [--resolution=minute]
+                       [--since=1h | --start=RFC3339 [--end=RFC3339]]
+  top                  Top posts over a sliding window: [--window=1h]
+                       [--metric=engagements] [--limit=10] [--account=ID]
+                       [--hashtag=TAG]
+  trending             Hashtags rising fastest: [--window=1h] [--limit=10]
+                       [--metric=engagements] [--min_count=1]
+
+Exit status: 0 on success, 1 when a call or the input failed, 2 on a usage
+error.)";
+
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+// Prints "pulse: CODE: message" and returns `exit_code`.
+int Fail(const absl::Status& status, int exit_code) {
+  std::cerr << "pulse: " << absl::StatusCodeToString(status.code()) << ": "
+            << status.message() << "\n";
+  return exit_code;
+}
+
+// Prints a usage error as INVALID_ARGUMENT and returns the usage exit code.
+int UsageError(absl::string_view message) {
+  Fail(absl::InvalidArgumentError(message), kExitUsage);
+  std::cerr << "Run 'pulse --help' for usage.\n";
+  return kExitUsage;
+}
+
+// A hashtag without its optional leading '#'.
+std::string Hashtag(absl::string_view tag) {
+  return std::string(absl::StripPrefix(tag, "#"));
+}
+
+// Shows this file's flags under --help (absl shows a main file's by name).
+bool IsPulseFlagFile(absl::string_view path) {
+  return absl::StrContains(path, "clients/pulse_main.cc");
+}
+
+int RunIngest(pulse::Client& client, const std::string& path,
+              const pulse::Output& output) {
+  pulse::BatchingOptions options;
+  options.batch_size = absl::GetFlag(FLAGS_batch_size);
+  options.producer_id = absl::GetFlag(FLAGS_producer_id);
+  options.sequence_start = absl::GetFlag(FLAGS_sequence_start);
+  if (options.batch_size < 1) return UsageError("--batch_size must be >= 1");
+  if (!options.producer_id.empty() && options.sequence_start < 1) {
+    return UsageError("--sequence_start must be >= 1");
+  }
+
+  absl::StatusOr<std::vector<pulse::v1::IngestRequest>> batches;
+  if (path == "-") {
+    batches = pulse::ReadBatches(std::cin, options);
+  } else {
+    std::ifstream file(path);
+    if (!file) {
+      return Fail(absl::NotFoundError(absl::StrCat("cannot open ", path, ": ",
+                                                   std::strerror(errno))),
+                  kExitFailure);
+    }
+    batches = pulse::ReadBatches(file, options);
+  }
+  if (!batches.ok()) {
+    Fail(batches.status(), kExitFailure);
+    std::cerr << "pulse: nothing was sent\n";
+    return kExitFailure;
+  }
+  absl::Status sent =
+      pulse::SendBatches(client, *batches, absl::GetFlag(FLAGS_stream),
+                         isatty(STDERR_FILENO) != 0, output);
+  return sent.ok() ? 0 : Fail(sent, kExitFailure);
+}
+
+// Runs `command` with its positional `args`; returns the exit status.
+int Dispatch(pulse::Client& client, const std::string& command,
+             const std::vector<std::string>& args,
+             const pulse::Output& output) {
+  auto want_args = [&](size_t n) { return args.size() == n; };
+  absl::Status status;
+  if (command == "ingest") {
+    if (!want_args(1)) return UsageError("usage: pulse ingest FILE");
+    return RunIngest(client, args[0], output);
+  } else if (command == "stats") {
+    if (args.empty()) return UsageError("usage: pulse stats POST_ID...");
+    status = pulse::RunStats(client, args, output);
+  } else if (command == "account") {
+    if (!want_args(1)) return UsageError("usage: pulse account ACCOUNT_ID");
+    pulse::v1::GetAccountStatsRequest request;
+    request.set_account_id(args[0]);
+    absl::Duration window = absl::GetFlag(FLAGS_growth_window);
+    if (window <= absl::ZeroDuration()) {
+      return UsageError("--growth_window must be positive");
+    }
+    *request.mutable_growth_window() = pulse::ToProtoDuration(window);
+    status = pulse::RunAccount(client, request, output);
+  } else if (command == "hashtag") {
+    if (!want_args(1)) return UsageError("usage: pulse hashtag TAG");
+    status = pulse::RunHashtag(client, Hashtag(args[0]), output);
+  } else if (command == "global") {
+    if (!want_args(0)) return UsageError("usage: pulse global");
+    status = pulse::RunGlobal(client, output);
+  } else if (command == "series") {
+    if (!want_args(0)) return UsageError("series takes flags only");
+    pulse::SeriesArgs series;
+    series.post_id = absl::GetFlag(FLAGS_post);
+    series.account_id = absl::GetFlag(FLAGS_account);
+    series.hashtag = Hashtag(absl::GetFlag(FLAGS_hashtag));
+    series.global = absl::GetFlag(FLAGS_global);
+    series.metric = absl::GetFlag(FLAGS_metric);
+    series.resolution = absl::GetFlag(FLAGS_resolution);
+    series.since = absl::GetFlag(FLAGS_since);
+    series.start = absl::GetFlag(FLAGS_start);
+    series.end = absl::GetFlag(FLAGS_end);
+    absl::StatusOr<pulse::v1::QueryTimeSeriesRequest> request =
+        pulse::BuildSeriesRequest(series, absl::Now());
+    if (!request.ok()) return UsageError(request.status().message());
+    status = pulse::RunSeries(client, *request, output);
+  } else if (command == "top") {
+    if (!want_args(0)) return UsageError("top takes flags only");
+    absl::StatusOr<pulse::v1::TopPostsRequest> request =
+        pulse::BuildTopPostsRequest(
+            absl::GetFlag(FLAGS_window), absl::GetFlag(FLAGS_metric),
+            absl::GetFlag(FLAGS_limit), absl::GetFlag(FLAGS_account),
+            Hashtag(absl::GetFlag(FLAGS_hashtag)));
+    if (!request.ok()) return UsageError(request.status().message());
+    status = pulse::RunTop(client, *request, output);
+  } else if (command == "trending") {
+    if (!want_args(0)) return UsageError("trending takes flags only");
+    absl::StatusOr<pulse::v1::TrendingHashtagsRequest> request =
+        pulse::BuildTrendingRequest(
+            absl::GetFlag(FLAGS_window), absl::GetFlag(FLAGS_metric),
+            absl::GetFlag(FLAGS_limit), absl::GetFlag(FLAGS_min_count));
+    if (!request.ok()) return UsageError(request.status().message());
+    status = pulse::RunTrending(client, *request, output);
+  } else {
+    return UsageError(absl::StrCat("unknown command \"", command, "\""));
+  }
+  return status.ok() ? 0 : Fail(status, kExitFailure);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(kUsage);
+  absl::FlagsUsageConfig usage_config;
+  usage_config.contains_help_flags = IsPulseFlagFile;
+  usage_config.contains_helpshort_flags = IsPulseFlagFile;
+  absl::SetFlagsUsageConfig(usage_config);
+  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  if (positional.size() < 2) return UsageError("no command given");
+  std::string command = positional[1];
+  std::vector<std::string> args(positional.begin() + 2, positional.end());
+
+  pulse::ClientOptions options;
+  options.deadline = absl::GetFlag(FLAGS_timeout);
+  if (options.deadline <= absl::ZeroDuration()) {
+    return UsageError("--timeout must be positive");
+  }
+  absl::StatusOr<std::unique_ptr<pulse::Client>> client =
+      pulse::Client::Connect(absl::GetFlag(FLAGS_server), options);
+  if (!client.ok()) return Fail(client.status(), kExitUsage);
+
+  pulse::Output output;
+  output.json = absl::GetFlag(FLAGS_json);
+  output.out = &std::cout;
+  output.err = &std::cerr;
+  return Dispatch(**client, command, args, output);
+}

@@ -1,0 +1,104 @@
+// pulse_server: the gRPC AnalyticsService over the metrics store.
+//
+// This module validates requests, runs them on a worker pool (RocksDB may
+// block; gRPC callbacks must not) and maps results to gRPC statuses in one
+// place. It never touches RocksDB directly: everything goes through
+// storage::Store.
+#ifndef PULSE_SERVER_ANALYTICS_SERVICE_H_
+#define PULSE_SERVER_ANALYTICS_SERVICE_H_
+
+#include <functional>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "pulse/v1/analytics.grpc.pb.h"
+#include "server/boards.h"
+#include "server/change_tracker.h"
+#include "server/stats_reader.h"
+#include "server/worker_pool.h"
+#include "storage/store.h"
+
+namespace pulse::server {
+
+class SubscriptionHub;
+
+// What the service needs; nothing here is owned and all outlive the service.
+struct ServiceDeps {
+  storage::Store* store = nullptr;
+  Boards* boards = nullptr;
+  WorkerPool* pool = nullptr;
+  const StatsReader* reader = nullptr;
+  ChangeTracker* changes = nullptr;
+  SubscriptionHub* hub = nullptr;
+  const storage::Clock* clock = nullptr;
+  int max_batch_items = 10'000;
+};
+
+// The gRPC service. Its callbacks run on gRPC's threads and never block.
+class AnalyticsService final : public v1::AnalyticsService::CallbackService {
+ public:
+  explicit AnalyticsService(const ServiceDeps& deps);
+
+  // Validates and stores one batch; blocks on the write. Called on a worker.
+  absl::StatusOr<v1::IngestResponse> IngestBatch(
+      const v1::IngestRequest& request);
+
+  // The worker pool, for reactors that hand work to it.
+  WorkerPool* pool() const { return deps_.pool; }
+
+  grpc::ServerUnaryReactor* Ingest(grpc::CallbackServerContext* ctx,
+                                   const v1::IngestRequest* request,
+                                   v1::IngestResponse* response) override;
+  grpc::ServerReadReactor<v1::IngestRequest>* IngestStream(
+      grpc::CallbackServerContext* ctx,
+      v1::IngestStreamResponse* response) override;
+  grpc::ServerUnaryReactor* GetPostStats(grpc::CallbackServerContext* ctx,
+                                         const v1::GetPostStatsRequest* request,
+                                         v1::PostStats* response) override;
+  grpc::ServerUnaryReactor* BatchGetPostStats(
+      grpc::CallbackServerContext* ctx,
+      const v1::BatchGetPostStatsRequest* request,
+      v1::BatchGetPostStatsResponse* response) override;
+  grpc::ServerUnaryReactor* GetAccountStats(
+      grpc::CallbackServerContext* ctx,
+      const v1::GetAccountStatsRequest* request,
+      v1::AccountStats* response) override;
+  grpc::ServerUnaryReactor* GetHashtagStats(
+      grpc::CallbackServerContext* ctx,
+      const v1::GetHashtagStatsRequest* request,
+      v1::HashtagStats* response) override;
+  grpc::ServerUnaryReactor* GetGlobalStats(
+      grpc::CallbackServerContext* ctx,
+      const v1::GetGlobalStatsRequest* request,
+      v1::GlobalStats* response) override;
+  grpc::ServerUnaryReactor* QueryTimeSeries(
+      grpc::CallbackServerContext* ctx,
+      const v1::QueryTimeSeriesRequest* request,
+      v1::QueryTimeSeriesResponse* response) override;
+  grpc::ServerUnaryReactor* TopPosts(grpc::CallbackServerContext* ctx,
+                                     const v1::TopPostsRequest* request,
+                                     v1::TopPostsResponse* response) override;
+  grpc::ServerUnaryReactor* TrendingHashtags(
+      grpc::CallbackServerContext* ctx,
+      const v1::TrendingHashtagsRequest* request,
+      v1::TrendingHashtagsResponse* response) override;
+  grpc::ServerWriteReactor<v1::Update>* Subscribe(
+      grpc::CallbackServerContext* ctx,
+      const v1::SubscribeRequest* request) override;
+
+ private:
+  // Runs `work` on the pool and finishes the call with its status.
+  grpc::ServerUnaryReactor* RunOnPool(grpc::CallbackServerContext* ctx,
+                                      std::function<absl::Status()> work);
+
+  ServiceDeps deps_;
+  const StatsReader& reader_;
+};
+
+// The one mapping from absl::Status to grpc::Status.
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+}  // namespace pulse::server
+
+#endif  // PULSE_SERVER_ANALYTICS_SERVICE_H_

@@ -1,0 +1,290 @@
+#include "server/boards.h"
+
+#include <algorithm>
+#include <queue>
+#include <utility>
+
+#include "server/proto_time.h"
+
+namespace pulse::server {
+namespace {
+
+using storage::Counts;
+
+// Posts slide in 60 steps: a 1 h window moves by the minute.
+constexpr int kSlots = 60;
+
+// Seconds are kept 2 h by default, so only windows up to 1 h rebuild from them.
+storage::Resolution RebuildResolution(absl::Duration length) {
+  return length <= absl::Hours(1) ? storage::Resolution::kSecond
+                                  : storage::Resolution::kMinute;
+}
+
+// Best first: higher value, then lower key.
+template <typename Entry>
+bool Better(const Entry& a, const Entry& b) {
+  if (a.value != b.value) return a.value > b.value;
+  return *a.key < *b.key;
+}
+
+struct Ranked {
+  int64_t value;
+  const std::string* key;
+  const Counts* counts;
+};
+
+// The `limit` best of `candidates` in O(n log limit), best first.
+std::vector<Ranked> TopK(const std::vector<Ranked>& candidates, size_t limit) {
+  auto worse_on_top = [](const Ranked& a, const Ranked& b) {
+    return Better(a, b);
+  };
+  std::priority_queue<Ranked, std::vector<Ranked>, decltype(worse_on_top)> heap(
+      worse_on_top);
+  for (const Ranked& r : candidates) {
+    if (heap.size() < limit) {
+      heap.push(r);
+    } else if (Better(r, heap.top())) {
+      heap.pop();
+      heap.push(r);
+    }
+  }
+  std::vector<Ranked> out;
+  out.reserve(heap.size());
+  while (!heap.empty()) {
+    out.push_back(heap.top());
+    heap.pop();
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+int64_t MetricValue(v1::Metric metric, const Counts& c) {
+  switch (metric) {
+    case v1::IMPRESSIONS:
+      return c[storage::kImpressions];
+    case v1::LIKES:
+      return c[storage::kLikes];
+    case v1::SHARES:
+      return c[storage::kShares];
+    case v1::COMMENTS:
+      return c[storage::kComments];
+    case v1::CLICKS:
+      return c[storage::kClicks];
+    case v1::FOLLOWERS:
+      return c[storage::kFollowers];
+    case v1::POSTS:
+      return c[storage::kPosts];
+    default:
+      return storage::Engagements(c);
+  }
+}
+
+Boards::Boards(std::vector<absl::Duration> windows, const storage::Clock* clock)
+    : clock_(clock), lengths_(std::move(windows)) {
+  std::sort(lengths_.begin(), lengths_.end());
+  lengths_.erase(std::unique(lengths_.begin(), lengths_.end()), lengths_.end());
+  for (absl::Duration length : lengths_) {
+    windows_.push_back(Windows{length, SlidingWindow(length, kSlots),
+                               SlidingWindow(length, kSlots),
+                               SlidingWindow(2 * length, 2 * kSlots)});
+  }
+}
+
+void Boards::Record(const std::vector<storage::AppliedEngagement>& applied) {
+  const absl::Time now = clock_->Now();
+  absl::MutexLock lock(&mu_);
+  for (const storage::AppliedEngagement& e : applied) {
+    Counts delta{};
+    delta[e.kind] = e.count;
+    bool counted = false;
+    for (Windows& w : windows_) {
+      counted |= w.posts.Add(now, e.time, e.post_id, delta);
+      for (const std::string& tag : e.hashtags) {
+        w.hashtags.Add(now, e.time, tag, delta);
+        w.hashtags_double.Add(now, e.time, tag, delta);
+      }
+    }
+    if (counted && !e.account_id.empty()) {
+      auto& info = post_info_[e.post_id];
+      if (info == nullptr || info->account_id != e.account_id) {
+        info = std::make_shared<const PostInfo>(
+            PostInfo{e.account_id, e.hashtags});
+      }
+    }
+  }
+}
+
+void Boards::AdvanceLocked(absl::Time now) {
+  for (Windows& w : windows_) {
+    w.hashtags.Advance(now);
+    w.hashtags_double.Advance(now);
+    std::vector<std::string> gone = w.posts.Advance(now);
+    if (&w != &windows_.back()) continue;
+    for (const std::string& post_id : gone) post_info_.erase(post_id);
+  }
+}
+
+Boards::Windows* Boards::FindLocked(absl::Duration length) {
+  for (Windows& w : windows_) {
+    if (w.length == length) return &w;
+  }
+  return nullptr;
+}
+
+absl::Status Boards::Rebuild(const storage::Store& store) {
+  const absl::Time now = clock_->Now();
+  absl::MutexLock lock(&mu_);
+  for (Windows& w : windows_) {
+    const storage::Resolution res = RebuildResolution(w.length);
+    absl::Status status = store.ScanActivity(
+        storage::Scope::kPost, res, now - w.length, now + absl::Minutes(10),
+        [&](absl::Time bucket, std::string_view id, const Counts& counts) {
+          w.posts.Add(now, bucket, absl::string_view(id.data(), id.size()),
+                      counts);
+        });
+    if (!status.ok()) return status;
+    status = store.ScanActivity(
+        storage::Scope::kHashtag, res, now - 2 * w.length,
+        now + absl::Minutes(10),
+        [&](absl::Time bucket, std::string_view id, const Counts& counts) {
+          const absl::string_view tag(id.data(), id.size());
+          w.hashtags.Add(now, bucket, tag, counts);
+          w.hashtags_double.Add(now, bucket, tag, counts);
+        });
+    if (!status.ok()) return status;
+  }
+  if (windows_.empty()) return absl::OkStatus();
+  for (const auto& [post_id, counts] : windows_.back().posts.sums()) {
+    absl::StatusOr<std::optional<storage::PostMeta>> meta =
+        store.GetPost(post_id);
+    if (!meta.ok()) return meta.status();
+    if (!meta->has_value()) continue;
+    post_info_[post_id] = std::make_shared<const PostInfo>(
+        PostInfo{(*meta)->account_id, (*meta)->hashtags});
+  }
+  return absl::OkStatus();
+}
+
+v1::TopPostsResponse Boards::TopPosts(const v1::TopPostsRequest& request) {
+  const absl::Time now = clock_->Now();
+  const absl::Duration length =
+      request.has_window() ? FromProto(request.window()) : absl::Hours(1);
+  const size_t limit = request.limit() > 0 ? request.limit() : 10;
+  const v1::Metric metric = request.metric() == v1::METRIC_UNSPECIFIED
+                                ? v1::ENGAGEMENTS
+                                : request.metric();
+
+  v1::TopPostsResponse response;
+  *response.mutable_window() = ToProto(length);
+  response.set_metric(metric);
+  *response.mutable_as_of() = ToProto(now);
+
+  absl::MutexLock lock(&mu_);
+  AdvanceLocked(now);
+  Windows* w = FindLocked(length);
+  if (w == nullptr) return response;
+
+  const bool filtered =
+      !request.account_id().empty() || !request.hashtag().empty();
+  std::vector<Ranked> candidates;
+  for (const auto& [post_id, counts] : w->posts.sums()) {
+    const int64_t value = MetricValue(metric, counts);
+    if (value <= 0) continue;
+    if (filtered) {
+      auto info = post_info_.find(post_id);
+      if (info == post_info_.end()) continue;
+      if (!request.account_id().empty() &&
+          info->second->account_id != request.account_id()) {
+        continue;
+      }
+      const auto& tags = info->second->hashtags;
+      if (!request.hashtag().empty() &&
+          std::find(tags.begin(), tags.end(), request.hashtag()) ==
+              tags.end()) {
+        continue;
+      }
+    }
+    candidates.push_back(Ranked{value, &post_id, &counts});
+  }
+
+  int rank = 0;
+  for (const Ranked& r : TopK(candidates, limit)) {
+    v1::TopPost* post = response.add_posts();
+    post->set_rank(++rank);
+    post->set_post_id(*r.key);
+    post->set_value(r.value);
+    const Counts& c = *r.counts;
+    post->set_impressions(c[storage::kImpressions]);
+    post->set_likes(c[storage::kLikes]);
+    post->set_shares(c[storage::kShares]);
+    post->set_comments(c[storage::kComments]);
+    post->set_clicks(c[storage::kClicks]);
+    if (auto info = post_info_.find(*r.key); info != post_info_.end()) {
+      post->set_account_id(info->second->account_id);
+      for (const std::string& tag : info->second->hashtags)
+        post->add_hashtags(tag);
+    }
+  }
+  return response;
+}
+
+v1::TrendingHashtagsResponse Boards::Trending(
+    const v1::TrendingHashtagsRequest& request) {
+  const absl::Time now = clock_->Now();
+  const absl::Duration length =
+      request.has_window() ? FromProto(request.window()) : absl::Hours(1);
+  const size_t limit = request.limit() > 0 ? request.limit() : 10;
+  const int64_t min_count = request.min_count() > 0 ? request.min_count() : 1;
+  const v1::Metric metric = request.metric() == v1::METRIC_UNSPECIFIED
+                                ? v1::ENGAGEMENTS
+                                : request.metric();
+
+  v1::TrendingHashtagsResponse response;
+  *response.mutable_window() = ToProto(length);
+  response.set_metric(metric);
+  *response.mutable_as_of() = ToProto(now);
+
+  absl::MutexLock lock(&mu_);
+  AdvanceLocked(now);
+  Windows* w = FindLocked(length);
+  if (w == nullptr) return response;
+
+  struct Trend {
+    double growth;
+    int64_t current;
+    int64_t previous;
+    const std::string* tag;
+  };
+  std::vector<Trend> trends;
+  const SlidingWindow::Sums& both = w->hashtags_double.sums();
+  for (const auto& [tag, counts] : w->hashtags.sums()) {
+    const int64_t current = MetricValue(metric, counts);
+    if (current < min_count) continue;
+    auto it = both.find(tag);
+    const int64_t previous =
+        it == both.end() ? 0 : MetricValue(metric, it->second) - current;
+    const double growth = static_cast<double>(current - previous) /
+                          static_cast<double>(std::max<int64_t>(previous, 1));
+    trends.push_back(Trend{growth, current, previous, &tag});
+  }
+  auto better = [](const Trend& a, const Trend& b) {
+    if (a.growth != b.growth) return a.growth > b.growth;
+    if (a.current != b.current) return a.current > b.current;
+    return *a.tag < *b.tag;
+  };
+  const size_t n = std::min(limit, trends.size());
+  std::partial_sort(trends.begin(), trends.begin() + n, trends.end(), better);
+  for (size_t i = 0; i < n; ++i) {
+    v1::TrendingHashtag* t = response.add_hashtags();
+    t->set_rank(static_cast<int>(i) + 1);
+    t->set_hashtag(*trends[i].tag);
+    t->set_current(trends[i].current);
+    t->set_previous(trends[i].previous);
+    t->set_growth(trends[i].growth);
+  }
+  return response;
+}
+
+}  // namespace pulse::server

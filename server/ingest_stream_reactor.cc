@@ -1,0 +1,56 @@
+#include "server/ingest_stream_reactor.h"
+
+#include "absl/strings/str_cat.h"
+#include "server/analytics_service.h"
+
+namespace pulse::server {
+
+// The summary lists at most this many rejected items.
+constexpr int kMaxListedRejections = 100;
+
+IngestStreamReactor::IngestStreamReactor(AnalyticsService* service,
+                                         v1::IngestStreamResponse* response)
+    : service_(service), response_(response) {
+  StartRead(&request_);
+}
+
+void IngestStreamReactor::OnReadDone(bool ok) {
+  if (!ok) {  // the client closed its side, or the call was cancelled
+    Finish(grpc::Status::OK);
+    return;
+  }
+  if (!service_->pool()->Submit([this] { StoreBatch(); })) {
+    Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                        absl::StrCat("server busy: batch[", batch_index_,
+                                     "] was not stored; retry it later")));
+  }
+}
+
+void IngestStreamReactor::StoreBatch() {
+  absl::StatusOr<v1::IngestResponse> result = service_->IngestBatch(request_);
+  if (!result.ok()) {
+    Finish(ToGrpcStatus(absl::Status(result.status().code(),
+                                     absl::StrCat("batch[", batch_index_, "]: ",
+                                                  result.status().message()))));
+    return;
+  }
+  response_->set_batches(response_->batches() + 1);
+  response_->set_duplicate_batches(response_->duplicate_batches() +
+                                   (result->duplicate_batch() ? 1 : 0));
+  response_->set_accepted(response_->accepted() + result->accepted());
+  response_->set_duplicates(response_->duplicates() + result->duplicates());
+  response_->set_rejected(response_->rejected() + result->rejected());
+  response_->set_unknown_post_engagements(
+      response_->unknown_post_engagements() +
+      result->unknown_post_engagements());
+  for (const v1::RejectedItem& item : result->rejected_items()) {
+    if (response_->rejected_items_size() >= kMaxListedRejections) break;
+    v1::RejectedItem* listed = response_->add_rejected_items();
+    *listed = item;
+    listed->set_field(absl::StrCat("batch[", batch_index_, "].", item.field()));
+  }
+  ++batch_index_;
+  StartRead(&request_);
+}
+
+}  // namespace pulse::server

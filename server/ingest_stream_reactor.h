@@ -1,0 +1,39 @@
+// The server side of one IngestStream call.
+#ifndef PULSE_SERVER_INGEST_STREAM_REACTOR_H_
+#define PULSE_SERVER_INGEST_STREAM_REACTOR_H_
+
+#include <cstdint>
+
+#include "grpcpp/grpcpp.h"
+#include "pulse/v1/analytics.pb.h"
+
+namespace pulse::server {
+
+class AnalyticsService;
+
+// Reads one batch at a time, stores it on a worker, then reads the next: at
+// most one batch per stream is in memory, and a producer faster than the disk
+// is slowed by flow control rather than buffered. Deletes itself in OnDone.
+class IngestStreamReactor final
+    : public grpc::ServerReadReactor<v1::IngestRequest> {
+ public:
+  // `service` outlives the call; `response` is gRPC's and lives until OnDone.
+  IngestStreamReactor(AnalyticsService* service,
+                      v1::IngestStreamResponse* response);
+
+  void OnReadDone(bool ok) override;
+  void OnDone() override { delete this; }
+
+ private:
+  // Runs on a worker thread.
+  void StoreBatch();
+
+  AnalyticsService* service_;
+  v1::IngestStreamResponse* response_;
+  v1::IngestRequest request_;
+  int64_t batch_index_ = 0;
+};
+
+}  // namespace pulse::server
+
+#endif  // PULSE_SERVER_INGEST_STREAM_REACTOR_H_

@@ -1,0 +1,92 @@
+#include "server/pulse_server.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "grpc/health/v1/health.pb.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "server/log.h"
+
+namespace pulse::server {
+
+absl::StatusOr<std::unique_ptr<PulseServer>> PulseServer::Start(
+    const ServerOptions& options) {
+  std::unique_ptr<PulseServer> server(new PulseServer);
+  server->options_ = options;
+
+  absl::StatusOr<std::unique_ptr<storage::Store>> store =
+      storage::Store::Open(options.store);
+  if (!store.ok()) return store.status();
+  server->store_ = std::move(*store);
+
+  server->boards_ =
+      std::make_unique<Boards>(options.windows, options.store.clock);
+  const absl::Time rebuild_start = absl::Now();
+  if (absl::Status s = server->boards_->Rebuild(*server->store_); !s.ok()) {
+    return s;
+  }
+  Log(LogLevel::kInfo,
+      absl::StrCat("boards rebuilt in ",
+                   absl::FormatDuration(absl::Now() - rebuild_start)));
+
+  server->pool_ = std::make_unique<WorkerPool>(options.worker_threads,
+                                               options.max_queued_requests);
+  server->reader_ =
+      std::make_unique<StatsReader>(server->store_.get(), options.store.clock);
+  server->changes_ = std::make_unique<ChangeTracker>();
+  server->hub_ = std::make_unique<SubscriptionHub>(
+      options.subscriptions, server->changes_.get(), server->boards_.get(),
+      server->reader_.get(), server->pool_.get(), options.store.clock);
+  ServiceDeps deps;
+  deps.store = server->store_.get();
+  deps.boards = server->boards_.get();
+  deps.pool = server->pool_.get();
+  deps.reader = server->reader_.get();
+  deps.changes = server->changes_.get();
+  deps.hub = server->hub_.get();
+  deps.clock = options.store.clock;
+  deps.max_batch_items = options.max_batch_items;
+  server->service_ = std::make_unique<AnalyticsService>(deps);
+
+  // Linking health.proto's generated code lets reflection describe the
+  // built-in health service; referencing it keeps the linker from dropping it.
+  (void)grpc::health::v1::HealthCheckRequest::descriptor();
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
+                           &server->port_);
+  builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  builder.RegisterService(server->service_.get());
+  server->grpc_server_ = builder.BuildAndStart();
+  if (server->grpc_server_ == nullptr || server->port_ == 0) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", options.listen, " (address in use or invalid?)"));
+  }
+  server->grpc_server_->GetHealthCheckService()->SetServingStatus(true);
+  return server;
+}
+
+PulseServer::~PulseServer() { Shutdown(); }
+
+void PulseServer::Shutdown() {
+  if (grpc_server_ != nullptr) {
+    grpc_server_->GetHealthCheckService()->SetServingStatus(false);
+    hub_->Shutdown();  // Server::Shutdown waits for open streams: end them
+    grpc_server_->Shutdown(
+        absl::ToChronoTime(absl::Now() + options_.shutdown_grace));
+    grpc_server_->Wait();
+    grpc_server_.reset();
+  }
+  service_.reset();
+  hub_.reset();   // every subscription is done: the timer has nothing to wake
+  pool_.reset();  // runs what is queued (nothing: every call has finished)
+  changes_.reset();
+  reader_.reset();
+  boards_.reset();
+  store_.reset();
+}
+
+}  // namespace pulse::server

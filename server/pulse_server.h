@@ -1,0 +1,71 @@
+// The whole pulse-server process minus flag parsing: store, boards, worker
+// pool, gRPC service, health and reflection, started and stopped together.
+#ifndef PULSE_SERVER_PULSE_SERVER_H_
+#define PULSE_SERVER_PULSE_SERVER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+#include "server/analytics_service.h"
+#include "server/boards.h"
+#include "server/change_tracker.h"
+#include "server/stats_reader.h"
+#include "server/subscription_hub.h"
+#include "server/worker_pool.h"
+#include "storage/store.h"
+
+namespace pulse::server {
+
+// pulse-server's settings; the flags of server_main.cc map onto these.
+struct ServerOptions {
+  std::string listen = "127.0.0.1:50051";
+  storage::StoreOptions store;
+  std::vector<absl::Duration> windows = {absl::Minutes(5), absl::Hours(1),
+                                         absl::Hours(24)};
+  int max_batch_items = 10'000;
+  SubscriptionLimits subscriptions;
+  int worker_threads = 8;
+  size_t max_queued_requests = 4096;
+  int max_receive_message_bytes = 64 << 20;
+  // How long Shutdown lets in-flight calls finish before cancelling them.
+  absl::Duration shutdown_grace = absl::Seconds(5);
+};
+
+// A running server. Thread-safe.
+class PulseServer {
+ public:
+  // Opens the store, rebuilds the boards, starts listening. Blocks on disk I/O.
+  static absl::StatusOr<std::unique_ptr<PulseServer>> Start(
+      const ServerOptions& options);
+  // Shuts down if still running.
+  ~PulseServer();
+
+  // The bound port (useful with a listen address ending in ":0").
+  int port() const { return port_; }
+
+  // Stops accepting calls, lets in-flight calls finish (cancelling them after
+  // the grace period), then closes the store. Blocks; idempotent.
+  void Shutdown();
+
+ private:
+  PulseServer() = default;
+
+  ServerOptions options_;
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<Boards> boards_;
+  std::unique_ptr<WorkerPool> pool_;
+  std::unique_ptr<StatsReader> reader_;
+  std::unique_ptr<ChangeTracker> changes_;
+  std::unique_ptr<SubscriptionHub> hub_;
+  std::unique_ptr<AnalyticsService> service_;
+  std::unique_ptr<grpc::Server> grpc_server_;
+  int port_ = 0;
+};
+
+}  // namespace pulse::server
+
+#endif  // PULSE_SERVER_PULSE_SERVER_H_

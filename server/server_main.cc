@@ -1,0 +1,158 @@
+// pulse-server: the gRPC AnalyticsService over one RocksDB database.
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "server/log.h"
+#include "server/pulse_server.h"
+
+ABSL_FLAG(
+    std::string, listen, "127.0.0.1:50051",
+    "Address to serve gRPC on; port 0 picks a free port (see --port_file).");
+ABSL_FLAG(std::string, data_dir, "./pulse-data", "RocksDB data directory.");
+ABSL_FLAG(std::string, port_file, "",
+          "If set, the bound port is written to this file once serving.");
+ABSL_FLAG(absl::Duration, retention_second, absl::Hours(2),
+          "How long second buckets are kept ('inf' keeps them forever).");
+ABSL_FLAG(absl::Duration, retention_minute, absl::Hours(24 * 14),
+          "How long minute buckets are kept.");
+ABSL_FLAG(absl::Duration, retention_hour, absl::Hours(24 * 400),
+          "How long hour buckets are kept.");
+ABSL_FLAG(absl::Duration, retention_day, absl::InfiniteDuration(),
+          "How long day buckets are kept (all-time totals are always kept).");
+ABSL_FLAG(absl::Duration, dedupe_retention, absl::Hours(24),
+          "How long event ids and producer sequences are remembered.");
+ABSL_FLAG(int, max_batch_items, 10'000,
+          "Most posts + engagements + follows in one IngestRequest.");
+ABSL_FLAG(std::vector<std::string>, windows,
+          std::vector<std::string>({"5m", "1h", "24h"}),
+          "Sliding windows offered by TopPosts and TrendingHashtags.");
+ABSL_FLAG(int, worker_threads, 8, "Threads that run storage work for RPCs.");
+ABSL_FLAG(int, max_queued_requests, 4096,
+          "Requests waiting for a worker before RESOURCE_EXHAUSTED.");
+ABSL_FLAG(int, max_receive_message_bytes, 64 << 20,
+          "Largest accepted request.");
+ABSL_FLAG(bool, sync_writes, false,
+          "fsync the WAL before acknowledging (survives power loss, not only "
+          "a process crash; slower).");
+ABSL_FLAG(int, post_cache_entries, 1'000'000, "Post metadata kept in memory.");
+ABSL_FLAG(int, max_subscriptions, 20'000,
+          "Most live Subscribe streams at once.");
+ABSL_FLAG(int, max_subscription_items, 1'000,
+          "Most posts + accounts + hashtags one subscription may watch.");
+ABSL_FLAG(std::string, log_level, "info", "debug, info, warn or error.");
+
+namespace {
+
+using pulse::server::Log;
+using pulse::server::LogLevel;
+
+int Fail(const std::string& message) {
+  Log(LogLevel::kError, message);
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "Pulse analytics gRPC server.\n"
+      "Usage: pulse-server [--listen=127.0.0.1:50051] "
+      "[--data_dir=./pulse-data] ...");
+  absl::ParseCommandLine(argc, argv);
+
+  const std::string level = absl::GetFlag(FLAGS_log_level);
+  if (level == "debug")
+    pulse::server::SetLogLevel(LogLevel::kDebug);
+  else if (level == "warn")
+    pulse::server::SetLogLevel(LogLevel::kWarning);
+  else if (level == "error")
+    pulse::server::SetLogLevel(LogLevel::kError);
+  else if (level != "info")
+    return Fail("--log_level: expected debug, info, warn or error");
+
+  pulse::server::ServerOptions options;
+  options.listen = absl::GetFlag(FLAGS_listen);
+  options.store.data_dir = absl::GetFlag(FLAGS_data_dir);
+  options.store.second_retention = absl::GetFlag(FLAGS_retention_second);
+  options.store.minute_retention = absl::GetFlag(FLAGS_retention_minute);
+  options.store.hour_retention = absl::GetFlag(FLAGS_retention_hour);
+  options.store.day_retention = absl::GetFlag(FLAGS_retention_day);
+  options.store.dedupe_retention = absl::GetFlag(FLAGS_dedupe_retention);
+  options.store.sync_writes = absl::GetFlag(FLAGS_sync_writes);
+  options.store.post_cache_entries = absl::GetFlag(FLAGS_post_cache_entries);
+  options.max_batch_items = absl::GetFlag(FLAGS_max_batch_items);
+  options.worker_threads = absl::GetFlag(FLAGS_worker_threads);
+  options.max_queued_requests = absl::GetFlag(FLAGS_max_queued_requests);
+  options.max_receive_message_bytes =
+      absl::GetFlag(FLAGS_max_receive_message_bytes);
+  options.subscriptions.max_subscriptions =
+      absl::GetFlag(FLAGS_max_subscriptions);
+  options.subscriptions.max_watched_items =
+      absl::GetFlag(FLAGS_max_subscription_items);
+  options.windows.clear();
+  for (const std::string& w : absl::GetFlag(FLAGS_windows)) {
+    absl::Duration d;
+    if (!absl::ParseDuration(w, &d) || d <= absl::ZeroDuration() ||
+        d > absl::Hours(24 * 7)) {
+      return Fail(
+          absl::StrCat("--windows: '", w, "' is not a duration in (0, 168h]"));
+    }
+    options.windows.push_back(d);
+  }
+  if (options.windows.empty())
+    return Fail("--windows: at least one window is needed");
+  if (options.max_batch_items < 1)
+    return Fail("--max_batch_items: must be >= 1");
+  if (options.worker_threads < 1) return Fail("--worker_threads: must be >= 1");
+  for (absl::Duration r :
+       {options.store.second_retention, options.store.minute_retention,
+        options.store.hour_retention, options.store.day_retention,
+        options.store.dedupe_retention}) {
+    if (r <= absl::ZeroDuration())
+      return Fail("retention flags must be positive");
+  }
+
+  // Signals are taken by sigwait below; every thread started later inherits
+  // the mask, so none of them is interrupted.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  absl::StatusOr<std::unique_ptr<pulse::server::PulseServer>> server =
+      pulse::server::PulseServer::Start(options);
+  if (!server.ok())
+    return Fail(absl::StrCat("cannot start: ", server.status().ToString()));
+
+  const std::string port_file = absl::GetFlag(FLAGS_port_file);
+  if (!port_file.empty()) {
+    // Written whole then renamed, so a reader never sees a partial number.
+    const std::string tmp = port_file + ".tmp";
+    std::ofstream(tmp) << (*server)->port() << "\n";
+    if (std::rename(tmp.c_str(), port_file.c_str()) != 0) {
+      return Fail(absl::StrCat("cannot write --port_file ", port_file));
+    }
+  }
+  Log(LogLevel::kInfo,
+      absl::StrCat("pulse-server serving on port ", (*server)->port(),
+                   " (listen=", options.listen,
+                   " data_dir=", options.store.data_dir, ")"));
+
+  int signal = 0;
+  sigwait(&signals, &signal);
+  Log(LogLevel::kInfo, absl::StrCat("signal ", signal, ": shutting down"));
+  (*server)->Shutdown();
+  Log(LogLevel::kInfo, "stopped cleanly");
+  return 0;
+}

@@ -1,0 +1,62 @@
+#include "server/sliding_window.h"
+
+#include <algorithm>
+
+namespace pulse::server {
+namespace {
+
+void AddInto(storage::Counts& into, const storage::Counts& delta, int sign) {
+  for (int i = 0; i < storage::kNumSlots; ++i) into[i] += sign * delta[i];
+}
+
+bool IsZero(const storage::Counts& c) {
+  return std::all_of(c.begin(), c.end(), [](int64_t v) { return v == 0; });
+}
+
+}  // namespace
+
+SlidingWindow::SlidingWindow(absl::Duration window, int slots)
+    : window_(window), step_(window / slots), slots_(slots) {}
+
+int64_t SlidingWindow::StepOf(absl::Time t) const {
+  absl::Duration rem;  // this Abseil writes *rem unconditionally
+  return absl::IDivDuration(t - absl::UnixEpoch(), step_, &rem);
+}
+
+bool SlidingWindow::Add(absl::Time now, absl::Time t, absl::string_view key,
+                        const storage::Counts& delta) {
+  const int64_t head = StepOf(now);
+  const int64_t step = std::min(StepOf(t), head);
+  if (step <= head - slots_) return false;
+  // Steps arrive nearly in order; a late one is inserted in place.
+  auto it =
+      std::lower_bound(steps_.begin(), steps_.end(), step,
+                       [](const Step& s, int64_t n) { return s.number < n; });
+  if (it == steps_.end() || it->number != step) {
+    it = steps_.insert(it, Step{step, {}});
+  }
+  AddInto(it->deltas[key], delta, +1);
+  AddInto(sums_[key], delta, +1);
+  return true;
+}
+
+std::vector<std::string> SlidingWindow::Advance(absl::Time now) {
+  std::vector<std::string> erased;
+  const int64_t oldest_kept = StepOf(now) - slots_ + 1;
+  while (!steps_.empty() && steps_.front().number < oldest_kept) {
+    for (const auto& [key, delta] : steps_.front().deltas) {
+      // A sum can reach zero while later steps still hold deltas of the key
+      // (a like and an unlike); it is then recreated here.
+      auto& sum = sums_[key];
+      AddInto(sum, delta, -1);
+      if (IsZero(sum)) {
+        erased.push_back(key);
+        sums_.erase(key);
+      }
+    }
+    steps_.pop_front();
+  }
+  return erased;
+}
+
+}  // namespace pulse::server

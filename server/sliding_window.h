@@ -1,0 +1,61 @@
+// Sums of counters per key over a window that slides with the clock.
+#ifndef PULSE_SERVER_SLIDING_WINDOW_H_
+#define PULSE_SERVER_SLIDING_WINDOW_H_
+
+#include <cstdint>
+#include <deque>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "storage/store.h"
+
+namespace pulse::server {
+
+// Keeps, for every key with activity in the last `window`, the sum of its
+// counters. The window moves in steps of window / slots: each step's deltas
+// are kept apart so that they can be subtracted when the step expires, which
+// makes both adding and expiring O(keys touched), never a scan of history.
+// Not thread-safe: the owner locks.
+class SlidingWindow {
+ public:
+  using Sums = absl::flat_hash_map<std::string, storage::Counts>;
+
+  // Requires window > 0 and slots >= 1.
+  SlidingWindow(absl::Duration window, int slots);
+
+  // Adds `delta` to `key` at time `t`. Times after `now` count in the newest
+  // step; times at or before the window's start are ignored. Returns whether
+  // it was counted.
+  bool Add(absl::Time now, absl::Time t, absl::string_view key,
+           const storage::Counts& delta);
+
+  // Drops the steps that fell out of the window ending at `now`. Returns the
+  // keys whose sums dropped to zero and were erased, for callers that index
+  // keys.
+  std::vector<std::string> Advance(absl::Time now);
+
+  // The current sums (call Advance first for an up-to-date window).
+  const Sums& sums() const { return sums_; }
+
+  absl::Duration window() const { return window_; }
+
+ private:
+  struct Step {
+    int64_t number;  // floor(time / step width)
+    Sums deltas;
+  };
+
+  int64_t StepOf(absl::Time t) const;
+
+  absl::Duration window_;
+  absl::Duration step_;
+  int slots_;
+  std::deque<Step> steps_;  // oldest first, numbers increasing
+  Sums sums_;
+};
+
+}  // namespace pulse::server
+
+#endif  // PULSE_SERVER_SLIDING_WINDOW_H_

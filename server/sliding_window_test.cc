@@ -1,0 +1,73 @@
+#include "server/sliding_window.h"
+
+#include "gtest/gtest.h"
+
+namespace pulse::server {
+namespace {
+
+const absl::Time kNoon =
+    absl::FromUnixSeconds(1'800'000'000);  // a whole minute
+
+storage::Counts Likes(int64_t n) {
+  storage::Counts c{};
+  c[storage::kLikes] = n;
+  return c;
+}
+
+TEST(SlidingWindow, SumsWhatWasAddedWithinTheWindow) {
+  SlidingWindow w(absl::Minutes(60), 60);
+  EXPECT_TRUE(w.Add(kNoon, kNoon - absl::Minutes(30), "p1", Likes(2)));
+  EXPECT_TRUE(w.Add(kNoon, kNoon, "p1", Likes(3)));
+  EXPECT_TRUE(w.Add(kNoon, kNoon, "p2", Likes(1)));
+  w.Advance(kNoon);
+  EXPECT_EQ(w.sums().at("p1")[storage::kLikes], 5);
+  EXPECT_EQ(w.sums().at("p2")[storage::kLikes], 1);
+}
+
+TEST(SlidingWindow, IgnoresTimesBeforeTheWindow) {
+  SlidingWindow w(absl::Minutes(60), 60);
+  EXPECT_FALSE(w.Add(kNoon, kNoon - absl::Minutes(61), "p1", Likes(2)));
+  EXPECT_TRUE(w.sums().empty());
+}
+
+TEST(SlidingWindow, ExpiresStepsAsTimeMoves) {
+  SlidingWindow w(absl::Minutes(60), 60);
+  w.Add(kNoon, kNoon, "old", Likes(4));
+  w.Add(kNoon + absl::Minutes(30), kNoon + absl::Minutes(30), "new", Likes(1));
+  w.Advance(kNoon + absl::Minutes(59));
+  EXPECT_EQ(w.sums().at("old")[storage::kLikes], 4);
+  const std::vector<std::string> gone = w.Advance(kNoon + absl::Minutes(60));
+  EXPECT_EQ(gone, std::vector<std::string>{"old"});
+  EXPECT_FALSE(w.sums().contains("old"));
+  EXPECT_EQ(w.sums().at("new")[storage::kLikes], 1);
+}
+
+TEST(SlidingWindow, CountsFutureTimesInTheNewestStep) {
+  SlidingWindow w(absl::Minutes(5), 60);
+  EXPECT_TRUE(w.Add(kNoon, kNoon + absl::Minutes(2), "p", Likes(1)));
+  w.Advance(kNoon + absl::Minutes(5) - absl::Seconds(1));
+  EXPECT_EQ(w.sums().at("p")[storage::kLikes], 1);
+  w.Advance(kNoon + absl::Minutes(5));
+  EXPECT_TRUE(w.sums().empty());
+}
+
+TEST(SlidingWindow, KeepsLateStepsInOrder) {
+  SlidingWindow w(absl::Minutes(60), 60);
+  w.Add(kNoon, kNoon, "p", Likes(1));
+  w.Add(kNoon, kNoon - absl::Minutes(10), "p", Likes(10));
+  w.Advance(kNoon + absl::Minutes(50));  // the late step expires first
+  EXPECT_EQ(w.sums().at("p")[storage::kLikes], 1);
+}
+
+TEST(SlidingWindow, UndoneCountsLeaveNoEntryBehind) {
+  SlidingWindow w(absl::Minutes(60), 60);
+  w.Add(kNoon, kNoon, "p", Likes(1));
+  w.Add(kNoon + absl::Minutes(1), kNoon + absl::Minutes(1), "p", Likes(-1));
+  w.Advance(kNoon + absl::Minutes(60));
+  EXPECT_EQ(w.sums().at("p")[storage::kLikes], -1);
+  w.Advance(kNoon + absl::Minutes(61));
+  EXPECT_TRUE(w.sums().empty());
+}
+
+}  // namespace
+}  // namespace pulse::server

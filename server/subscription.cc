@@ -1,0 +1,283 @@
+#include "server/subscription.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "server/analytics_service.h"
+#include "server/proto_time.h"
+#include "server/subscription_hub.h"
+#include "server/validation.h"
+
+namespace pulse::server {
+namespace {
+
+const grpc::Status kCancelled(grpc::StatusCode::CANCELLED,
+                              "subscription cancelled");
+
+// A board's identity for change detection: everything but its time stamp.
+template <typename Board>
+std::string Fingerprint(Board board) {
+  board.clear_as_of();
+  return board.SerializeAsString();
+}
+
+}  // namespace
+
+absl::Status ValidateSubscribe(const v1::SubscribeRequest& request,
+                               const SubscriptionHub& hub) {
+  const int items = request.post_ids_size() + request.account_ids_size() +
+                    request.hashtags_size();
+  if (items > hub.limits().max_watched_items) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "watches ", items, " posts, accounts and hashtags; at most ",
+        hub.limits().max_watched_items, " (--max_subscription_items)"));
+  }
+  if (items == 0 && !request.global() && !request.has_top_posts() &&
+      !request.has_trending()) {
+    return absl::InvalidArgumentError(
+        "nothing to watch: set post_ids, account_ids, hashtags, global, "
+        "top_posts "
+        "or trending");
+  }
+  for (int i = 0; i < request.post_ids_size(); ++i) {
+    absl::Status s =
+        ValidateId(request.post_ids(i), absl::StrCat("post_ids[", i, "]"));
+    if (!s.ok()) return s;
+  }
+  for (int i = 0; i < request.account_ids_size(); ++i) {
+    absl::Status s = ValidateId(request.account_ids(i),
+                                absl::StrCat("account_ids[", i, "]"));
+    if (!s.ok()) return s;
+  }
+  for (int i = 0; i < request.hashtags_size(); ++i) {
+    absl::Status s =
+        ValidateId(request.hashtags(i), absl::StrCat("hashtags[", i, "]"));
+    if (!s.ok()) return s;
+  }
+  if (request.has_top_posts()) {
+    absl::Status s =
+        ValidateTopPosts(request.top_posts(), hub.windows(), "top_posts.");
+    if (!s.ok()) return s;
+  }
+  if (request.has_trending()) {
+    absl::Status s =
+        ValidateTrending(request.trending(), hub.windows(), "trending.");
+    if (!s.ok()) return s;
+  }
+  if (request.has_min_interval()) {
+    const absl::Duration d = FromProto(request.min_interval());
+    if (d < kMinMinInterval || d > kMaxMinInterval) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("min_interval: ", absl::FormatDuration(d),
+                       " is outside [50ms, 60s]"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+Subscription::Subscription(SubscriptionHub* hub,
+                           const v1::SubscribeRequest* request)
+    : hub_(hub), request_(*request) {
+  if (absl::Status s = ValidateSubscribe(request_, *hub_); !s.ok()) {
+    {
+      absl::MutexLock lock(&mu_);
+      phase_ = Phase::kDone;
+    }
+    FinishNow(ToGrpcStatus(s));
+    return;
+  }
+  if (absl::Status s = hub_->Register(this); !s.ok()) {
+    {
+      absl::MutexLock lock(&mu_);
+      phase_ = Phase::kDone;
+    }
+    FinishNow(ToGrpcStatus(s));
+    return;
+  }
+  registered_ = true;
+  if (request_.has_min_interval())
+    min_interval_ = FromProto(request_.min_interval());
+  auto watch = [this](WatchKind kind, const std::string& id) {
+    hub_->changes()->Watch(kind, id);
+    watched_.push_back(Watched{static_cast<int>(kind), id, 0});
+  };
+  for (const std::string& id : request_.post_ids()) watch(WatchKind::kPost, id);
+  for (const std::string& id : request_.account_ids())
+    watch(WatchKind::kAccount, id);
+  for (const std::string& id : request_.hashtags())
+    watch(WatchKind::kHashtag, id);
+  hub_->Schedule(id_, absl::InfinitePast());  // the snapshot, now
+}
+
+bool Subscription::Claim() {
+  absl::MutexLock lock(&mu_);
+  if (phase_ != Phase::kScheduled || stopping_) return false;
+  phase_ = Phase::kBuilding;
+  return true;
+}
+
+void Subscription::Dispatch() {
+  SubscriptionHub* hub = hub_;
+  const uint64_t id = id_;
+  const absl::Time retry = hub->clock()->Now() + min_interval_;
+  if (hub->pool()->Submit([this] { Build(); })) return;
+  // Workers are saturated: try again one interval later.
+  bool finish = false;
+  grpc::Status status;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) {
+      phase_ = Phase::kDone;
+      finish = true;
+      status = stop_status_;
+    } else {
+      phase_ = Phase::kScheduled;
+    }
+  }
+  if (finish) return FinishNow(status);
+  hub->Schedule(id, retry);  // `this` may be gone: only locals from here
+}
+
+bool Subscription::FillUpdate() {
+  const bool snapshot = seq_ == 0;
+  const StatsReader& reader = *hub_->reader();
+  ChangeTracker& changes = *hub_->changes();
+  update_.Clear();
+  bool any = snapshot;
+
+  // Versions are read before the figures: a change racing with this build
+  // bumps the version again and is sent next time, never lost.
+  for (Watched& w : watched_) {
+    const auto kind = static_cast<WatchKind>(w.kind);
+    const uint64_t version = changes.Version(kind, w.id);
+    if (!snapshot && version == w.sent_version) continue;
+    absl::Status status;
+    if (kind == WatchKind::kPost) {
+      auto stats = reader.PostStats(w.id);
+      status = stats.status();
+      if (stats.ok()) *update_.add_posts() = std::move(*stats);
+    } else if (kind == WatchKind::kAccount) {
+      v1::GetAccountStatsRequest request;
+      request.set_account_id(w.id);
+      auto stats = reader.AccountStats(request);
+      status = stats.status();
+      if (stats.ok()) *update_.add_accounts() = std::move(*stats);
+    } else {
+      auto stats = reader.HashtagStats(w.id);
+      status = stats.status();
+      if (stats.ok()) *update_.add_hashtags() = std::move(*stats);
+    }
+    if (status.ok()) {
+      w.sent_version = version;
+      any = true;
+    }
+  }
+  if (request_.global()) {
+    const uint64_t version = changes.global_version();
+    if (snapshot || version != sent_global_version_) {
+      auto stats = reader.GlobalStats();
+      if (stats.ok()) {
+        *update_.mutable_global() = std::move(*stats);
+        sent_global_version_ = version;
+        any = true;
+      }
+    }
+  }
+  if (request_.has_top_posts()) {
+    v1::TopPostsResponse board = hub_->TopPosts(request_.top_posts());
+    std::string fingerprint = Fingerprint(board);
+    if (snapshot || fingerprint != sent_top_) {
+      *update_.mutable_top_posts() = std::move(board);
+      sent_top_ = std::move(fingerprint);
+      any = true;
+    }
+  }
+  if (request_.has_trending()) {
+    v1::TrendingHashtagsResponse board = hub_->Trending(request_.trending());
+    std::string fingerprint = Fingerprint(board);
+    if (snapshot || fingerprint != sent_trending_) {
+      *update_.mutable_trending() = std::move(board);
+      sent_trending_ = std::move(fingerprint);
+      any = true;
+    }
+  }
+  if (!any) return false;
+  update_.set_seq(++seq_);
+  update_.set_snapshot(snapshot);
+  *update_.mutable_time() = ToProto(hub_->clock()->Now());
+  return true;
+}
+
+void Subscription::Build() {
+  const bool send = FillUpdate();
+  SubscriptionHub* hub = hub_;
+  const uint64_t id = id_;
+  const absl::Time now = hub->clock()->Now();
+  const absl::Time next = now + min_interval_;
+  if (send) last_write_ = now;
+  bool finish = false;
+  grpc::Status status;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) {
+      phase_ = Phase::kDone;
+      finish = true;
+      status = stop_status_;
+    } else {
+      phase_ = send ? Phase::kWriting : Phase::kScheduled;
+    }
+  }
+  if (finish) return FinishNow(status);
+  if (send) {
+    StartWrite(&update_);  // kWriting: nothing finishes us until OnWriteDone
+  } else {
+    hub->Schedule(id, next);  // `this` may be gone: only locals from here
+  }
+}
+
+void Subscription::OnWriteDone(bool ok) {
+  SubscriptionHub* hub = hub_;
+  const uint64_t id = id_;
+  const absl::Time next =
+      std::max(last_write_ + min_interval_, hub->clock()->Now());
+  bool finish = false;
+  grpc::Status status;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!ok || stopping_) {
+      phase_ = Phase::kDone;
+      finish = true;
+      status = ok ? stop_status_ : kCancelled;
+    } else {
+      phase_ = Phase::kScheduled;
+    }
+  }
+  if (finish) return FinishNow(status);
+  hub->Schedule(id, next);  // `this` may be gone: only locals from here
+}
+
+bool Subscription::MarkStopped(const grpc::Status& status) {
+  absl::MutexLock lock(&mu_);
+  if (stopping_ || phase_ == Phase::kDone) return false;
+  stopping_ = true;
+  stop_status_ = status;
+  if (phase_ != Phase::kScheduled) return false;  // in-flight work finishes
+  phase_ = Phase::kDone;
+  return true;
+}
+
+void Subscription::OnCancel() {
+  if (MarkStopped(kCancelled)) FinishNow(kCancelled);
+}
+
+void Subscription::OnDone() {
+  if (registered_) {
+    hub_->Unregister(id_);
+    for (const Watched& w : watched_) {
+      hub_->changes()->Unwatch(static_cast<WatchKind>(w.kind), w.id);
+    }
+  }
+  delete this;
+}
+
+}  // namespace pulse::server

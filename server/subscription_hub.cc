@@ -1,0 +1,146 @@
+#include "server/subscription_hub.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "server/subscription.h"
+
+namespace pulse::server {
+
+// Boards slide with time even without ingest; a cached board is recomputed
+// at least this often.
+constexpr absl::Duration kBoardMaxAge = absl::Seconds(1);
+// Distinct board requests cached at most.
+constexpr size_t kMaxCachedBoards = 1024;
+
+SubscriptionHub::SubscriptionHub(const SubscriptionLimits& limits,
+                                 ChangeTracker* changes, Boards* boards,
+                                 const StatsReader* reader, WorkerPool* pool,
+                                 const storage::Clock* clock)
+    : limits_(limits),
+      changes_(changes),
+      boards_(boards),
+      reader_(reader),
+      pool_(pool),
+      clock_(clock),
+      timer_([this] { RunTimer(); }) {}
+
+SubscriptionHub::~SubscriptionHub() {
+  Shutdown();
+  if (timer_.joinable()) timer_.join();
+}
+
+absl::Status SubscriptionHub::Register(Subscription* subscription) {
+  absl::MutexLock lock(&mu_);
+  if (stopping_) return absl::UnavailableError("server shutting down");
+  if (static_cast<int>(live_.size()) >= limits_.max_subscriptions) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("the server holds ", live_.size(),
+                     " subscriptions, its limit (--max_subscriptions)"));
+  }
+  const uint64_t id = next_id_++;
+  subscription->set_id(id);
+  live_[id] = subscription;
+  return absl::OkStatus();
+}
+
+void SubscriptionHub::Unregister(uint64_t id) {
+  absl::MutexLock lock(&mu_);
+  live_.erase(id);
+}
+
+void SubscriptionHub::Schedule(uint64_t id, absl::Time due) {
+  absl::MutexLock lock(&mu_);
+  if (stopping_) return;
+  due_.push(Due{due, id});
+}
+
+int SubscriptionHub::size() const {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int>(live_.size());
+}
+
+void SubscriptionHub::Shutdown() {
+  const grpc::Status status(grpc::StatusCode::UNAVAILABLE,
+                            "server shutting down");
+  std::vector<Subscription*> to_finish;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return;
+    stopping_ = true;
+    // A subscription MarkStopped hands us is finished by no one else, so it
+    // outlives the lock; Finish runs outside it because OnDone takes mu_.
+    for (auto& [id, sub] : live_) {
+      if (sub->MarkStopped(status)) to_finish.push_back(sub);
+    }
+  }
+  for (Subscription* sub : to_finish) sub->FinishNow(status);
+}
+
+void SubscriptionHub::RunTimer() {
+  while (true) {
+    std::vector<Subscription*> claimed;
+    {
+      absl::MutexLock lock(&mu_);
+      auto due_or_stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stopping_ || (!due_.empty() && due_.top().at <= clock_->Now());
+      };
+      // Wake at the next due time (or within 50 ms, for a clock that jumps).
+      const absl::Time next =
+          due_.empty()
+              ? absl::Now() + absl::Milliseconds(50)
+              : std::min(absl::Now() + absl::Milliseconds(50),
+                         absl::Now() + (due_.top().at - clock_->Now()));
+      mu_.AwaitWithDeadline(absl::Condition(&due_or_stopping), next);
+      if (stopping_) return;
+      const absl::Time now = clock_->Now();
+      while (!due_.empty() && due_.top().at <= now) {
+        const uint64_t id = due_.top().id;
+        due_.pop();
+        auto it = live_.find(id);
+        if (it != live_.end() && it->second->Claim())
+          claimed.push_back(it->second);
+      }
+    }
+    for (Subscription* sub : claimed) sub->Dispatch();
+  }
+}
+
+template <typename Response, typename Request, typename Compute>
+Response SubscriptionHub::CachedBoard(
+    absl::flat_hash_map<std::string, Cached<Response>>& cache,
+    const Request& request, Compute compute) {
+  const std::string key = request.SerializeAsString();
+  const uint64_t version = changes_->boards_version();
+  const absl::Time now = clock_->Now();
+  {
+    absl::MutexLock lock(&board_mu_);
+    auto it = cache.find(key);
+    if (it != cache.end() && it->second.version == version &&
+        now - it->second.computed < kBoardMaxAge) {
+      return it->second.response;
+    }
+  }
+  Response board = compute(request);
+  absl::MutexLock lock(&board_mu_);
+  if (cache.size() >= kMaxCachedBoards)
+    cache.clear();  // bound; refills on demand
+  cache[key] = Cached<Response>{now, version, board};
+  return board;
+}
+
+v1::TopPostsResponse SubscriptionHub::TopPosts(
+    const v1::TopPostsRequest& request) {
+  return CachedBoard<v1::TopPostsResponse>(
+      top_cache_, request,
+      [this](const auto& r) { return boards_->TopPosts(r); });
+}
+
+v1::TrendingHashtagsResponse SubscriptionHub::Trending(
+    const v1::TrendingHashtagsRequest& request) {
+  return CachedBoard<v1::TrendingHashtagsResponse>(
+      trending_cache_, request,
+      [this](const auto& r) { return boards_->Trending(r); });
+}
+
+}  // namespace pulse::server

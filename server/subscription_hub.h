@@ -1,0 +1,121 @@
+// The registry and clock of live subscriptions.
+#ifndef PULSE_SERVER_SUBSCRIPTION_HUB_H_
+#define PULSE_SERVER_SUBSCRIPTION_HUB_H_
+
+#include <cstdint>
+#include <queue>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "pulse/v1/analytics.pb.h"
+#include "server/boards.h"
+#include "server/change_tracker.h"
+#include "server/stats_reader.h"
+#include "server/worker_pool.h"
+
+namespace pulse::server {
+
+class Subscription;
+
+// Limits of live subscriptions.
+struct SubscriptionLimits {
+  // Most subscriptions the server holds at once.
+  int max_subscriptions = 20'000;
+  // Most posts + accounts + hashtags one subscription may watch.
+  int max_watched_items = 1'000;
+};
+
+// Holds every live subscription and wakes each when its next update is due,
+// on one timer thread; updates are built on the worker pool. Boards are
+// computed once per distinct request and change, and shared between the
+// subscriptions that watch the same board. Thread-safe.
+class SubscriptionHub {
+ public:
+  // None of the pointers is owned; all outlive the hub.
+  SubscriptionHub(const SubscriptionLimits& limits, ChangeTracker* changes,
+                  Boards* boards, const StatsReader* reader, WorkerPool* pool,
+                  const storage::Clock* clock);
+  // Requires Shutdown to have been called.
+  ~SubscriptionHub();
+
+  // Adds a subscription; RESOURCE_EXHAUSTED past max_subscriptions or after
+  // Shutdown.
+  absl::Status Register(Subscription* subscription);
+  // Removes a subscription (from its OnDone).
+  void Unregister(uint64_t id);
+  // Wakes subscription `id` at `due`.
+  void Schedule(uint64_t id, absl::Time due);
+
+  // Ends every stream (UNAVAILABLE) and stops the timer. Streams in the
+  // middle of a write or build finish when it completes.
+  void Shutdown();
+
+  // Live subscriptions now.
+  int size() const;
+
+  // The board for `request`, shared by identical requests: recomputed only
+  // when ingest changed the windows or a second has passed (windows slide).
+  v1::TopPostsResponse TopPosts(const v1::TopPostsRequest& request);
+  v1::TrendingHashtagsResponse Trending(
+      const v1::TrendingHashtagsRequest& request);
+
+  const SubscriptionLimits& limits() const { return limits_; }
+  ChangeTracker* changes() const { return changes_; }
+  const StatsReader* reader() const { return reader_; }
+  WorkerPool* pool() const { return pool_; }
+  const storage::Clock* clock() const { return clock_; }
+  const std::vector<absl::Duration>& windows() const {
+    return boards_->windows();
+  }
+
+ private:
+  struct Due {
+    absl::Time at;
+    uint64_t id;
+    bool operator>(const Due& o) const { return at > o.at; }
+  };
+  template <typename Response>
+  struct Cached {
+    absl::Time computed;
+    uint64_t version = 0;
+    Response response;
+  };
+
+  void RunTimer();
+  template <typename Response, typename Request, typename Compute>
+  Response CachedBoard(
+      absl::flat_hash_map<std::string, Cached<Response>>& cache,
+      const Request& request, Compute compute) ABSL_LOCKS_EXCLUDED(board_mu_);
+
+  const SubscriptionLimits limits_;
+  ChangeTracker* changes_;
+  Boards* boards_;
+  const StatsReader* reader_;
+  WorkerPool* pool_;
+  const storage::Clock* clock_;
+
+  mutable absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
+  absl::flat_hash_map<uint64_t, Subscription*> live_ ABSL_GUARDED_BY(mu_);
+  std::priority_queue<Due, std::vector<Due>, std::greater<Due>> due_
+      ABSL_GUARDED_BY(mu_);
+
+  absl::Mutex board_mu_;
+  absl::flat_hash_map<std::string, Cached<v1::TopPostsResponse>> top_cache_
+      ABSL_GUARDED_BY(board_mu_);
+  absl::flat_hash_map<std::string, Cached<v1::TrendingHashtagsResponse>>
+      trending_cache_ ABSL_GUARDED_BY(board_mu_);
+
+  std::thread timer_;
+};
+
+}  // namespace pulse::server
+
+#endif  // PULSE_SERVER_SUBSCRIPTION_HUB_H_

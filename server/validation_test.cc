@@ -1,0 +1,133 @@
+#include "server/validation.h"
+
+#include "gtest/gtest.h"
+
+namespace pulse::server {
+namespace {
+
+const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
+
+v1::Engagement Like(const std::string& event_id, const std::string& post_id) {
+  v1::Engagement e;
+  e.set_event_id(event_id);
+  e.set_post_id(post_id);
+  e.set_kind(v1::LIKE);
+  return e;
+}
+
+TEST(ValidateIngest, TakesValidItemsAndListsRejectedOnesWithTheirIndex) {
+  v1::IngestRequest request;
+  *request.add_engagements() = Like("e1", "p1");
+  *request.add_engagements() = Like("e2", "");
+  auto batch = ValidateIngest(request, 100, kNow);
+  ASSERT_TRUE(batch.ok()) << batch.status();
+  ASSERT_EQ(batch->input.engagements.size(), 1u);
+  EXPECT_EQ(batch->input.engagements[0].count, 1);
+  EXPECT_EQ(batch->input.engagements[0].time, kNow);
+  ASSERT_EQ(batch->rejected.size(), 1u);
+  EXPECT_EQ(batch->rejected[0].index(), 1);
+  EXPECT_EQ(batch->rejected[0].field(), "engagements[1].post_id");
+}
+
+TEST(ValidateIngest, RejectsABatchWhoseEveryItemIsInvalid) {
+  v1::IngestRequest request;
+  v1::Engagement e = Like("e1", "p1");
+  e.set_kind(v1::ENGAGEMENT_KIND_UNSPECIFIED);
+  *request.add_engagements() = e;
+  auto batch = ValidateIngest(request, 100, kNow);
+  ASSERT_EQ(batch.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(batch.status().message().find("engagements[0].kind"),
+            std::string::npos);
+}
+
+TEST(ValidateIngest, RequiresEventIdsWithoutAProducer) {
+  v1::IngestRequest request;
+  *request.add_engagements() = Like("", "p1");
+  EXPECT_EQ(ValidateIngest(request, 100, kNow).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  request.set_producer_id("crawler");
+  request.set_sequence(1);
+  EXPECT_TRUE(ValidateIngest(request, 100, kNow).ok());
+}
+
+TEST(ValidateIngest, RejectsAProducerWithoutASequence) {
+  v1::IngestRequest request;
+  request.set_producer_id("crawler");
+  *request.add_engagements() = Like("e1", "p1");
+  EXPECT_EQ(ValidateIngest(request, 100, kNow).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ValidateIngest, RejectsTimesMoreThanFiveMinutesAhead) {
+  v1::IngestRequest request;
+  *request.add_engagements() = Like("e1", "p1");
+  v1::Engagement late = Like("e2", "p1");
+  late.mutable_time()->set_seconds(
+      absl::ToUnixSeconds(kNow + absl::Minutes(6)));
+  *request.add_engagements() = late;
+  auto batch = ValidateIngest(request, 100, kNow);
+  ASSERT_TRUE(batch.ok());
+  ASSERT_EQ(batch->rejected.size(), 1u);
+  EXPECT_EQ(batch->rejected[0].field(), "engagements[1].time");
+}
+
+TEST(ValidateIngest, RejectsBatchesOverTheItemLimit) {
+  v1::IngestRequest request;
+  for (int i = 0; i < 3; ++i) *request.add_engagements() = Like("e", "p");
+  EXPECT_EQ(ValidateIngest(request, 2, kNow).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ValidateIngest, StripsTheHashSignFromHashtags) {
+  v1::IngestRequest request;
+  v1::Post* post = request.add_posts();
+  post->set_post_id("p1");
+  post->set_account_id("a1");
+  post->add_hashtags("#news");
+  post->add_hashtags("news");
+  auto batch = ValidateIngest(request, 100, kNow);
+  ASSERT_TRUE(batch.ok());
+  EXPECT_EQ(batch->input.posts[0].hashtags, std::vector<std::string>{"news"});
+}
+
+TEST(ValidateTimeSeries, RejectsRangesOverTheBucketLimit) {
+  v1::QueryTimeSeriesRequest request;
+  request.set_global(true);
+  request.set_resolution(v1::SECOND);
+  request.mutable_start_time()->set_seconds(
+      absl::ToUnixSeconds(kNow - absl::Hours(3)));
+  const absl::Status status = ValidateTimeSeries(request, kNow);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("10800 buckets"), std::string::npos)
+      << status;
+}
+
+TEST(ValidateTimeSeries, RejectsAnEndBeforeTheStart) {
+  v1::QueryTimeSeriesRequest request;
+  request.set_post_id("p1");
+  request.mutable_start_time()->set_seconds(absl::ToUnixSeconds(kNow));
+  request.mutable_end_time()->set_seconds(absl::ToUnixSeconds(kNow) - 60);
+  EXPECT_EQ(ValidateTimeSeries(request, kNow).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ValidateTopPosts, AcceptsOnlyConfiguredWindows) {
+  const std::vector<absl::Duration> windows = {absl::Minutes(5),
+                                               absl::Hours(1)};
+  v1::TopPostsRequest request;
+  EXPECT_TRUE(ValidateTopPosts(request, windows).ok());  // default 1h
+  request.mutable_window()->set_seconds(7 * 60);
+  const absl::Status status = ValidateTopPosts(request, windows);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("window"), std::string::npos);
+}
+
+TEST(ValidateTopPosts, RejectsAccountOnlyMetrics) {
+  v1::TopPostsRequest request;
+  request.set_metric(v1::FOLLOWERS);
+  EXPECT_EQ(ValidateTopPosts(request, {absl::Hours(1)}).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace pulse::server

@@ -1,0 +1,102 @@
+#include "storage/hyperloglog.h"
+
+#include <cmath>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+
+namespace pulse::storage {
+namespace {
+
+HyperLogLog SketchOfUsers(int from, int to) {
+  HyperLogLog h;
+  for (int i = from; i < to; ++i) h.Add(absl::StrCat("user-", i));
+  return h;
+}
+
+TEST(HyperLogLog, EmptySketchEstimatesZero) {
+  EXPECT_EQ(HyperLogLog().Estimate(), 0);
+}
+
+TEST(HyperLogLog, StableHashIsFixedAcrossBuilds) {
+  // Persisted sketches depend on these exact values never changing.
+  EXPECT_EQ(StableHash64(""), 0xefd01f60ba992926ull);
+  EXPECT_EQ(StableHash64("user-1"), 0x41a2fca5c68401c5ull);
+}
+
+TEST(HyperLogLog, SmallCountsAreNearlyExact) {
+  EXPECT_NEAR(SketchOfUsers(0, 100).Estimate(), 100, 3);
+}
+
+TEST(HyperLogLog, RepeatedUsersCountOnce) {
+  HyperLogLog h = SketchOfUsers(0, 500);
+  h.Merge(SketchOfUsers(0, 500));
+  for (int i = 0; i < 500; ++i) h.Add(absl::StrCat("user-", i));
+  EXPECT_NEAR(h.Estimate(), 500, 500 * 0.05);
+}
+
+TEST(HyperLogLog, HundredThousandUsersWithinThreeSigma) {
+  // 3 sigma of 1.04 / sqrt(4096) is about 5%.
+  EXPECT_NEAR(SketchOfUsers(0, 100'000).Estimate(), 100'000, 5'000);
+}
+
+TEST(HyperLogLog, StaysSparseWhileSmallThenTurnsDense) {
+  HyperLogLog h = SketchOfUsers(0, 200);
+  EXPECT_FALSE(h.is_dense());
+  EXPECT_EQ(h.Encode()[0], HyperLogLog::kSparseTag);
+  EXPECT_LT(h.Encode().size(), 1000u);
+  const double sparse_estimate = h.Estimate();
+  for (int i = 200; i < 5'000; ++i) h.Add(absl::StrCat("user-", i));
+  EXPECT_TRUE(h.is_dense());
+  EXPECT_EQ(h.Encode()[0], HyperLogLog::kDenseTag);
+  EXPECT_EQ(h.Encode().size(), 1u + HyperLogLog::kNumRegisters);
+  EXPECT_NEAR(sparse_estimate, 200, 10);
+  EXPECT_NEAR(h.Estimate(), 5'000, 250);
+}
+
+TEST(HyperLogLog, EncodingRoundTripsInBothForms) {
+  for (int n : {0, 50, 3'000}) {
+    const HyperLogLog h = SketchOfUsers(0, n);
+    HyperLogLog back;
+    ASSERT_TRUE(back.Decode(h.Encode())) << n;
+    EXPECT_EQ(back.Encode(), h.Encode()) << n;
+    EXPECT_EQ(back.Estimate(), h.Estimate()) << n;
+  }
+}
+
+TEST(HyperLogLog, MergeOfTwoSketchesEqualsSketchOfTheUnion) {
+  for (auto [a_end, b_end] : {std::pair{300, 600}, std::pair{300, 20'000},
+                              std::pair{9'000, 20'000}}) {
+    std::string merged;
+    ASSERT_TRUE(MergeSketches(SketchOfUsers(0, a_end).Encode(),
+                              SketchOfUsers(a_end / 2, b_end).Encode(),
+                              &merged));
+    EXPECT_EQ(merged, SketchOfUsers(0, b_end).Encode())
+        << a_end << " " << b_end;
+  }
+}
+
+TEST(HyperLogLog, MalformedEncodingsAreRejected) {
+  HyperLogLog h;
+  EXPECT_FALSE(h.Decode("\x07"));
+  EXPECT_FALSE(
+      h.Decode(std::string("\x01\x00\x02\x00\x01\x01", 6)));  // truncated
+  EXPECT_FALSE(h.Decode(
+      std::string("\x01\x00\x01\xff\xff\x01", 6)));  // register out of range
+  EXPECT_FALSE(h.Decode(
+      std::string("\x01\x00\x02\x00\x05\x01\x00\x04\x01", 9)));  // unsorted
+  EXPECT_FALSE(h.Decode(std::string("\x02\x01", 2)));            // short dense
+  EXPECT_TRUE(h.empty());
+}
+
+TEST(HyperLogLog, MergeTreatsAMalformedSideAsEmpty) {
+  const std::string good = SketchOfUsers(0, 10).Encode();
+  std::string merged;
+  ASSERT_TRUE(MergeSketches("garbage", good, &merged));
+  EXPECT_EQ(merged, good);
+  EXPECT_FALSE(MergeSketches("garbage", "\x09", &merged));
+}
+
+}  // namespace
+}  // namespace pulse::storage

@@ -1,0 +1,203 @@
+#include "storage/key_codec.h"
+
+#include <random>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "storage/value_codec.h"
+
+namespace pulse::storage {
+namespace {
+
+absl::Time At(int64_t unix_seconds) {
+  return absl::FromUnixSeconds(unix_seconds);
+}
+
+TEST(KeyCodec, CounterKeyRoundTrips) {
+  const std::string key = CounterKeyString(
+      {Scope::kPost, "post-1", Resolution::kMinute, 1'700'000'040});
+  CounterKey out;
+  ASSERT_TRUE(DecodeCounterKey(key, &out));
+  EXPECT_EQ(out.scope, Scope::kPost);
+  EXPECT_EQ(out.id, "post-1");
+  EXPECT_EQ(out.res, Resolution::kMinute);
+  EXPECT_EQ(out.bucket, 1'700'000'040u);
+}
+
+TEST(KeyCodec, TotalKeyStoresBucketZero) {
+  CounterKey out;
+  ASSERT_TRUE(DecodeCounterKey(
+      CounterKeyString({Scope::kHashtag, "x", Resolution::kTotal, 99}), &out));
+  EXPECT_EQ(out.bucket, 0u);
+}
+
+TEST(KeyCodec, GlobalKeyIgnoresTheId) {
+  EXPECT_EQ(
+      CounterKeyString({Scope::kGlobal, "ignored", Resolution::kDay, 86400}),
+      CounterKeyString({Scope::kGlobal, "", Resolution::kDay, 86400}));
+}
+
+TEST(KeyCodec, ActivityKeyRoundTrips) {
+  std::string key;
+  EncodeActivityKey(
+      {Resolution::kSecond, 1'700'000'001, Scope::kHashtag, "tag"}, &key);
+  ActivityKey out;
+  ASSERT_TRUE(DecodeActivityKey(key, &out));
+  EXPECT_EQ(out.res, Resolution::kSecond);
+  EXPECT_EQ(out.bucket, 1'700'000'001u);
+  EXPECT_EQ(out.scope, Scope::kHashtag);
+  EXPECT_EQ(out.id, "tag");
+}
+
+TEST(KeyCodec, IdempotencyAndSketchKeysRoundTrip) {
+  const std::string idempotency_key =
+      IdempotencyKeyString(IdempotencyKind::kFollow, "ev");
+  IdempotencyKind kind;
+  std::string_view id;
+  ASSERT_TRUE(DecodeIdempotencyKey(idempotency_key, &kind, &id));
+  EXPECT_EQ(kind, IdempotencyKind::kFollow);
+  EXPECT_EQ(id, "ev");
+  const std::string sketch_key = SketchKey(Scope::kAccount, "acct");
+  Scope scope;
+  ASSERT_TRUE(DecodeSketchKey(sketch_key, &scope, &id));
+  EXPECT_EQ(scope, Scope::kAccount);
+  EXPECT_EQ(id, "acct");
+}
+
+TEST(KeyCodec, IdsWithEmbeddedZerosAndHighBytesRoundTrip) {
+  const std::string id("a\0\xff\x01z", 5);
+  const std::string key =
+      CounterKeyString({Scope::kAccount, id, Resolution::kHour, 3600});
+  CounterKey out;
+  ASSERT_TRUE(DecodeCounterKey(key, &out));
+  EXPECT_EQ(out.id, id);
+}
+
+TEST(KeyCodec, MinuteBucketsSortByTime) {
+  // 255 and 256 seconds differ in a higher byte: little-endian would misorder.
+  uint64_t prev_bucket = 0;
+  std::string prev;
+  for (uint64_t b : {uint64_t{0}, uint64_t{60}, uint64_t{240}, uint64_t{300},
+                     uint64_t{65'520}, uint64_t{65'580},
+                     uint64_t{1'700'000'040}, uint64_t{1'700'000'100}}) {
+    const std::string key =
+        CounterKeyString({Scope::kPost, "p", Resolution::kMinute, b});
+    if (!prev.empty()) {
+      EXPECT_LT(prev, key) << prev_bucket << " vs " << b;
+    }
+    prev = key;
+    prev_bucket = b;
+  }
+}
+
+TEST(KeyCodec, OneEntityTimeRangeIsContiguous) {
+  // Keys of another entity or resolution never fall between two minutes of p.
+  const std::string lo =
+      CounterKeyString({Scope::kPost, "p", Resolution::kMinute, 60});
+  const std::string hi =
+      CounterKeyString({Scope::kPost, "p", Resolution::kMinute, 180});
+  for (const CounterKey& other :
+       {CounterKey{Scope::kPost, "p0", Resolution::kMinute, 120},
+        CounterKey{Scope::kPost, "", Resolution::kMinute, 120},
+        CounterKey{Scope::kPost, "p", Resolution::kSecond, 120},
+        CounterKey{Scope::kPost, "p", Resolution::kHour, 0},
+        CounterKey{Scope::kAccount, "p", Resolution::kMinute, 120}}) {
+    const std::string key = CounterKeyString(other);
+    EXPECT_FALSE(lo < key && key < hi) << other.id;
+  }
+  const std::string mid =
+      CounterKeyString({Scope::kPost, "p", Resolution::kMinute, 120});
+  EXPECT_TRUE(lo < mid && mid < hi);
+}
+
+TEST(KeyCodec, ActivityKeysSortByTimeFirst) {
+  std::string a, b;
+  EncodeActivityKey({Resolution::kSecond, 100, Scope::kPost, "zzz"}, &a);
+  EncodeActivityKey({Resolution::kSecond, 101, Scope::kPost, "aaa"}, &b);
+  EXPECT_LT(a, b);
+  EXPECT_LE(ActivityKeyPrefix(Resolution::kSecond, 100), a);
+  EXPECT_LT(a, ActivityKeyPrefix(Resolution::kSecond, 101));
+}
+
+TEST(KeyCodec, MalformedCounterKeysAreRejected) {
+  const std::string good =
+      CounterKeyString({Scope::kPost, "post", Resolution::kSecond, 7});
+  CounterKey out;
+  for (size_t n = 0; n < good.size(); ++n) {
+    EXPECT_FALSE(DecodeCounterKey(good.substr(0, n), &out)) << "prefix " << n;
+  }
+  EXPECT_FALSE(DecodeCounterKey(good + "x", &out));
+  std::string bad_scope = good;
+  bad_scope[0] = 9;
+  EXPECT_FALSE(DecodeCounterKey(bad_scope, &out));
+  std::string long_len = good;
+  long_len[1] = '\xff';
+  EXPECT_FALSE(DecodeCounterKey(long_len, &out));
+}
+
+TEST(KeyCodec, RandomBytesNeverCrashTheDecoders) {
+  std::mt19937 rng(42);
+  for (int i = 0; i < 20'000; ++i) {
+    std::string in(rng() % 24, '\0');
+    for (char& c : in) c = static_cast<char>(rng());
+    CounterKey ck;
+    ActivityKey ak;
+    IdempotencyKind kind;
+    std::string_view id;
+    Scope scope;
+    PostMeta meta;
+    SeenRecord rec;
+    DecodeCounterKey(in, &ck);
+    DecodeActivityKey(in, &ak);
+    DecodeIdempotencyKey(in, &kind, &id);
+    DecodeSketchKey(in, &scope, &id);
+    DecodePostMeta(in, &meta);
+    DecodeSeenRecord(in, &rec);
+    DecodeCounts(in);
+  }
+}
+
+TEST(KeyCodec, OverlongStringsAreTruncatedNotCorrupted) {
+  const std::string id(70'000, 'x');
+  const std::string key =
+      CounterKeyString({Scope::kPost, id, Resolution::kTotal, 0});
+  CounterKey out;
+  ASSERT_TRUE(DecodeCounterKey(key, &out));
+  EXPECT_EQ(out.id.size(), kMaxEncodedStringLength);
+}
+
+TEST(KeyCodec, SecondsRoundDownAndUpAndClampBeforeEpoch) {
+  EXPECT_EQ(KeySecondsFloor(At(100) + absl::Milliseconds(999)), 100u);
+  EXPECT_EQ(KeySecondsCeil(At(100) + absl::Milliseconds(1)), 101u);
+  EXPECT_EQ(KeySecondsCeil(At(100)), 100u);
+  EXPECT_EQ(KeySecondsFloor(At(-5)), 0u);
+  EXPECT_EQ(KeySecondsCeil(absl::InfinitePast()), 0u);
+}
+
+TEST(KeyCodec, PostMetaRoundTrips) {
+  PostMeta in{
+      "p", "acct", "x", {"a", "b"}, At(1'700'000'000) + absl::Microseconds(5)};
+  std::string value;
+  EncodePostMeta(in, &value);
+  PostMeta out;
+  ASSERT_TRUE(DecodePostMeta(value, &out));
+  EXPECT_EQ(out.account_id, "acct");
+  EXPECT_EQ(out.platform, "x");
+  EXPECT_EQ(out.hashtags, in.hashtags);
+  EXPECT_EQ(out.published_at, in.published_at);
+}
+
+TEST(KeyCodec, ShortCountValuesReadMissingSlotsAsZero) {
+  Counts c{};
+  c[kImpressions] = 5;
+  c[kLikes] = -3;
+  std::string value;
+  EncodeCounts(c, &value);
+  const Counts out = DecodeCounts(std::string_view(value).substr(0, 16));
+  EXPECT_EQ(out[kImpressions], 5);
+  EXPECT_EQ(out[kLikes], -3);
+  EXPECT_EQ(out[kPosts], 0);
+}
+
+}  // namespace
+}  // namespace pulse::storage

@@ -1,0 +1,281 @@
+// Store: opening the database and the read paths. The write path is in
+// store_write.cc.
+#include "storage/store.h"
+
+#include <cmath>
+#include <filesystem>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/table.h"
+#include "storage/counter_merge.h"
+#include "storage/hyperloglog.h"
+#include "storage/key_codec.h"
+#include "storage/retention_filter.h"
+#include "storage/rocksdb_status.h"
+#include "storage/sketch_merge.h"
+#include "storage/status_macros.h"
+#include "storage/store_impl.h"
+#include "storage/value_codec.h"
+
+namespace pulse::storage {
+namespace {
+
+constexpr char kCounters[] = "counters";
+constexpr char kActivity[] = "activity";
+constexpr char kMetadata[] = "metadata";
+constexpr char kIdempotency[] = "idempotency";
+constexpr char kSketches[] = "sketches";
+
+rocksdb::Slice ToSlice(std::string_view s) {
+  return rocksdb::Slice(s.data(), s.size());
+}
+std::string_view View(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
+
+bool IsZero(const Counts& c) {
+  for (int64_t v : c) {
+    if (v != 0) return false;
+  }
+  return true;
+}
+
+// Options shared by every column family: bloom filters make the point
+// lookups of ingest (ids, posts) and of stats queries cheap.
+rocksdb::ColumnFamilyOptions BaseOptions() {
+  rocksdb::ColumnFamilyOptions cf;
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return cf;
+}
+
+std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors(
+    const StoreOptions& options, const RetentionPolicy& retention) {
+  auto counter_merge = std::make_shared<CounterMergeOperator>();
+  rocksdb::ColumnFamilyOptions counters = BaseOptions();
+  counters.merge_operator = counter_merge;
+  counters.compaction_filter_factory =
+      std::make_shared<BucketRetentionFilterFactory>(BucketKeyLayout::kCounters,
+                                                     retention, options.clock);
+  rocksdb::ColumnFamilyOptions activity = BaseOptions();
+  activity.merge_operator = counter_merge;
+  activity.compaction_filter_factory =
+      std::make_shared<BucketRetentionFilterFactory>(BucketKeyLayout::kActivity,
+                                                     retention, options.clock);
+  rocksdb::ColumnFamilyOptions idempotency = BaseOptions();
+  idempotency.compaction_filter_factory =
+      std::make_shared<SeenRetentionFilterFactory>(options.dedupe_retention,
+                                                   options.clock);
+  rocksdb::ColumnFamilyOptions sketches = BaseOptions();
+  sketches.merge_operator = std::make_shared<SketchMergeOperator>();
+  return {
+      {rocksdb::kDefaultColumnFamilyName, BaseOptions()},
+      {kCounters, counters},
+      {kActivity, activity},
+      {kMetadata, BaseOptions()},
+      {kIdempotency, idempotency},
+      {kSketches, sketches},
+  };
+}
+
+}  // namespace
+
+Store::Impl::~Impl() {
+  if (db == nullptr) return;
+  for (rocksdb::ColumnFamilyHandle* h : handles)
+    db->DestroyColumnFamilyHandle(h);
+  handles.clear();
+  // Close reports errors we cannot act on here: the WAL already holds every
+  // acknowledged write, so the next Open recovers regardless.
+  db->Close().PermitUncheckedError();
+  db.reset();
+}
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::~Store() = default;
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(
+    const StoreOptions& options) {
+  if (options.clock == nullptr)
+    return absl::InvalidArgumentError("StoreOptions.clock is null");
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir, ec);
+  if (ec) {
+    return absl::UnavailableError(absl::StrCat(
+        "creating data dir ", options.data_dir, ": ", ec.message()));
+  }
+  auto impl = std::make_unique<Impl>(options);
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors =
+      Descriptors(options, impl->retention);
+  // RocksDB refuses to open a database without listing every column family it
+  // has, so open any that a newer version added, with plain options.
+  std::vector<std::string> existing;
+  if (rocksdb::DB::ListColumnFamilies(db_options, options.data_dir, &existing)
+          .ok()) {
+    absl::flat_hash_set<std::string> known;
+    for (const auto& d : descriptors) known.insert(d.name);
+    for (const std::string& name : existing) {
+      if (!known.contains(name)) descriptors.emplace_back(name, BaseOptions());
+    }
+  }
+
+  rocksdb::DB* db = nullptr;
+  PULSE_RETURN_IF_ERROR(
+      FromRocksStatus(rocksdb::DB::Open(db_options, options.data_dir,
+                                        descriptors, &impl->handles, &db),
+                      absl::StrCat("opening RocksDB in ", options.data_dir)));
+  impl->db.reset(db);
+  // Handles come back in descriptor order.
+  impl->counters = impl->handles[1];
+  impl->activity = impl->handles[2];
+  impl->metadata = impl->handles[3];
+  impl->idempotency = impl->handles[4];
+  impl->sketches = impl->handles[5];
+  return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+absl::StatusOr<WriteResult> Store::Write(const WriteInput& input) {
+  return impl_->Write(input);
+}
+
+absl::StatusOr<Counts> Store::GetTotals(Scope scope,
+                                        std::string_view id) const {
+  const std::string key = CounterKeyString({scope, id, Resolution::kTotal, 0});
+  rocksdb::PinnableSlice value;
+  rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->counters,
+                                     ToSlice(key), &value);
+  if (s.IsNotFound()) return Counts{};
+  PULSE_RETURN_IF_ERROR(FromRocksStatus(s, "reading totals"));
+  return DecodeCounts(View(value));
+}
+
+absl::StatusOr<std::vector<Bucket>> Store::ScanSeries(Scope scope,
+                                                      std::string_view id,
+                                                      Resolution res,
+                                                      absl::Time start,
+                                                      absl::Time end) const {
+  if (res == Resolution::kTotal) {
+    return absl::InvalidArgumentError(
+        "ScanSeries: resolution must not be kTotal");
+  }
+  std::vector<Bucket> out;
+  if (start >= end) return out;
+  // A bucket is in [start, end) when its whole-second start is.
+  const std::string lower =
+      CounterKeyString({scope, id, res, KeySecondsCeil(start)});
+  const std::string upper =
+      CounterKeyString({scope, id, res, KeySecondsCeil(end)});
+  const rocksdb::Slice lower_slice = ToSlice(lower),
+                       upper_slice = ToSlice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_lower_bound = &lower_slice;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(ro, impl_->counters));
+  for (it->Seek(lower_slice); it->Valid(); it->Next()) {
+    CounterKey key;
+    if (!DecodeCounterKey(View(it->key()), &key)) continue;
+    Bucket b{absl::FromUnixSeconds(static_cast<int64_t>(key.bucket)),
+             DecodeCounts(View(it->value()))};
+    if (!IsZero(b.counts)) out.push_back(b);
+  }
+  PULSE_RETURN_IF_ERROR(FromRocksStatus(it->status(), "scanning series"));
+  return out;
+}
+
+absl::StatusOr<std::optional<PostMeta>> Store::GetPost(
+    std::string_view post_id) const {
+  if (std::shared_ptr<const PostMeta> cached =
+          impl_->post_cache.Lookup(post_id)) {
+    return std::optional<PostMeta>(*cached);
+  }
+  rocksdb::PinnableSlice value;
+  rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->metadata,
+                                     ToSlice(PostMetaKey(post_id)), &value);
+  if (s.IsNotFound()) return std::optional<PostMeta>();
+  PULSE_RETURN_IF_ERROR(FromRocksStatus(s, "reading post metadata"));
+  PostMeta meta;
+  if (!DecodePostMeta(View(value), &meta)) {
+    return absl::DataLossError(
+        absl::StrCat("malformed metadata of post ", std::string(post_id)));
+  }
+  meta.post_id.assign(post_id);
+  return std::optional<PostMeta>(std::move(meta));
+}
+
+absl::StatusOr<int64_t> Store::EstimateUniqueUsers(Scope scope,
+                                                   std::string_view id) const {
+  if (scope != Scope::kPost && scope != Scope::kAccount) {
+    return absl::InvalidArgumentError(
+        "EstimateUniqueUsers: scope must be post or account");
+  }
+  rocksdb::PinnableSlice value;
+  rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->sketches,
+                                     ToSlice(SketchKey(scope, id)), &value);
+  if (s.IsNotFound()) return 0;
+  PULSE_RETURN_IF_ERROR(FromRocksStatus(s, "reading unique users"));
+  HyperLogLog hll;
+  if (!hll.Decode(View(value))) {
+    return absl::DataLossError(
+        absl::StrCat("malformed unique-users sketch of ", std::string(id)));
+  }
+  return static_cast<int64_t>(std::llround(hll.Estimate()));
+}
+
+absl::Status Store::ScanActivity(
+    Scope scope, Resolution res, absl::Time start, absl::Time end,
+    const std::function<void(absl::Time bucket, std::string_view id,
+                             const Counts& counts)>& fn) const {
+  if (scope != Scope::kPost && scope != Scope::kHashtag) {
+    return absl::InvalidArgumentError(
+        "ScanActivity: scope must be post or hashtag");
+  }
+  if (res != Resolution::kSecond && res != Resolution::kMinute) {
+    return absl::InvalidArgumentError(
+        "ScanActivity: resolution must be second or minute");
+  }
+  if (start >= end) return absl::OkStatus();
+  const std::string lower = ActivityKeyPrefix(res, KeySecondsCeil(start));
+  const std::string upper = ActivityKeyPrefix(res, KeySecondsCeil(end));
+  const rocksdb::Slice lower_slice = ToSlice(lower),
+                       upper_slice = ToSlice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_lower_bound = &lower_slice;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(ro, impl_->activity));
+  for (it->Seek(lower_slice); it->Valid(); it->Next()) {
+    ActivityKey key;
+    if (!DecodeActivityKey(View(it->key()), &key) || key.scope != scope)
+      continue;
+    const Counts counts = DecodeCounts(View(it->value()));
+    if (IsZero(counts)) continue;
+    fn(absl::FromUnixSeconds(static_cast<int64_t>(key.bucket)), key.id, counts);
+  }
+  return FromRocksStatus(it->status(), "scanning activity");
+}
+
+absl::Status Store::CompactAll() {
+  rocksdb::CompactRangeOptions opts;
+  // Force rewriting the bottommost level too, or its buckets never meet the
+  // retention filters.
+  opts.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  for (rocksdb::ColumnFamilyHandle* h : impl_->handles) {
+    PULSE_RETURN_IF_ERROR(
+        FromRocksStatus(impl_->db->CompactRange(opts, h, nullptr, nullptr),
+                        absl::StrCat("compacting ", h->GetName())));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace pulse::storage

@@ -1,0 +1,256 @@
+// Store's write path: dedupe, attribution, pre-aggregation and one WriteBatch.
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "rocksdb/write_batch.h"
+#include "storage/batch_aggregator.h"
+#include "storage/key_codec.h"
+#include "storage/rocksdb_status.h"
+#include "storage/status_macros.h"
+#include "storage/store_impl.h"
+#include "storage/value_codec.h"
+
+namespace pulse::storage {
+namespace {
+
+rocksdb::Slice ToSlice(std::string_view s) {
+  return rocksdb::Slice(s.data(), s.size());
+}
+std::string_view View(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
+
+// Calls fn once per distinct hashtag: a tag listed twice counts once.
+template <typename Fn>
+void ForEachDistinctHashtag(const std::vector<std::string>& tags, Fn fn) {
+  for (size_t i = 0; i < tags.size(); ++i) {
+    bool seen = false;
+    for (size_t j = 0; j < i && !seen; ++j) seen = tags[j] == tags[i];
+    if (!seen) fn(tags[i]);
+  }
+}
+
+}  // namespace
+
+absl::Status Store::Impl::DedupeIds(IdempotencyKind kind,
+                                    const std::vector<std::string_view>& ids,
+                                    absl::Time now, rocksdb::WriteBatch* batch,
+                                    std::vector<bool>* dup) {
+  dup->assign(ids.size(), false);
+  absl::flat_hash_set<std::string_view> in_batch;
+  std::vector<size_t> first;  // indices of first occurrences
+  std::vector<std::string> keys;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (ids[i].empty()) continue;
+    if (!in_batch.insert(ids[i]).second) {
+      (*dup)[i] = true;
+      continue;
+    }
+    first.push_back(i);
+    keys.push_back(IdempotencyKeyString(kind, ids[i]));
+  }
+  if (keys.empty()) return absl::OkStatus();
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db->MultiGet(rocksdb::ReadOptions(), idempotency, keys.size(), slices.data(),
+               values.data(), statuses.data());
+  std::string record;
+  EncodeSeenRecord({now, 0}, &record);
+  for (size_t k = 0; k < keys.size(); ++k) {
+    if (statuses[k].ok()) {
+      SeenRecord rec;
+      if (DecodeSeenRecord(View(values[k]), &rec) &&
+          !SeenExpired(rec.seen_at, now, options.dedupe_retention)) {
+        (*dup)[first[k]] = true;
+        continue;
+      }
+    } else if (!statuses[k].IsNotFound()) {
+      return FromRocksStatus(statuses[k], "reading event ids");
+    }
+    rocksdb::Status s = batch->Put(idempotency, slices[k], ToSlice(record));
+    if (!s.ok()) return FromRocksStatus(s, "building batch");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Store::Impl::ResolvePosts(const std::vector<std::string_view>& ids,
+                                       PostMap* posts) {
+  std::vector<std::string_view> missing;
+  for (std::string_view id : ids) {
+    auto [it, inserted] = posts->try_emplace(id);
+    if (!inserted) continue;
+    it->second = post_cache.Lookup(id);
+    if (it->second == nullptr) missing.push_back(id);
+  }
+  if (missing.empty()) return absl::OkStatus();
+  std::vector<std::string> keys;
+  keys.reserve(missing.size());
+  for (std::string_view id : missing) keys.push_back(PostMetaKey(id));
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db->MultiGet(rocksdb::ReadOptions(), metadata, keys.size(), slices.data(),
+               values.data(), statuses.data());
+  for (size_t k = 0; k < keys.size(); ++k) {
+    if (statuses[k].IsNotFound()) continue;
+    if (!statuses[k].ok())
+      return FromRocksStatus(statuses[k], "reading post metadata");
+    auto meta = std::make_shared<PostMeta>();
+    // Malformed metadata is treated as unknown: re-sending the post heals it.
+    if (!DecodePostMeta(View(values[k]), meta.get())) continue;
+    meta->post_id.assign(missing[k]);
+    post_cache.Insert(meta);  // it is what the column family holds
+    (*posts)[missing[k]] = std::move(meta);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<WriteResult> Store::Impl::Write(const WriteInput& input) {
+  absl::MutexLock lock(&write_mu);
+  const absl::Time now = options.clock->Now();
+  WriteResult result;
+  rocksdb::WriteBatch batch;
+
+  // A producer's batch at or below its last sequence was applied before.
+  std::string producer_key;
+  if (!input.producer_id.empty()) {
+    producer_key =
+        IdempotencyKeyString(IdempotencyKind::kProducer, input.producer_id);
+    rocksdb::PinnableSlice value;
+    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), idempotency,
+                                ToSlice(producer_key), &value);
+    if (s.ok()) {
+      SeenRecord rec;
+      if (DecodeSeenRecord(View(value), &rec) &&
+          !SeenExpired(rec.seen_at, now, options.dedupe_retention) &&
+          input.sequence <= rec.sequence) {
+        result.duplicate_batch = true;
+        return result;
+      }
+    } else if (!s.IsNotFound()) {
+      return FromRocksStatus(s, "reading producer sequence");
+    }
+  }
+
+  std::vector<std::string_view> ids;
+  ids.reserve(input.engagements.size());
+  for (const EngagementEvent& e : input.engagements) ids.push_back(e.event_id);
+  std::vector<bool> engagement_dup;
+  PULSE_RETURN_IF_ERROR(DedupeIds(IdempotencyKind::kEngagement, ids, now,
+                                  &batch, &engagement_dup));
+  ids.clear();
+  for (const FollowEvent& f : input.follows) ids.push_back(f.event_id);
+  std::vector<bool> follow_dup;
+  PULSE_RETURN_IF_ERROR(
+      DedupeIds(IdempotencyKind::kFollow, ids, now, &batch, &follow_dup));
+
+  // Posts are resolved first so that engagements of a post sent in the same
+  // batch are attributed to it.
+  ids.clear();
+  for (const PostMeta& p : input.posts) ids.push_back(p.post_id);
+  for (size_t i = 0; i < input.engagements.size(); ++i) {
+    if (!engagement_dup[i]) ids.push_back(input.engagements[i].post_id);
+  }
+  PostMap posts;
+  posts.reserve(ids.size());
+  PULSE_RETURN_IF_ERROR(ResolvePosts(ids, &posts));
+
+  BatchAggregator agg(input.engagements.size() + input.follows.size());
+  std::vector<std::shared_ptr<const PostMeta>> written_posts;
+  written_posts.reserve(input.posts.size());
+  std::string value;
+  for (const PostMeta& p : input.posts) {
+    std::shared_ptr<const PostMeta>& known = posts[p.post_id];
+    if (known == nullptr) {
+      // Only a post never seen before counts; a re-sent one replaces metadata.
+      ++result.new_posts;
+      agg.AddCount(Scope::kAccount, p.account_id, p.published_at, kPosts, 1);
+      ForEachDistinctHashtag(p.hashtags, [&](const std::string& tag) {
+        agg.AddCount(Scope::kHashtag, tag, p.published_at, kPosts, 1);
+      });
+      agg.AddCount(Scope::kGlobal, {}, p.published_at, kPosts, 1);
+    }
+    known = std::make_shared<const PostMeta>(p);
+    written_posts.push_back(known);
+    value.clear();
+    EncodePostMeta(p, &value);
+    rocksdb::Status s =
+        batch.Put(metadata, ToSlice(PostMetaKey(p.post_id)), ToSlice(value));
+    if (!s.ok()) return FromRocksStatus(s, "building batch");
+    ++result.posts_written;
+  }
+
+  result.applied.reserve(input.engagements.size());
+  for (size_t i = 0; i < input.engagements.size(); ++i) {
+    if (engagement_dup[i]) {
+      result.duplicate_engagements.push_back(static_cast<int>(i));
+      continue;
+    }
+    const EngagementEvent& e = input.engagements[i];
+    const PostMeta* meta = posts[e.post_id].get();
+    AppliedEngagement& applied = result.applied.emplace_back();
+    applied.post_id = e.post_id;
+    applied.kind = e.kind;
+    applied.count = e.count;
+    applied.time = e.time;
+    agg.AddCount(Scope::kPost, e.post_id, e.time, e.kind, e.count);
+    agg.AddCount(Scope::kGlobal, {}, e.time, e.kind, e.count);
+    if (meta != nullptr) {
+      applied.account_id = meta->account_id;
+      applied.hashtags = meta->hashtags;
+      agg.AddCount(Scope::kAccount, meta->account_id, e.time, e.kind, e.count);
+      ForEachDistinctHashtag(meta->hashtags, [&](const std::string& tag) {
+        agg.AddCount(Scope::kHashtag, tag, e.time, e.kind, e.count);
+      });
+    } else {
+      result.unknown_post_engagements.push_back(static_cast<int>(i));
+    }
+    // Impressions are not engagement; an id-less event cannot be told apart.
+    if (e.kind != kImpressions && !e.user_id.empty()) {
+      agg.AddUser(Scope::kPost, e.post_id, e.user_id);
+      if (meta != nullptr)
+        agg.AddUser(Scope::kAccount, meta->account_id, e.user_id);
+    }
+    ++result.engagements_written;
+  }
+
+  for (size_t i = 0; i < input.follows.size(); ++i) {
+    if (follow_dup[i]) {
+      result.duplicate_follows.push_back(static_cast<int>(i));
+      continue;
+    }
+    const FollowEvent& f = input.follows[i];
+    agg.AddCount(Scope::kAccount, f.account_id, f.time, kFollowers, f.delta);
+    agg.AddCount(Scope::kGlobal, {}, f.time, kFollowers, f.delta);
+    result.applied_follows.push_back(f);
+    ++result.follows_written;
+  }
+
+  if (!producer_key.empty()) {
+    value.clear();
+    EncodeSeenRecord({now, input.sequence}, &value);
+    rocksdb::Status s =
+        batch.Put(idempotency, ToSlice(producer_key), ToSlice(value));
+    if (!s.ok()) return FromRocksStatus(s, "building batch");
+  }
+  PULSE_RETURN_IF_ERROR(FromRocksStatus(
+      agg.AppendTo(&batch, counters, activity, sketches), "building batch"));
+
+  if (batch.Count() > 0) {
+    rocksdb::WriteOptions wo;
+    wo.sync = options.sync_writes;
+    wo.disableWAL = false;
+    PULSE_RETURN_IF_ERROR(
+        FromRocksStatus(db->Write(wo, &batch), "writing batch"));
+  }
+  // Only now that the batch is durable may readers see its posts.
+  for (std::shared_ptr<const PostMeta>& p : written_posts)
+    post_cache.Insert(std::move(p));
+  return result;
+}
+
+}  // namespace pulse::storage

@@ -1,0 +1,182 @@
+// Store::Write: dedupe, attribution, exact counting.
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "storage/store.h"
+#include "storage/test_util.h"
+
+namespace pulse::storage {
+namespace {
+
+using StoreWrite = StoreTest;
+
+TEST_F(StoreWrite, EngagementOfAKnownPostCountsForAccountHashtagsAndGlobal) {
+  MustWrite(Batch({Post("p1", "acct", {"news", "tech"})}));
+  WriteResult r = MustWrite(Batch({}, {Like("p1", kTestStart, "", 3)}));
+  EXPECT_EQ(Totals(Scope::kPost, "p1")[kLikes], 3);
+  EXPECT_EQ(Totals(Scope::kAccount, "acct")[kLikes], 3);
+  EXPECT_EQ(Totals(Scope::kHashtag, "news")[kLikes], 3);
+  EXPECT_EQ(Totals(Scope::kHashtag, "tech")[kLikes], 3);
+  EXPECT_EQ(Totals(Scope::kGlobal, "")[kLikes], 3);
+  ASSERT_EQ(r.applied.size(), 1u);
+  EXPECT_EQ(r.applied[0].account_id, "acct");
+  EXPECT_EQ(r.applied[0].hashtags, (std::vector<std::string>{"news", "tech"}));
+  EXPECT_TRUE(r.unknown_post_engagements.empty());
+}
+
+TEST_F(StoreWrite,
+       EngagementOfAnUnknownPostCountsForPostAndGlobalOnlyAndIsReported) {
+  WriteResult r = MustWrite(Batch({}, {Like("ghost")}));
+  EXPECT_EQ(r.unknown_post_engagements, std::vector<int>{0});
+  EXPECT_EQ(r.engagements_written, 1);
+  EXPECT_EQ(Totals(Scope::kPost, "ghost")[kLikes], 1);
+  EXPECT_EQ(Totals(Scope::kGlobal, "")[kLikes], 1);
+  EXPECT_TRUE(r.applied[0].account_id.empty());
+}
+
+TEST_F(StoreWrite, PostInTheSameBatchAttributesItsEngagements) {
+  WriteResult r = MustWrite(Batch({Post("p1", "acct", {"t"})}, {Like("p1")}));
+  EXPECT_TRUE(r.unknown_post_engagements.empty());
+  EXPECT_EQ(Totals(Scope::kAccount, "acct")[kLikes], 1);
+}
+
+TEST_F(StoreWrite, PostsCountOnceEvenIfResent) {
+  WriteResult first =
+      MustWrite(Batch({Post("p1", "acct", {"t"}), Post("p1", "acct", {"t"})}));
+  EXPECT_EQ(first.new_posts, 1);
+  EXPECT_EQ(first.posts_written, 2);
+  Reopen();  // the cache is gone: the metadata column family must answer
+  WriteResult again = MustWrite(Batch({Post("p1", "acct", {"t", "u"})}));
+  EXPECT_EQ(again.new_posts, 0);
+  EXPECT_EQ(Totals(Scope::kAccount, "acct")[kPosts], 1);
+  EXPECT_EQ(Totals(Scope::kHashtag, "t")[kPosts], 1);
+  EXPECT_EQ(Totals(Scope::kHashtag, "u")[kPosts], 0);
+  EXPECT_EQ(Totals(Scope::kGlobal, "")[kPosts], 1);
+  absl::StatusOr<std::optional<PostMeta>> meta = store_->GetPost("p1");
+  ASSERT_TRUE(meta.ok() && meta->has_value());
+  EXPECT_EQ((*meta)->hashtags, (std::vector<std::string>{"t", "u"}));
+}
+
+TEST_F(StoreWrite, UnknownPostReadsAsNullopt) {
+  absl::StatusOr<std::optional<PostMeta>> meta = store_->GetPost("nope");
+  ASSERT_TRUE(meta.ok());
+  EXPECT_FALSE(meta->has_value());
+}
+
+TEST_F(StoreWrite, NegativeCountsReduceTotalsExactly) {
+  MustWrite(Batch({}, {Like("p", kTestStart, "", 5)}));
+  MustWrite(Batch(
+      {}, {Like("p", kTestStart, "", -2), Like("p", kTestStart, "", -1)}));
+  EXPECT_EQ(Totals(Scope::kPost, "p")[kLikes], 2);
+  EXPECT_EQ(Totals(Scope::kGlobal, "")[kLikes], 2);
+}
+
+TEST_F(StoreWrite, FollowsCountForAccountAndGlobal) {
+  WriteResult r = MustWrite(
+      Batch({}, {}, {Follow("a", 3), Follow("a", -1), Follow("b", 2)}));
+  EXPECT_EQ(r.follows_written, 3);
+  EXPECT_EQ(r.applied_follows.size(), 3u);
+  EXPECT_EQ(Totals(Scope::kAccount, "a")[kFollowers], 2);
+  EXPECT_EQ(Totals(Scope::kGlobal, "")[kFollowers], 4);
+}
+
+TEST_F(StoreWrite, ResentProducerSequenceIsADuplicateBatchAcrossReopen) {
+  WriteInput batch = FromProducer("prod", 5, Batch({}, {Like("p")}));
+  EXPECT_FALSE(MustWrite(batch).duplicate_batch);
+  Reopen();
+  EXPECT_TRUE(MustWrite(batch).duplicate_batch);
+  batch.sequence = 4;
+  EXPECT_TRUE(MustWrite(batch).duplicate_batch);
+  batch.sequence = 6;
+  EXPECT_FALSE(MustWrite(batch).duplicate_batch);
+  EXPECT_EQ(Totals(Scope::kPost, "p")[kLikes], 2);
+}
+
+TEST_F(StoreWrite, ProducerSequencesAreIndependentPerProducer) {
+  MustWrite(FromProducer("a", 9, Batch({}, {Like("p")})));
+  EXPECT_FALSE(
+      MustWrite(FromProducer("b", 1, Batch({}, {Like("p")}))).duplicate_batch);
+}
+
+TEST_F(StoreWrite, ResentEventIdsCountOnceAcrossReopen) {
+  WriteResult first = MustWrite(
+      Batch({}, {Like("p", kTestStart, "e1")}, {Follow("a", 1, "f1")}));
+  EXPECT_TRUE(first.duplicate_engagements.empty());
+  Reopen();
+  WriteResult again = MustWrite(
+      Batch({}, {Like("p", kTestStart, "e2"), Like("p", kTestStart, "e1")},
+            {Follow("a", 1, "f1")}));
+  EXPECT_EQ(again.duplicate_engagements, std::vector<int>{1});
+  EXPECT_EQ(again.duplicate_follows, std::vector<int>{0});
+  EXPECT_EQ(again.engagements_written, 1);
+  EXPECT_EQ(Totals(Scope::kPost, "p")[kLikes], 2);
+  EXPECT_EQ(Totals(Scope::kAccount, "a")[kFollowers], 1);
+}
+
+TEST_F(StoreWrite, SecondOccurrenceOfAnEventIdWithinABatchIsADuplicate) {
+  WriteResult r = MustWrite(Batch(
+      {}, {Like("p", kTestStart, "e"), Like("p"), Like("p", kTestStart, "e")}));
+  EXPECT_EQ(r.duplicate_engagements, std::vector<int>{2});
+  ASSERT_EQ(r.applied.size(), 2u);
+  EXPECT_EQ(Totals(Scope::kPost, "p")[kLikes], 2);
+}
+
+TEST_F(StoreWrite, EventIdsAreForgottenAfterTheDedupeRetention) {
+  MustWrite(Batch({}, {Like("p", kTestStart, "e1")}));
+  clock_.Advance(options_.dedupe_retention - absl::Seconds(1));
+  EXPECT_EQ(
+      MustWrite(Batch({}, {Like("p", kTestStart, "e1")})).engagements_written,
+      0);
+  clock_.Advance(absl::Seconds(2));
+  EXPECT_EQ(
+      MustWrite(Batch({}, {Like("p", kTestStart, "e1")})).engagements_written,
+      1);
+}
+
+TEST_F(StoreWrite, CompactionForgetsExpiredEventIdsAndKeepsFreshOnes) {
+  MustWrite(Batch({}, {Like("p", kTestStart, "old")}));
+  clock_.Advance(options_.dedupe_retention);
+  MustWrite(Batch({}, {Like("p", kTestStart, "fresh")}));
+  clock_.Advance(absl::Seconds(1));
+  ASSERT_TRUE(store_->CompactAll().ok());
+  WriteResult r = MustWrite(Batch(
+      {}, {Like("p", kTestStart, "old"), Like("p", kTestStart, "fresh")}));
+  EXPECT_EQ(r.duplicate_engagements, std::vector<int>{1});
+}
+
+TEST_F(StoreWrite, InterleavedWritesFromManyThreadsCountExactly) {
+  MustWrite(Batch({Post("p", "acct", {"t"})}));
+  constexpr int kThreads = 4, kBatches = 50, kPerBatch = 100;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int b = 0; b < kBatches; ++b) {
+        WriteInput in;
+        for (int i = 0; i < kPerBatch; ++i) {
+          in.engagements.push_back(
+              Like(i % 2 ? "p" : "q", kTestStart + absl::Seconds(i % 7)));
+        }
+        in.follows.push_back(Follow("acct", t + 1));
+        EXPECT_TRUE(store_->Write(in).ok());
+        if (b % 10 == 0) {
+          EXPECT_TRUE(store_->GetTotals(Scope::kPost, "p").ok());
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  constexpr int64_t kAll = kThreads * kBatches * kPerBatch;
+  EXPECT_EQ(Totals(Scope::kPost, "p")[kLikes], kAll / 2);
+  EXPECT_EQ(Totals(Scope::kPost, "q")[kLikes], kAll / 2);
+  EXPECT_EQ(Totals(Scope::kAccount, "acct")[kLikes], kAll / 2);
+  EXPECT_EQ(Totals(Scope::kGlobal, "")[kLikes], kAll);
+  EXPECT_EQ(Totals(Scope::kAccount, "acct")[kFollowers],
+            (1 + 2 + 3 + 4) * kBatches);
+  Reopen();
+  EXPECT_EQ(Totals(Scope::kGlobal, "")[kLikes], kAll);
+}
+
+}  // namespace
+}  // namespace pulse::storage

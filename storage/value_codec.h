@@ -1,0 +1,46 @@
+// Encodings of RocksDB values: counters, post metadata, idempotency records.
+//
+// Counter values are little-endian fixed64 per slot (they are never compared
+// as bytes, and the merge operator adds them without a decode step). Decoders
+// take untrusted bytes and return false rather than crash.
+#ifndef PULSE_STORAGE_VALUE_CODEC_H_
+#define PULSE_STORAGE_VALUE_CODEC_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/time/time.h"
+#include "storage/store.h"
+
+namespace pulse::storage {
+
+inline constexpr size_t kCountsValueSize = 8 * kNumSlots;
+
+// Appends the kNumSlots little-endian int64 slots of `c`.
+void EncodeCounts(const Counts& c, std::string* out);
+// Reads counts from `in`: missing trailing slots (a value from an older
+// version) read as 0, extra slots (a newer version) and a partial trailing
+// slot are ignored. Never fails.
+Counts DecodeCounts(std::string_view in);
+// Writes into `out` the slot-wise sum of two counter values of any lengths
+// (the longer one's extra slots are kept, so newer slots survive older code).
+void AddCountValues(std::string_view a, std::string_view b, std::string* out);
+
+// Post metadata (without the post id, which is the key).
+void EncodePostMeta(const PostMeta& meta, std::string* out);
+// Parses metadata written by EncodePostMeta into `meta` (post_id untouched).
+bool DecodePostMeta(std::string_view in, PostMeta* meta);
+
+// An idempotency record: when the id was last seen and, for a producer, its
+// last applied sequence (0 for event ids).
+struct SeenRecord {
+  absl::Time seen_at;
+  uint64_t sequence = 0;
+};
+void EncodeSeenRecord(const SeenRecord& rec, std::string* out);
+bool DecodeSeenRecord(std::string_view in, SeenRecord* rec);
+
+}  // namespace pulse::storage
+
+#endif  // PULSE_STORAGE_VALUE_CODEC_H_

@@ -1,0 +1,155 @@
+#include "tests/server_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+
+namespace pulse::testing {
+namespace {
+
+// Polls `done` every 10 ms until it holds or `timeout` passes.
+template <typename Fn>
+bool WaitFor(Fn done, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (!done()) {
+    if (absl::Now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+}  // namespace
+
+TempDir::TempDir() {
+  std::string tmpl =
+      (std::filesystem::temp_directory_path() / "pulse-test-XXXXXX").string();
+  path_ = mkdtemp(tmpl.data());
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
+    const std::string& data_dir, const std::vector<std::string>& extra_flags) {
+  const std::string port_file = data_dir + ".port";
+  std::filesystem::remove(port_file);
+  std::vector<std::string> args = {
+      PULSE_SERVER_BIN, "--listen=127.0.0.1:0", "--data_dir=" + data_dir,
+      "--port_file=" + port_file, "--log_level=warn"};
+  args.insert(args.end(), extra_flags.begin(), extra_flags.end());
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  auto server = std::unique_ptr<ServerProcess>(new ServerProcess);
+  const std::string log_file = data_dir + ".log";
+  server->pid_ = fork();
+  if (server->pid_ < 0) return absl::InternalError("fork failed");
+  if (server->pid_ == 0) {
+    // The server must not outlive a crashed test, nor hold the test's
+    // stdout open (a pipe reading it would never end): its output goes to
+    // a log file beside the data dir.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    const int log = open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (log >= 0) {
+      dup2(log, STDOUT_FILENO);
+      dup2(log, STDERR_FILENO);
+      close(log);
+    }
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  int port = 0;
+  const bool started = WaitFor(
+      [&] {
+        std::ifstream in(port_file);
+        if (in >> port) return true;
+        int status = 0;
+        return waitpid(server->pid_, &status, WNOHANG) == server->pid_;
+      },
+      absl::Seconds(30));
+  if (!started || port == 0) {
+    std::ifstream log(log_file);
+    std::string text((std::istreambuf_iterator<char>(log)),
+                     std::istreambuf_iterator<char>());
+    return absl::UnavailableError(
+        absl::StrCat("pulse-server did not start: ", text));
+  }
+  server->address_ = absl::StrCat("127.0.0.1:", port);
+  server->channel_ =
+      grpc::CreateChannel(server->address_, grpc::InsecureChannelCredentials());
+  if (!server->channel_->WaitForConnected(std::chrono::system_clock::now() +
+                                          std::chrono::seconds(10))) {
+    return absl::UnavailableError("pulse-server does not accept connections");
+  }
+  return server;
+}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) Kill9();
+}
+
+namespace {
+// A number field ("VmRSS:", "Threads:") of /proc/PID/status; -1 if absent.
+int64_t StatusField(pid_t pid, const std::string& name) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
+  std::string key;
+  while (in >> key) {
+    if (key == name) {
+      int64_t value = -1;
+      in >> value;
+      return value;
+    }
+    in.ignore(1 << 20, '\n');
+  }
+  return -1;
+}
+}  // namespace
+
+int64_t ServerProcess::RssKib() const { return StatusField(pid_, "VmRSS:"); }
+int ServerProcess::Threads() const {
+  return static_cast<int>(StatusField(pid_, "Threads:"));
+}
+
+void ServerProcess::Kill9() {
+  kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+int ServerProcess::Terminate(int timeout_s) {
+  kill(pid_, SIGTERM);
+  int status = 0;
+  const bool exited =
+      WaitFor([&] { return waitpid(pid_, &status, WNOHANG) == pid_; },
+              absl::Seconds(timeout_s));
+  if (!exited) {
+    Kill9();
+    return -1;
+  }
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::unique_ptr<grpc::ClientContext> Context() {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() +
+                    std::chrono::seconds(10));
+  return ctx;
+}
+
+}  // namespace pulse::testing

@@ -1,0 +1,65 @@
+// Runs a real pulse-server process on a loopback port for tests.
+#ifndef PULSE_TESTS_SERVER_PROCESS_H_
+#define PULSE_TESTS_SERVER_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/grpcpp.h"
+#include "pulse/v1/analytics.grpc.pb.h"
+
+namespace pulse::testing {
+
+// A fresh temporary directory, removed (with its contents) on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// One pulse-server child process serving `data_dir` on 127.0.0.1:<free port>.
+class ServerProcess {
+ public:
+  // Starts the server and waits (at most 30 s) until it accepts connections.
+  static absl::StatusOr<std::unique_ptr<ServerProcess>> Start(
+      const std::string& data_dir,
+      const std::vector<std::string>& extra_flags = {});
+  // Kills the process (SIGKILL) if it still runs.
+  ~ServerProcess();
+
+  const std::string& address() const { return address_; }
+  std::shared_ptr<grpc::Channel> channel() const { return channel_; }
+  std::unique_ptr<v1::AnalyticsService::Stub> stub() const {
+    return v1::AnalyticsService::NewStub(channel_);
+  }
+
+  // The process's resident memory in KiB and its thread count, from /proc.
+  int64_t RssKib() const;
+  int Threads() const;
+
+  // kill -9, then reaps the process.
+  void Kill9();
+  // SIGTERM, then waits at most `timeout_s` for it to exit; returns its exit
+  // code, or -1 if it had to be killed.
+  int Terminate(int timeout_s = 30);
+
+ private:
+  pid_t pid_ = -1;
+  std::string address_;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+// A client context with a 10 s deadline.
+std::unique_ptr<grpc::ClientContext> Context();
+
+}  // namespace pulse::testing
+
+#endif  // PULSE_TESTS_SERVER_PROCESS_H_

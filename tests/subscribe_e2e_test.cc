@@ -1,0 +1,304 @@
+// Live subscriptions against a real pulse-server process.
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "tests/server_process.h"
+#include "tests/test_data.h"
+#include "tests/update_collector.h"
+
+namespace pulse::testing {
+namespace {
+
+using Received = UpdateCollector::Received;
+
+google::protobuf::Duration Millis(int ms) {
+  google::protobuf::Duration d;
+  d.set_seconds(ms / 1000);
+  d.set_nanos((ms % 1000) * 1'000'000);
+  return d;
+}
+
+class SubscribeTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Start({}); }
+
+  void Start(const std::vector<std::string>& flags) {
+    server_.reset();
+    auto server = ServerProcess::Start(dir_.path() + "/data", flags);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+    stub_ = server_->stub();
+  }
+
+  void Ingest(const v1::IngestRequest& request) {
+    v1::IngestResponse response;
+    grpc::Status status = stub_->Ingest(Context().get(), request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+
+  void Likes(const std::string& post, int n, const std::string& prefix) {
+    v1::IngestRequest batch;
+    for (int i = 0; i < n; ++i) {
+      *batch.add_engagements() =
+          MakeEngagement(absl::StrCat(prefix, "-", i), post, v1::LIKE, 1);
+    }
+    Ingest(batch);
+  }
+
+  static auto Count(size_t n) {
+    return [n](const std::vector<Received>& r) { return r.size() >= n; };
+  }
+
+  TempDir dir_;
+  std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<v1::AnalyticsService::Stub> stub_;
+};
+
+TEST_F(SubscribeTest, FirstMessageIsASnapshotOfEverythingWatched) {
+  Ingest(SampleBatch());
+  v1::SubscribeRequest request;
+  request.add_post_ids("p1");
+  request.add_account_ids("a1");
+  request.add_hashtags("news");
+  request.set_global(true);
+  request.mutable_top_posts();
+  request.mutable_trending();
+  UpdateCollector sub(stub_.get(), request);
+  ASSERT_TRUE(sub.WaitFor(Count(1), absl::Seconds(10)));
+  const v1::Update u = sub.received()[0].update;
+  EXPECT_TRUE(u.snapshot());
+  EXPECT_EQ(u.seq(), 1u);
+  ASSERT_EQ(u.posts_size(), 1);
+  EXPECT_EQ(u.posts(0).likes(), 3);
+  ASSERT_EQ(u.accounts_size(), 1);
+  EXPECT_EQ(u.accounts(0).engagements(), 7);
+  ASSERT_EQ(u.hashtags_size(), 1);
+  EXPECT_EQ(u.hashtags(0).posts(), 2);
+  EXPECT_EQ(u.global().engagements(), 13);
+  ASSERT_EQ(u.top_posts().posts_size(), 3);
+  EXPECT_EQ(u.top_posts().posts(0).post_id(), "p1");
+  EXPECT_EQ(u.top_posts().posts(1).post_id(), "p3");
+  ASSERT_EQ(u.trending().hashtags_size(), 3);
+  EXPECT_EQ(u.trending().hashtags(0).hashtag(), "news");
+}
+
+TEST_F(SubscribeTest,
+       ManyChangesWithinOneIntervalGiveOneUpdateWithTheFinalValue) {
+  Ingest(SampleBatch());
+  v1::SubscribeRequest request;
+  request.add_post_ids("p1");
+  *request.mutable_min_interval() = Millis(2000);
+  UpdateCollector sub(stub_.get(), request);
+  ASSERT_TRUE(sub.WaitFor(Count(1), absl::Seconds(10)));
+  // The next update is built no sooner than 2 s after the snapshot; these
+  // 1,000 likes are acknowledged well before that.
+  for (int b = 0; b < 10; ++b) Likes("p1", 100, absl::StrCat("c", b));
+  ASSERT_TRUE(sub.WaitFor(Count(2), absl::Seconds(10)));
+  const v1::Update u = sub.received()[1].update;
+  EXPECT_FALSE(u.snapshot());
+  EXPECT_EQ(u.seq(), 2u);
+  ASSERT_EQ(u.posts_size(), 1);
+  EXPECT_EQ(u.posts(0).likes(), 1003);
+}
+
+TEST_F(SubscribeTest, NothingIsSentWhenNothingWatchedChanged) {
+  Ingest(SampleBatch());
+  v1::SubscribeRequest request;
+  request.add_post_ids("p1");
+  *request.mutable_min_interval() = Millis(50);
+  UpdateCollector sub(stub_.get(), request);
+  ASSERT_TRUE(sub.WaitFor(Count(1), absl::Seconds(10)));
+  Likes("p2", 5, "other");  // not watched
+  Likes("p1", 1, "mine");
+  ASSERT_TRUE(sub.WaitFor(Count(2), absl::Seconds(10)));
+  // Had the p2 change produced an update, it would be seq 2 with p1 at 3.
+  const v1::Update u = sub.received()[1].update;
+  EXPECT_EQ(u.seq(), 2u);
+  ASSERT_EQ(u.posts_size(), 1);
+  EXPECT_EQ(u.posts(0).likes(), 4);
+}
+
+TEST_F(SubscribeTest, ABoardIsSentWhenItsRankingChanges) {
+  Ingest(SampleBatch());
+  v1::SubscribeRequest request;
+  request.mutable_top_posts()->set_metric(v1::LIKES);
+  *request.mutable_min_interval() = Millis(50);
+  UpdateCollector sub(stub_.get(), request);
+  ASSERT_TRUE(sub.WaitFor(Count(1), absl::Seconds(10)));
+  EXPECT_EQ(sub.received()[0].update.top_posts().posts(0).post_id(), "p1");
+  Likes("p2", 10, "surge");
+  ASSERT_TRUE(sub.WaitFor(Count(2), absl::Seconds(10)));
+  const v1::TopPostsResponse board = sub.received()[1].update.top_posts();
+  ASSERT_EQ(board.posts_size(), 3);
+  EXPECT_EQ(board.posts(0).post_id(), "p2");
+  EXPECT_EQ(board.posts(0).value(), 11);
+  EXPECT_EQ(board.posts(1).post_id(), "p1");
+}
+
+TEST_F(SubscribeTest, BadRequestsAreRejectedWithTheBoundNamed) {
+  v1::SubscribeRequest request;
+  request.set_global(true);
+  *request.mutable_min_interval() = Millis(10);
+  {
+    UpdateCollector sub(stub_.get(), request);
+    ASSERT_TRUE(sub.WaitDone(absl::Seconds(10)));
+    EXPECT_EQ(sub.status().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_NE(sub.status().error_message().find("min_interval"),
+              std::string::npos);
+  }
+  v1::SubscribeRequest nothing;
+  UpdateCollector empty(stub_.get(), nothing);
+  ASSERT_TRUE(empty.WaitDone(absl::Seconds(10)));
+  EXPECT_EQ(empty.status().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(SubscribeTest, SubscriptionsPastTheLimitAreResourceExhausted) {
+  Start({"--max_subscriptions=2", "--max_subscription_items=3"});
+  v1::SubscribeRequest request;
+  request.set_global(true);
+  UpdateCollector a(stub_.get(), request);
+  UpdateCollector b(stub_.get(), request);
+  ASSERT_TRUE(a.WaitFor(Count(1), absl::Seconds(10)));
+  ASSERT_TRUE(b.WaitFor(Count(1), absl::Seconds(10)));
+  UpdateCollector c(stub_.get(), request);
+  ASSERT_TRUE(c.WaitDone(absl::Seconds(10)));
+  EXPECT_EQ(c.status().error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(c.status().error_message().find("max_subscriptions"),
+            std::string::npos);
+
+  v1::SubscribeRequest wide;
+  for (int i = 0; i < 4; ++i) wide.add_post_ids(absl::StrCat("p", i));
+  UpdateCollector d(stub_.get(), wide);
+  ASSERT_TRUE(d.WaitDone(absl::Seconds(10)));
+  EXPECT_EQ(d.status().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(d.status().error_message().find("max_subscription_items"),
+            std::string::npos);
+}
+
+TEST_F(SubscribeTest, ThousandsOfSubscribeCancelCyclesLeakNothing) {
+  Start({"--max_subscriptions=50"});
+  v1::SubscribeRequest request;
+  request.set_global(true);
+  request.add_post_ids("p1");
+  {  // warm up gRPC's thread pools before counting threads
+    UpdateCollector warm(stub_.get(), request);
+    ASSERT_TRUE(warm.WaitFor(Count(1), absl::Seconds(10)));
+  }
+  const int threads_before = server_->Threads();
+  for (int round = 0; round < 100; ++round) {
+    std::vector<std::unique_ptr<UpdateCollector>> subs;
+    for (int i = 0; i < 20; ++i) {
+      subs.push_back(std::make_unique<UpdateCollector>(stub_.get(), request));
+    }
+    for (auto& s : subs) ASSERT_TRUE(s->WaitFor(Count(1), absl::Seconds(10)));
+    // Destructors cancel and wait for each stream to end.
+  }
+  // 2,000 cycles later, every slot is free again: the limit of 50 admits 50.
+  std::vector<std::unique_ptr<UpdateCollector>> full;
+  for (int i = 0; i < 50; ++i) {
+    full.push_back(std::make_unique<UpdateCollector>(stub_.get(), request));
+  }
+  for (auto& s : full) {
+    ASSERT_TRUE(s->WaitFor(Count(1), absl::Seconds(10)))
+        << s->status().error_message();
+  }
+  full.clear();
+  EXPECT_LE(server_->Threads(), threads_before + 4);
+}
+
+TEST_F(SubscribeTest, AThousandConcurrentStreamsAllSeeAChange) {
+  v1::SubscribeRequest request;
+  request.set_global(true);
+  *request.mutable_min_interval() = Millis(100);
+  std::vector<std::unique_ptr<UpdateCollector>> subs;
+  for (int i = 0; i < 1000; ++i) {
+    subs.push_back(std::make_unique<UpdateCollector>(stub_.get(), request));
+  }
+  for (auto& s : subs) ASSERT_TRUE(s->WaitFor(Count(1), absl::Seconds(30)));
+  Likes("p1", 7, "fanout");
+  auto sees_seven = [](const std::vector<Received>& r) {
+    return std::any_of(r.begin(), r.end(), [](const Received& x) {
+      return x.update.global().likes() == 7;
+    });
+  };
+  for (auto& s : subs) EXPECT_TRUE(s->WaitFor(sees_seven, absl::Seconds(30)));
+}
+
+TEST_F(SubscribeTest, AStalledReaderSlowsNeitherIngestNorOthers) {
+  constexpr int kInterval = 100;
+  constexpr int kBatches = 100;
+  constexpr int kBatchSize = 10'000;
+  Ingest(SampleBatch());
+  v1::SubscribeRequest request;
+  request.add_post_ids("p1");
+  request.set_global(true);
+  request.mutable_top_posts();
+  *request.mutable_min_interval() = Millis(kInterval);
+  UpdateCollector stalled(stub_.get(), request, /*stall_after=*/1);
+  UpdateCollector live(stub_.get(), request);
+  ASSERT_TRUE(stalled.WaitFor(Count(1), absl::Seconds(10)));
+  ASSERT_TRUE(live.WaitFor(Count(1), absl::Seconds(10)));
+  const int64_t rss_before = server_->RssKib();
+
+  // 1,000,000 likes on p1 through IngestStream, paced at ten batches a
+  // second; each acknowledgement's cumulative value must reach `live` within
+  // 2 * min_interval + 100 ms.
+  std::vector<std::pair<absl::Time, int64_t>> acks;
+  int64_t likes = 3;
+  for (int b = 0; b < kBatches; ++b) {
+    const absl::Time start = absl::Now();
+    v1::IngestRequest batch;
+    batch.set_producer_id("firehose");
+    batch.set_sequence(b + 1);
+    for (int i = 0; i < kBatchSize; ++i) {
+      *batch.add_engagements() = MakeEngagement("", "p1", v1::LIKE, 1);
+    }
+    Ingest(batch);
+    likes += kBatchSize;
+    acks.emplace_back(absl::Now(), likes);
+    const absl::Duration spent = absl::Now() - start;
+    if (spent < absl::Milliseconds(100))
+      absl::SleepFor(absl::Milliseconds(100) - spent);
+  }
+  ASSERT_TRUE(live.WaitFor(
+      [&](const std::vector<Received>& r) {
+        return !r.empty() && r.back().update.posts_size() == 1 &&
+               r.back().update.posts(0).likes() == likes;
+      },
+      absl::Seconds(10)));
+
+  const std::vector<Received> seen = live.received();
+  absl::Duration worst;
+  for (const auto& [acked_at, value] : acks) {
+    auto first = std::find_if(seen.begin(), seen.end(), [&](const Received& r) {
+      return r.update.posts_size() == 1 && r.update.posts(0).likes() >= value;
+    });
+    ASSERT_NE(first, seen.end());
+    worst = std::max(worst, first->at - acked_at);
+  }
+  EXPECT_LE(worst, absl::Milliseconds(2 * kInterval + 100))
+      << "worst visibility delay";
+  const int64_t growth_kib = server_->RssKib() - rss_before;
+  std::printf("visibility worst %s, server RSS growth %lld KiB\n",
+              absl::FormatDuration(worst).c_str(),
+              static_cast<long long>(growth_kib));
+  EXPECT_LT(growth_kib, 256 * 1024)
+      << "server RSS grew by " << growth_kib << " KiB";
+}
+
+TEST_F(SubscribeTest, ShutdownEndsOpenStreams) {
+  v1::SubscribeRequest request;
+  request.set_global(true);
+  UpdateCollector sub(stub_.get(), request);
+  ASSERT_TRUE(sub.WaitFor(Count(1), absl::Seconds(10)));
+  EXPECT_EQ(server_->Terminate(), 0);
+  ASSERT_TRUE(sub.WaitDone(absl::Seconds(10)));
+  EXPECT_EQ(sub.status().error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+}  // namespace
+}  // namespace pulse::testing

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The test command: installs what is needed, builds, runs every test.
+# Each test starts the servers it needs on loopback ports of its own.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/build.sh
+ctest --preset default -j2 "$@"
