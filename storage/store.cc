@@ -11,6 +11,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
 #include "storage/counter_merge.h"
 #include "storage/hyperloglog.h"
@@ -58,11 +59,19 @@ std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors(
   auto counter_merge = std::make_shared<CounterMergeOperator>();
   rocksdb::ColumnFamilyOptions counters = BaseOptions();
   counters.merge_operator = counter_merge;
+  // A batch's keys are written in sorted order; with a hint per key prefix
+  // the memtable's skip list resumes from the previous insert instead of
+  // searching from its head (memtable inserts dominate ingest's profile).
+  counters.memtable_insert_with_hint_prefix_extractor.reset(
+      rocksdb::NewFixedPrefixTransform(1));
   counters.compaction_filter_factory =
       std::make_shared<BucketRetentionFilterFactory>(BucketKeyLayout::kCounters,
                                                      retention, options.clock);
   rocksdb::ColumnFamilyOptions activity = BaseOptions();
   activity.merge_operator = counter_merge;
+  // [resolution][bucket]: a batch's activity keys share it.
+  activity.memtable_insert_with_hint_prefix_extractor.reset(
+      rocksdb::NewFixedPrefixTransform(9));
   activity.compaction_filter_factory =
       std::make_shared<BucketRetentionFilterFactory>(BucketKeyLayout::kActivity,
                                                      retention, options.clock);

@@ -1,0 +1,158 @@
+#include "bridge/backend.h"
+
+#include <chrono>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/support/proto_buffer_reader.h"
+
+namespace pulse::bridge {
+namespace {
+
+std::chrono::system_clock::time_point DeadlineAfter(absl::Duration d) {
+  return std::chrono::system_clock::now() +
+         std::chrono::microseconds(absl::ToInt64Microseconds(d));
+}
+
+}  // namespace
+
+absl::Status FromGrpc(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      status.error_message());
+}
+
+struct Backend::UnaryCall {
+  grpc::ClientContext ctx;
+  grpc::ByteBuffer request;
+  grpc::ByteBuffer response;
+  std::unique_ptr<google::protobuf::Message> response_message;
+  std::function<void(
+      absl::StatusOr<std::unique_ptr<google::protobuf::Message>>)>
+      done;
+};
+
+Backend::Backend(const std::string& address, absl::Duration call_timeout,
+                 int max_message_bytes)
+    : call_timeout_(call_timeout) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(max_message_bytes);
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+  channel_ = grpc::CreateCustomChannel(
+      address, grpc::InsecureChannelCredentials(), args);
+  generic_ = std::make_unique<grpc::GenericStub>(channel_);
+  analytics_ = v1::AnalyticsService::NewStub(channel_);
+  health_ = grpc::health::v1::Health::NewStub(channel_);
+}
+
+Backend::~Backend() = default;
+
+void Backend::AddAuth(const std::string& token, grpc::ClientContext* ctx) {
+  if (!token.empty())
+    ctx->AddMetadata("authorization", absl::StrCat("Bearer ", token));
+}
+
+void Backend::CallUnary(
+    const std::string& path, const google::protobuf::Message& request,
+    std::unique_ptr<google::protobuf::Message> response,
+    const std::string& token,
+    std::function<
+        void(absl::StatusOr<std::unique_ptr<google::protobuf::Message>>)>
+        done) {
+  auto* call = new UnaryCall;
+  call->done = std::move(done);
+  call->response_message = std::move(response);
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) {
+      auto cb = std::move(call->done);
+      delete call;
+      cb(absl::UnavailableError("the bridge is shutting down"));
+      return;
+    }
+    unary_.insert(&call->ctx);
+    ++live_;
+  }
+  call->ctx.set_deadline(DeadlineAfter(call_timeout_));
+  AddAuth(token, &call->ctx);
+  const std::string bytes = request.SerializeAsString();
+  grpc::Slice slice(bytes);
+  call->request = grpc::ByteBuffer(&slice, 1);
+  generic_->UnaryCall(
+      &call->ctx, path, grpc::StubOptions(), &call->request, &call->response,
+      [this, call](grpc::Status status) {
+        if (status.ok()) {
+          grpc::ProtoBufferReader reader(&call->response);
+          if (!call->response_message->ParseFromZeroCopyStream(&reader)) {
+            status = grpc::Status(grpc::StatusCode::INTERNAL,
+                                  "cannot parse the server's response");
+          }
+        }
+        auto done = std::move(call->done);
+        if (status.ok()) {
+          done(std::move(call->response_message));
+        } else {
+          done(FromGrpc(status));
+        }
+        Finish(call);
+      });
+}
+
+void Backend::Finish(UnaryCall* call) {
+  absl::MutexLock lock(&mu_);
+  unary_.erase(&call->ctx);
+  delete call;
+  --live_;
+}
+
+void Backend::CheckHealth(std::function<void(bool serving)> done) {
+  struct HealthCall {
+    grpc::ClientContext ctx;
+    grpc::health::v1::HealthCheckRequest request;
+    grpc::health::v1::HealthCheckResponse response;
+  };
+  auto* call = new HealthCall;
+  if (!BeginStream()) {
+    delete call;
+    done(false);
+    return;
+  }
+  call->ctx.set_deadline(DeadlineAfter(absl::Seconds(2)));
+  health_->async()->Check(
+      &call->ctx, &call->request, &call->response,
+      [this, call, done = std::move(done)](grpc::Status status) {
+        done(status.ok() && call->response.status() ==
+                                grpc::health::v1::HealthCheckResponse::SERVING);
+        delete call;
+        EndStream();
+      });
+}
+
+bool Backend::BeginStream() {
+  absl::MutexLock lock(&mu_);
+  if (stopping_) return false;
+  ++live_;
+  return true;
+}
+
+void Backend::EndStream() {
+  absl::MutexLock lock(&mu_);
+  --live_;
+}
+
+void Backend::Stop() {
+  absl::MutexLock lock(&mu_);
+  stopping_ = true;
+  for (grpc::ClientContext* ctx : unary_) ctx->TryCancel();
+}
+
+bool Backend::WaitIdle(absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  auto idle = [this]()
+                  ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return live_ == 0; };
+  return mu_.AwaitWithTimeout(absl::Condition(&idle), timeout);
+}
+
+}  // namespace pulse::bridge

@@ -1,0 +1,89 @@
+// The bridge's one gRPC channel to pulse-server: unary calls by method path
+// with serialized messages (grpc::GenericStub, callback API), the Subscribe
+// stub, health checks, and the bookkeeping that lets shutdown cancel every
+// call and wait for all of them to end. Knows nothing of websockets or JSON.
+#ifndef PULSE_BRIDGE_BACKEND_H_
+#define PULSE_BRIDGE_BACKEND_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "google/protobuf/message.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/grpcpp.h"
+#include "pulse/v1/analytics.grpc.pb.h"
+
+namespace pulse::bridge {
+
+// The gRPC status as an absl::Status (the two share their code numbering).
+absl::Status FromGrpc(const grpc::Status& status);
+
+// Thread-safe.
+class Backend {
+ public:
+  // Creates the channel (it connects lazily and reconnects by itself, with a
+  // short backoff so that a restarted server is found again quickly).
+  Backend(const std::string& address, absl::Duration call_timeout,
+          int max_message_bytes);
+  // Requires that WaitIdle() returned true (no call is left).
+  ~Backend();
+
+  // Calls `path` with `request`; `done` gets the response parsed into
+  // `response` (its type is the method's output type) or the call's status.
+  // Runs `done` exactly once, on a gRPC thread (or inline if stopping). Never
+  // blocks. `token`, when not empty, goes as "authorization: Bearer <token>".
+  void CallUnary(
+      const std::string& path, const google::protobuf::Message& request,
+      std::unique_ptr<google::protobuf::Message> response,
+      const std::string& token,
+      std::function<
+          void(absl::StatusOr<std::unique_ptr<google::protobuf::Message>>)>
+          done);
+
+  // Asks grpc.health.v1.Health/Check (the server as a whole); `done` gets true
+  // for SERVING, on a gRPC thread. Never blocks.
+  void CheckHealth(std::function<void(bool serving)> done);
+
+  // The Subscribe stub; streams started on it must be registered with
+  // BeginStream/EndStream so that shutdown can wait for them.
+  v1::AnalyticsService::Stub* analytics() { return analytics_.get(); }
+  // Adds the auth metadata to a call's context.
+  static void AddAuth(const std::string& token, grpc::ClientContext* ctx);
+
+  // Counts a stream in; false when stopping (then it must not be started).
+  bool BeginStream();
+  // Counts a stream out (from its OnDone).
+  void EndStream();
+
+  // Cancels every unary call in flight and refuses new ones (they complete
+  // with UNAVAILABLE). Streams are cancelled by their owners.
+  void Stop();
+  // Waits until no call or stream is left; false after `timeout`.
+  bool WaitIdle(absl::Duration timeout);
+
+ private:
+  struct UnaryCall;
+  void Finish(UnaryCall* call);
+
+  const absl::Duration call_timeout_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<grpc::GenericStub> generic_;
+  std::unique_ptr<v1::AnalyticsService::Stub> analytics_;
+  std::unique_ptr<grpc::health::v1::Health::Stub> health_;
+
+  absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  absl::flat_hash_set<grpc::ClientContext*> unary_ ABSL_GUARDED_BY(mu_);
+  int live_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace pulse::bridge
+
+#endif  // PULSE_BRIDGE_BACKEND_H_

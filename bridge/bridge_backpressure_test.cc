@@ -1,0 +1,241 @@
+// A browser that stops reading: the bridge neither buffers without bound for
+// it nor delays the other sockets, and it catches up when it reads again.
+#include <atomic>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "bridge/bridge_fixture.h"
+#include "bridge/raw_socket.h"
+#include "bridge/ws_test_client.h"
+#include "gtest/gtest.h"
+#include "tests/server_process.h"
+#include "tests/test_data.h"
+
+namespace pulse::bridge::testing {
+namespace {
+
+using google::protobuf::Value;
+
+constexpr int kPosts = 200;
+constexpr size_t kMaxBuffered = 64 << 10;
+
+std::string WatchAllPosts() {
+  std::vector<std::string> ids;
+  for (int i = 0; i < kPosts; ++i) ids.push_back(absl::StrCat("\"q", i, "\""));
+  return absl::StrCat(R"({"postIds":[)", absl::StrJoin(ids, ","),
+                      R"(],"minInterval":"0.05s"})");
+}
+
+std::string SubscribeFrame(const std::string& params) {
+  return absl::StrCat(
+      R"({"jsonrpc":"2.0","id":1,"method":"Subscribe","params":)", params, "}");
+}
+
+// Likes for q0 as the update in `frame` states them; -1 if it has none.
+int64_t LikesOfQ0(const std::string& frame) {
+  const Value posts = At(ParseJson(frame), "params.update.posts");
+  for (const Value& p : posts.list_value().values()) {
+    if (At(p, "postId").string_value() == "q0")
+      return std::stoll(At(p, "likes").string_value());
+  }
+  return -1;
+}
+
+// Ingests one LIKE on every watched post every 20 ms until stopped.
+class Driver {
+ public:
+  explicit Driver(pulse::testing::ServerProcess* server)
+      : stub_(server->stub()) {
+    v1::IngestRequest posts;
+    for (int i = 0; i < kPosts; ++i) {
+      *posts.add_posts() =
+          pulse::testing::MakePost(absl::StrCat("q", i), "acct", {"bp"});
+    }
+    v1::IngestResponse r;
+    EXPECT_TRUE(stub_->Ingest(pulse::testing::Context().get(), posts, &r).ok());
+    thread_ = std::thread([this] {
+      while (!stop_) {
+        v1::IngestRequest batch;
+        const int round = rounds_.load();
+        for (int i = 0; i < kPosts; ++i) {
+          *batch.add_engagements() =
+              pulse::testing::MakeEngagement(absl::StrCat("bp-", round, "-", i),
+                                             absl::StrCat("q", i), v1::LIKE, 1);
+        }
+        v1::IngestResponse r;
+        if (stub_->Ingest(pulse::testing::Context().get(), batch, &r).ok())
+          ++rounds_;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    });
+  }
+  ~Driver() { Stop(); }
+  void Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  // Likes ingested per post so far.
+  int64_t rounds() const { return rounds_.load(); }
+
+ private:
+  std::unique_ptr<v1::AnalyticsService::Stub> stub_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int64_t> rounds_{0};
+  std::thread thread_;
+};
+
+// The largest delay between an update's build time and its arrival, over the
+// healthy socket's frames from index `from` on.
+absl::Duration WorstDelay(WsConn* ws, size_t from,
+                          const std::vector<absl::Time>& arrivals) {
+  absl::Duration worst;
+  const std::vector<std::string> frames = ws->frames();
+  for (size_t i = from; i < frames.size() && i < arrivals.size(); ++i) {
+    absl::Time built;
+    std::string err;
+    if (absl::ParseTime(
+            absl::RFC3339_full,
+            At(ParseJson(frames[i]), "params.update.time").string_value(),
+            &built, &err)) {
+      worst = std::max(worst, arrivals[i] - built);
+    }
+  }
+  return worst;
+}
+
+// Reads the stalled socket again until an update says q0 has `likes` likes.
+bool DrainUntilLikes(RawSocket* raw, int64_t likes, absl::Duration timeout) {
+  std::string buffer;
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    buffer += raw->Read(absl::Milliseconds(50));
+    for (const std::string& f : TakeFrames(&buffer)) {
+      if (LikesOfQ0(f) == likes) return true;
+    }
+  }
+  return false;
+}
+
+class BridgeBackpressure : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    stack_ = StartStack(
+        {}, [](BridgeOptions* o) { o->max_buffered_bytes = kMaxBuffered; });
+    ASSERT_NE(stack_, nullptr);
+  }
+  // Records arrival times of the healthy socket's frames by polling.
+  std::vector<absl::Time> WatchArrivals(WsConn* ws,
+                                        absl::Duration for_how_long) {
+    std::vector<absl::Time> arrivals;
+    const absl::Time end = absl::Now() + for_how_long;
+    while (absl::Now() < end) {
+      const size_t n = ws->frames().size();
+      while (arrivals.size() < n) arrivals.push_back(absl::Now());
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return arrivals;
+  }
+  std::unique_ptr<Stack> stack_;
+};
+
+TEST_F(BridgeBackpressure,
+       AStalledReaderStopsItsOwnStreamOnlyAndCatchesUpWhenItReads) {
+  auto raw = RawWebsocket(stack_->port(), /*rcvbuf=*/4096);
+  ASSERT_TRUE(raw.ok()) << raw.status();
+  ASSERT_TRUE(
+      (*raw)->SendAll(MaskedTextFrame(SubscribeFrame(WatchAllPosts()))));
+  WsClient client;
+  auto healthy = client.ConnectOpen(stack_->WsUri());
+  ASSERT_NE(healthy, nullptr);
+  ASSERT_GT(
+      At(healthy->Call("Subscribe", R"({"global":true,"minInterval":"0.05s"})"),
+         "result.subscription")
+          .number_value(),
+      0);
+  Driver driver(stack_->server.get());
+
+  // The bridge stops reading the stalled socket's stream ...
+  ASSERT_TRUE(
+      WaitUntil([&] { return stack_->bridge->Stats().paused_upstreams == 1; },
+                absl::Seconds(30)))
+      << "the stalled socket's stream was never paused";
+  // ... while the healthy socket's updates keep coming, on time.
+  const size_t from = healthy->frames().size();
+  std::vector<absl::Time> arrivals(from, absl::InfinitePast());
+  std::vector<absl::Time> more = WatchArrivals(healthy.get(), absl::Seconds(2));
+  arrivals.insert(arrivals.end(), more.begin() + std::min(from, more.size()),
+                  more.end());
+  const size_t got = healthy->frames().size() - from;
+  EXPECT_GE(got, 10u) << "the healthy socket starved";
+  const absl::Duration worst = WorstDelay(healthy.get(), from, arrivals);
+  EXPECT_LT(worst, absl::Milliseconds(500));
+  EXPECT_EQ(stack_->bridge->Stats().paused_upstreams, 1);
+  const BridgeStats stalled = stack_->bridge->Stats();
+  // What the bridge queued for the stalled socket stayed near the bound.
+  EXPECT_LT(stalled.max_buffered_seen,
+            static_cast<int64_t>(kMaxBuffered + (256 << 10)));
+
+  driver.Stop();
+  ASSERT_TRUE(DrainUntilLikes(raw->get(), driver.rounds(), absl::Seconds(30)))
+      << "the stalled socket never caught up to " << driver.rounds()
+      << " likes";
+  EXPECT_TRUE(
+      WaitUntil([&] { return stack_->bridge->Stats().paused_upstreams == 0; },
+                absl::Seconds(5)));
+  std::printf(
+      "[ metrics ] stalled reader: %zu healthy updates in 2 s, worst delay %s, "
+      "max buffered %lld "
+      "bytes (bound %zu), pauses %lld\n",
+      got, absl::FormatDuration(worst).c_str(),
+      static_cast<long long>(stalled.max_buffered_seen), kMaxBuffered,
+      static_cast<long long>(stalled.pauses));
+}
+
+TEST_F(BridgeBackpressure,
+       AStalledReaderOnASharedStreamSkipsUpdatesWithoutSlowingTheOthers) {
+  const std::string params = WatchAllPosts();
+  auto raw = RawWebsocket(stack_->port(), /*rcvbuf=*/4096);
+  ASSERT_TRUE(raw.ok()) << raw.status();
+  ASSERT_TRUE((*raw)->SendAll(MaskedTextFrame(SubscribeFrame(params))));
+  WsClient client;
+  auto healthy = client.ConnectOpen(stack_->WsUri());
+  ASSERT_NE(healthy, nullptr);
+  ASSERT_GT(At(healthy->Call("Subscribe", params), "result.subscription")
+                .number_value(),
+            0);
+  ASSERT_TRUE(WaitUntil([&] { return stack_->bridge->Stats().upstreams == 1; },
+                        absl::Seconds(5)));
+  Driver driver(stack_->server.get());
+
+  ASSERT_TRUE(
+      WaitUntil([&] { return stack_->bridge->Stats().updates_skipped >= 5; },
+                absl::Seconds(30)))
+      << "the stalled socket never skipped an update";
+  const size_t from = healthy->frames().size();
+  std::vector<absl::Time> arrivals(from, absl::InfinitePast());
+  std::vector<absl::Time> more = WatchArrivals(healthy.get(), absl::Seconds(2));
+  arrivals.insert(arrivals.end(), more.begin() + std::min(from, more.size()),
+                  more.end());
+  EXPECT_GE(healthy->frames().size() - from, 10u);
+  EXPECT_LT(WorstDelay(healthy.get(), from, arrivals), absl::Milliseconds(500));
+  // The shared stream kept being read for the healthy socket.
+  EXPECT_EQ(stack_->bridge->Stats().paused_upstreams, 0);
+  EXPECT_LT(stack_->bridge->Stats().max_buffered_seen,
+            static_cast<int64_t>(kMaxBuffered + (256 << 10)));
+
+  driver.Stop();
+  ASSERT_TRUE(DrainUntilLikes(raw->get(), driver.rounds(), absl::Seconds(30)));
+  EXPECT_GE(stack_->bridge->Stats().catchups_sent, 1);
+  // The healthy socket saw the final value too.
+  EXPECT_EQ(healthy
+                ->WaitFor([&](const Value& v) {
+                  return LikesOfQ0(ToJson(v)) == driver.rounds();
+                })
+                .kind_case(),
+            Value::kStructValue);
+}
+
+}  // namespace
+}  // namespace pulse::bridge::testing

@@ -1,0 +1,44 @@
+// What every connection and upstream stream of one bridge shares: its
+// options, the method registry, the backend, the upstream registry and the
+// counters. Owned by BridgeServer, which outlives all users.
+#ifndef PULSE_BRIDGE_BRIDGE_CONTEXT_H_
+#define PULSE_BRIDGE_BRIDGE_CONTEXT_H_
+
+#include <atomic>
+#include <cstdint>
+
+#include "bridge/bridge_options.h"
+
+namespace pulse::bridge {
+
+class Backend;
+class MethodRegistry;
+class UpstreamRegistry;
+
+// Monotonic counters, readable from any thread.
+struct Counters {
+  std::atomic<int64_t> unary_calls{0};
+  std::atomic<int64_t> upstreams_opened{0};
+  std::atomic<int64_t> updates_sent{0};
+  // Updates not sent to a congested socket (it gets a catch-up instead).
+  std::atomic<int64_t> updates_skipped{0};
+  std::atomic<int64_t> catchups_sent{0};
+  // Upstream streams whose reading is stopped right now.
+  std::atomic<int> paused_upstreams{0};
+  // Times an upstream stopped reading because all its sockets were full.
+  std::atomic<int64_t> pauses{0};
+  // Largest get_buffered_amount() seen on any socket.
+  std::atomic<int64_t> max_buffered_seen{0};
+};
+
+struct BridgeContext {
+  BridgeOptions options;
+  const MethodRegistry* methods;
+  Backend* backend;
+  UpstreamRegistry* upstreams;
+  Counters* counters;
+};
+
+}  // namespace pulse::bridge
+
+#endif  // PULSE_BRIDGE_BRIDGE_CONTEXT_H_

@@ -1,0 +1,621 @@
+// End to end: a real pulse-server, a real bridge, real websocket clients.
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "bridge/bridge_fixture.h"
+#include "bridge/raw_socket.h"
+#include "bridge/ws_test_client.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
+#include "pulse/v1/analytics.grpc.pb.h"
+#include "tests/server_process.h"
+#include "tests/test_data.h"
+
+namespace pulse::bridge::testing {
+namespace {
+
+using google::protobuf::Message;
+using google::protobuf::Value;
+using pulse::testing::Context;
+using pulse::testing::SampleBatch;
+
+std::string Json(const Message& m) {
+  std::string out;
+  EXPECT_TRUE(google::protobuf::util::MessageToJsonString(m, &out).ok());
+  return out;
+}
+
+// Clears the fields that depend on the instant of the call.
+void ClearClockFields(Message* m) {
+  const auto* reflection = m->GetReflection();
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  reflection->ListFields(*m, &fields);
+  for (const auto* f : fields) {
+    if (f->name() == "updated_at" || f->name() == "as_of" ||
+        f->name() == "velocity_per_minute" ||
+        f->name() == "engagements_per_second") {
+      reflection->ClearField(m, f);
+    } else if (f->cpp_type() ==
+               google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+      if (f->is_repeated()) {
+        for (int i = 0; i < reflection->FieldSize(*m, f); ++i) {
+          ClearClockFields(reflection->MutableRepeatedMessage(m, f, i));
+        }
+      } else {
+        ClearClockFields(reflection->MutableMessage(m, f));
+      }
+    }
+  }
+}
+
+// The "result" of a response frame parsed into `out`.
+void ReadResult(const Value& response, Message* out) {
+  ASSERT_EQ(At(response, "error").kind_case(), Value::KIND_NOT_SET)
+      << ToJson(response);
+  const Value result = At(response, "result");
+  ASSERT_EQ(result.kind_case(), Value::kStructValue) << ToJson(response);
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(ToJson(result), out).ok());
+}
+
+double ErrorCode(const Value& response) {
+  return At(response, "error.code").number_value();
+}
+
+void ExpectError(const Value& response, int code, const std::string& name) {
+  EXPECT_EQ(ErrorCode(response), code) << ToJson(response);
+  EXPECT_EQ(At(response, "error.data.grpcCode").string_value(), name)
+      << ToJson(response);
+  EXPECT_FALSE(At(response, "error.message").string_value().empty());
+}
+
+bool IsUpdate(const Value& v, double subscription) {
+  return At(v, "method").string_value() == "update" &&
+         At(v, "params.subscription").number_value() == subscription;
+}
+
+class BridgeE2E : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    stack_ = StartStack();
+    ASSERT_NE(stack_, nullptr);
+    stub_ = stack_->server->stub();
+  }
+  void Ingest(const v1::IngestRequest& request) {
+    v1::IngestResponse response;
+    ASSERT_TRUE(stub_->Ingest(Context().get(), request, &response).ok());
+  }
+  std::unique_ptr<Stack> stack_;
+  std::unique_ptr<v1::AnalyticsService::Stub> stub_;
+  WsClient client_;
+};
+
+TEST_F(BridgeE2E, EveryUnaryMethodRoundTripsWithExactValues) {
+  auto ws = client_.ConnectOpen(stack_->WsUri());
+  ASSERT_NE(ws, nullptr);
+  const v1::IngestRequest batch = SampleBatch();
+  v1::IngestResponse ingested;
+  ReadResult(ws->Call("Ingest", Json(batch)), &ingested);
+  EXPECT_EQ(ingested.accepted(), batch.posts_size() + batch.engagements_size() +
+                                     batch.follows_size());
+  EXPECT_EQ(ingested.rejected(), 0);
+
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  const std::string window = R"({"window":"3600s"})";
+  const std::string series = absl::StrCat(
+      R"({"global":true,"resolution":"MINUTE","startTime":")",
+      absl::FormatTime(absl::FromUnixSeconds(now - 3600)), R"(","endTime":")",
+      absl::FormatTime(absl::FromUnixSeconds(now + 120)), R"("})");
+  struct Case {
+    std::string method;
+    std::string params;
+    std::function<grpc::Status(Message*)> direct;
+    std::unique_ptr<Message> via_bridge;
+    std::unique_ptr<Message> via_grpc;
+  };
+  auto parse = [](const std::string& json, Message* m) {
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(json, m).ok())
+        << json;
+  };
+  std::vector<Case> cases;
+  auto add = [&](const std::string& method, const std::string& params,
+                 auto request, auto response, auto call) {
+    parse(params, &request);
+    Case c{method, params, nullptr, std::make_unique<decltype(response)>(),
+           std::make_unique<decltype(response)>()};
+    c.direct = [this, request, call](Message* out) {
+      return call(stub_.get(), Context().get(), request,
+                  static_cast<decltype(response)*>(out));
+    };
+    cases.push_back(std::move(c));
+  };
+  using Stub = v1::AnalyticsService::Stub;
+  add("GetPostStats", R"({"postId":"p1"})", v1::GetPostStatsRequest(),
+      v1::PostStats(),
+      [](Stub* s, grpc::ClientContext* c, const auto& q, auto* r) {
+        return s->GetPostStats(c, q, r);
+      });
+  add("BatchGetPostStats", R"({"postIds":["p1","p2","p3","nope"]})",
+      v1::BatchGetPostStatsRequest(), v1::BatchGetPostStatsResponse(),
+      [](Stub* s, grpc::ClientContext* c, const auto& q, auto* r) {
+        return s->BatchGetPostStats(c, q, r);
+      });
+  add("GetAccountStats", R"({"accountId":"a1"})", v1::GetAccountStatsRequest(),
+      v1::AccountStats(),
+      [](Stub* s, grpc::ClientContext* c, const auto& q, auto* r) {
+        return s->GetAccountStats(c, q, r);
+      });
+  add("GetHashtagStats", R"({"hashtag":"news"})", v1::GetHashtagStatsRequest(),
+      v1::HashtagStats(),
+      [](Stub* s, grpc::ClientContext* c, const auto& q, auto* r) {
+        return s->GetHashtagStats(c, q, r);
+      });
+  add("pulse.v1.AnalyticsService/GetGlobalStats", "{}",
+      v1::GetGlobalStatsRequest(), v1::GlobalStats(),
+      [](Stub* s, grpc::ClientContext* c, const auto& q, auto* r) {
+        return s->GetGlobalStats(c, q, r);
+      });
+  add("QueryTimeSeries", series, v1::QueryTimeSeriesRequest(),
+      v1::QueryTimeSeriesResponse(),
+      [](Stub* s, grpc::ClientContext* c, const auto& q, auto* r) {
+        return s->QueryTimeSeries(c, q, r);
+      });
+  add("TopPosts", window, v1::TopPostsRequest(), v1::TopPostsResponse(),
+      [](Stub* s, grpc::ClientContext* c, const auto& q, auto* r) {
+        return s->TopPosts(c, q, r);
+      });
+  add("TrendingHashtags", window, v1::TrendingHashtagsRequest(),
+      v1::TrendingHashtagsResponse(),
+      [](Stub* s, grpc::ClientContext* c, const auto& q, auto* r) {
+        return s->TrendingHashtags(c, q, r);
+      });
+
+  for (Case& c : cases) {
+    SCOPED_TRACE(c.method);
+    ReadResult(ws->Call(c.method, c.params), c.via_bridge.get());
+    ASSERT_TRUE(c.direct(c.via_grpc.get()).ok());
+    ClearClockFields(c.via_bridge.get());
+    ClearClockFields(c.via_grpc.get());
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+        *c.via_bridge, *c.via_grpc))
+        << c.via_bridge->DebugString() << "\nvs\n"
+        << c.via_grpc->DebugString();
+  }
+  // The sample's known values, read through the bridge.
+  const auto& post = static_cast<const v1::PostStats&>(*cases[0].via_bridge);
+  EXPECT_EQ(post.likes(), 3);
+  EXPECT_EQ(post.engagements(), 6);
+  const auto& global =
+      static_cast<const v1::GlobalStats&>(*cases[4].via_bridge);
+  EXPECT_EQ(global.impressions(), 160);
+  EXPECT_EQ(global.engagements(), 13);
+  EXPECT_EQ(global.followers(), 12);
+  const auto& top =
+      static_cast<const v1::TopPostsResponse&>(*cases[6].via_bridge);
+  ASSERT_GE(top.posts_size(), 3);
+  EXPECT_EQ(top.posts(0).value(), 6);
+  EXPECT_EQ(top.posts(2).post_id(), "p2");
+  // int64 goes out as a JSON string, per protobuf's JSON mapping.
+  EXPECT_EQ(At(ws->Call("GetPostStats", R"({"postId":"p1"})"), "result.likes")
+                .string_value(),
+            "3");
+}
+
+TEST_F(BridgeE2E, ASubscriptionDeliversItsSnapshotThenUpdates) {
+  Ingest(SampleBatch());
+  auto ws = client_.ConnectOpen(stack_->WsUri());
+  ASSERT_NE(ws, nullptr);
+  const Value ack = ws->Call(
+      "Subscribe", R"({"postIds":["p1"],"global":true,"minInterval":"0.05s"})");
+  const double sub = At(ack, "result.subscription").number_value();
+  ASSERT_GT(sub, 0) << ToJson(ack);
+  const Value snapshot =
+      ws->WaitFor([&](const Value& v) { return IsUpdate(v, sub); });
+  ASSERT_TRUE(At(snapshot, "params.update.snapshot").bool_value())
+      << ToJson(snapshot);
+  EXPECT_EQ(At(snapshot, "params.update.global.likes").string_value(), "6");
+  const Value posts = At(snapshot, "params.update.posts");
+  ASSERT_EQ(posts.list_value().values_size(), 1);
+  EXPECT_EQ(At(posts.list_value().values(0), "likes").string_value(), "3");
+
+  v1::IngestRequest more;
+  *more.add_engagements() =
+      pulse::testing::MakeEngagement("e-more", "p1", v1::LIKE, 1);
+  Ingest(more);
+  const Value update = ws->WaitFor([&](const Value& v) {
+    return IsUpdate(v, sub) && !At(v, "params.update.snapshot").bool_value();
+  });
+  ASSERT_EQ(update.kind_case(), Value::kStructValue)
+      << "no update after ingest";
+  EXPECT_EQ(At(update, "params.update.global.likes").string_value(), "7");
+  EXPECT_EQ(
+      At(At(update, "params.update.posts").list_value().values(0), "likes")
+          .string_value(),
+      "4");
+}
+
+TEST_F(BridgeE2E, UnsubscribeAndClosingCancelTheUpstreamStreams) {
+  auto ws = client_.ConnectOpen(stack_->WsUri());
+  ASSERT_NE(ws, nullptr);
+  const double a =
+      At(ws->Call("Subscribe", R"({"global":true})"), "result.subscription")
+          .number_value();
+  const double b = At(ws->Call("Subscribe", R"({"hashtags":["news"]})"),
+                      "result.subscription")
+                       .number_value();
+  ASSERT_GT(a, 0);
+  ASSERT_GT(b, 0);
+  EXPECT_EQ(stack_->bridge->Stats().upstreams, 2);
+  const Value done =
+      ws->Call("Unsubscribe", absl::StrCat(R"({"subscription":)", a, "}"));
+  EXPECT_EQ(At(done, "result.subscription").number_value(), a) << ToJson(done);
+  EXPECT_TRUE(WaitUntil([&] { return stack_->bridge->Stats().upstreams == 1; },
+                        absl::Seconds(5)));
+  ExpectError(
+      ws->Call("Unsubscribe", absl::StrCat(R"({"subscription":)", a, "}")), 5,
+      "NOT_FOUND");
+  ws->Close();
+  EXPECT_TRUE(WaitUntil([&] { return stack_->bridge->Stats().upstreams == 0; },
+                        absl::Seconds(5)));
+  EXPECT_TRUE(
+      WaitUntil([&] { return stack_->bridge->Stats().connections == 0; },
+                absl::Seconds(5)));
+}
+
+TEST_F(BridgeE2E, BadInputGetsAnErrorFrameAndTheConnectionStaysUsable) {
+  auto ws = client_.ConnectOpen(stack_->WsUri());
+  ASSERT_NE(ws, nullptr);
+  struct Bad {
+    std::string frame;
+    int code;
+    std::string name;
+    std::string id_json;
+  };
+  const std::vector<Bad> bad = {
+      {"not json", 3, "INVALID_ARGUMENT", "null"},
+      {"", 3, "INVALID_ARGUMENT", "null"},
+      {"[1,2]", 3, "INVALID_ARGUMENT", "null"},
+      {"42", 3, "INVALID_ARGUMENT", "null"},
+      {R"({"jsonrpc":"2.0","id":101})", 3, "INVALID_ARGUMENT", "101"},
+      {R"({"id":102,"method":"NoSuchMethod"})", 12, "UNIMPLEMENTED", "102"},
+      {R"({"id":103,"method":"GetPostStats","params":"p1"})", 3,
+       "INVALID_ARGUMENT", "103"},
+      {R"({"id":104,"method":"GetPostStats","params":{"postId":{"x":1}}})", 3,
+       "INVALID_ARGUMENT", "104"},
+      {R"({"id":105,"method":"TopPosts","params":{"limit":"ten"}})", 3,
+       "INVALID_ARGUMENT", "105"},
+      {R"({"id":106,"method":"GetPostStats","params":{"bogus":1}})", 3,
+       "INVALID_ARGUMENT", "106"},
+      {R"({"id":107,"method":"IngestStream","params":{}})", 12, "UNIMPLEMENTED",
+       "107"},
+      {R"({"id":108,"method":"Subscribe","params":{"minInterval":"soon"}})", 3,
+       "INVALID_ARGUMENT", "108"},
+      {R"({"id":110,"method":"Subscribe","params":{"minInterval":"0.001s"}})",
+       3, "INVALID_ARGUMENT", "110"},
+      {R"({"id":109,"method":"GetPostStats","params":{}})", 3,
+       "INVALID_ARGUMENT", "109"},
+      {std::string(20000, '[') + std::string(20000, ']'), 3, "INVALID_ARGUMENT",
+       "null"},
+  };
+  for (const Bad& b : bad) {
+    SCOPED_TRACE(b.frame.substr(0, 80));
+    const size_t before = ws->frames().size();
+    ASSERT_TRUE(ws->Send(b.frame));
+    ASSERT_TRUE(WaitUntil([&] { return ws->frames().size() > before; },
+                          absl::Seconds(10)));
+    const Value answer = ParseJson(ws->frames()[before]);
+    ExpectError(answer, b.code, b.name);
+    EXPECT_EQ(ToJson(At(answer, "id")), b.id_json);
+  }
+  const size_t before = ws->frames().size();
+  ASSERT_TRUE(ws->Send("\x01\x02", /*binary=*/true));
+  ASSERT_TRUE(WaitUntil([&] { return ws->frames().size() > before; },
+                        absl::Seconds(10)));
+  ExpectError(ParseJson(ws->frames()[before]), 3, "INVALID_ARGUMENT");
+  // Still usable.
+  v1::GlobalStats global;
+  ReadResult(ws->Call("GetGlobalStats", "{}"), &global);
+  EXPECT_EQ(ws->state(), WsConn::State::kOpen);
+}
+
+TEST_F(BridgeE2E, AnOversizedFrameClosesWith1009) {
+  auto ws = client_.ConnectOpen(stack_->WsUri());
+  ASSERT_NE(ws, nullptr);
+  ASSERT_TRUE(ws->Send(
+      absl::StrCat(R"({"id":1,"method":"GetPostStats","params":{"postId":")",
+                   std::string(70 * 1024, 'x'), R"("}})")));
+  ASSERT_TRUE(ws->WaitClosed());
+  EXPECT_EQ(ws->close_code(), 1009);
+  // The bridge itself is fine.
+  auto again = client_.ConnectOpen(stack_->WsUri());
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(At(again->Call("GetGlobalStats", "{}"), "result").kind_case(),
+            Value::kStructValue);
+}
+
+TEST(BridgeLimits, MoreSubscriptionsThanAllowedAreRefused) {
+  auto stack =
+      StartStack({}, [](BridgeOptions* o) { o->max_subscriptions = 2; });
+  ASSERT_NE(stack, nullptr);
+  WsClient client;
+  auto ws = client.ConnectOpen(stack->WsUri());
+  ASSERT_NE(ws, nullptr);
+  EXPECT_GT(
+      At(ws->Call("Subscribe", R"({"global":true})"), "result.subscription")
+          .number_value(),
+      0);
+  EXPECT_GT(
+      At(ws->Call("Subscribe", R"({"postIds":["p1"]})"), "result.subscription")
+          .number_value(),
+      0);
+  ExpectError(ws->Call("Subscribe", R"({"postIds":["p2"]})"), 8,
+              "RESOURCE_EXHAUSTED");
+  ExpectError(ws->Call("Subscribe", R"({"global":true})"), 8,
+              "RESOURCE_EXHAUSTED");
+  EXPECT_EQ(At(ws->Call("GetGlobalStats", "{}"), "result").kind_case(),
+            Value::kStructValue);
+}
+
+TEST(BridgeLimits, TheSameSubscriptionTwiceOnOneSocketIsAlreadyExists) {
+  auto stack = StartStack();
+  ASSERT_NE(stack, nullptr);
+  WsClient client;
+  auto ws = client.ConnectOpen(stack->WsUri());
+  ASSERT_NE(ws, nullptr);
+  EXPECT_GT(
+      At(ws->Call("Subscribe", R"({"global":true})"), "result.subscription")
+          .number_value(),
+      0);
+  ExpectError(ws->Call("Subscribe", R"({"global":true})"), 6, "ALREADY_EXISTS");
+}
+
+TEST(BridgeBackendDown,
+     CallsAndSubscriptionsGetUnavailableAndTheSocketStaysOpen) {
+  // A port that was just free: nothing listens there.
+  auto stack = StartStack();
+  ASSERT_NE(stack, nullptr);
+  const std::string address = stack->server->address();
+  stack->server->Kill9();
+  WsClient client;
+  auto ws = client.ConnectOpen(stack->WsUri());
+  ASSERT_NE(ws, nullptr);
+  ExpectError(ws->Call("GetGlobalStats", "{}"), 14, "UNAVAILABLE");
+  ExpectError(ws->Call("Subscribe", R"({"global":true})"), 14, "UNAVAILABLE");
+  ExpectError(ws->Call("GetPostStats", R"({"postId":"p1"})"), 14,
+              "UNAVAILABLE");
+  EXPECT_EQ(ws->state(), WsConn::State::kOpen);
+  EXPECT_EQ(stack->bridge->Stats().upstreams, 0);
+}
+
+TEST_F(BridgeE2E, AForeignOriginIsRejectedWith403) {
+  auto evil =
+      client_.Connect(stack_->WsUri(), {{"Origin", "http://evil.example"}});
+  ASSERT_TRUE(evil->WaitSettled());
+  EXPECT_EQ(evil->state(), WsConn::State::kFailed);
+  EXPECT_EQ(evil->http_status(), 403);
+  auto own = client_.Connect(
+      stack_->WsUri(),
+      {{"Origin", absl::StrCat("http://127.0.0.1:", stack_->port())}});
+  ASSERT_TRUE(own->WaitSettled());
+  EXPECT_EQ(own->state(), WsConn::State::kOpen);
+}
+
+TEST(BridgeOrigins, TheAllowListReplacesTheDefault) {
+  auto stack = StartStack({}, [](BridgeOptions* o) {
+    o->allowed_origins = {"https://dash.example"};
+  });
+  ASSERT_NE(stack, nullptr);
+  WsClient client;
+  auto ok =
+      client.Connect(stack->WsUri(), {{"Origin", "https://dash.example"}});
+  auto own = client.Connect(
+      stack->WsUri(),
+      {{"Origin", absl::StrCat("http://127.0.0.1:", stack->port())}});
+  ASSERT_TRUE(ok->WaitSettled());
+  ASSERT_TRUE(own->WaitSettled());
+  EXPECT_EQ(ok->state(), WsConn::State::kOpen);
+  EXPECT_EQ(own->http_status(), 403);
+}
+
+TEST_F(BridgeE2E, StaticFilesHaveTypesAndCacheHeadersAndNoTraversal) {
+  std::ofstream(stack_->web_root + "/index.html") << "<h1>pulse</h1>";
+  std::filesystem::create_directories(stack_->web_root + "/assets");
+  std::ofstream(stack_->web_root + "/assets/app.js") << "console.log(1);";
+  std::ofstream(stack_->dir.path() + "/secret.txt") << "TOPSECRET";
+  const int port = stack_->port();
+
+  absl::StatusOr<HttpResponse> index = HttpGet(port, "/");
+  ASSERT_TRUE(index.ok()) << index.status();
+  EXPECT_EQ(index->status, 200);
+  EXPECT_EQ(index->body, "<h1>pulse</h1>");
+  EXPECT_NE(index->head.find("Content-Type: text/html; charset=utf-8"),
+            std::string::npos)
+      << index->head;
+  EXPECT_NE(index->head.find("Cache-Control: no-cache"), std::string::npos);
+  absl::StatusOr<HttpResponse> js = HttpGet(port, "/assets/app.js");
+  ASSERT_TRUE(js.ok());
+  EXPECT_EQ(js->status, 200);
+  EXPECT_NE(js->head.find("Content-Type: text/javascript"), std::string::npos)
+      << js->head;
+  EXPECT_NE(js->head.find("Cache-Control: public, max-age=300"),
+            std::string::npos);
+  EXPECT_EQ(HttpGet(port, "/missing.css")->status, 404);
+
+  for (const char* target :
+       {"/../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E%2Fsecret.txt",
+        "/..%2fsecret.txt", "/assets/../../secret.txt",
+        "/assets/%2e%2e/%2e%2e/secret.txt", "/..\\secret.txt", "//etc/passwd",
+        "/%2fetc%2fpasswd", "/etc/passwd", "http://127.0.0.1/../secret.txt",
+        "../secret.txt"}) {
+    SCOPED_TRACE(target);
+    absl::StatusOr<HttpResponse> r = HttpGet(port, target);
+    if (!r.ok()) continue;  // a refused request is fine too
+    EXPECT_NE(r->status, 200);
+    EXPECT_EQ(r->body.find("TOPSECRET"), std::string::npos);
+    EXPECT_EQ(r->body.find("root:"), std::string::npos);
+  }
+}
+
+TEST_F(BridgeE2E, HealthzFollowsTheBackendsHealthCheck) {
+  absl::StatusOr<HttpResponse> up = HttpGet(stack_->port(), "/healthz");
+  ASSERT_TRUE(up.ok());
+  EXPECT_EQ(up->status, 200) << up->body;
+  stack_->server->Kill9();
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        absl::StatusOr<HttpResponse> down = HttpGet(stack_->port(), "/healthz");
+        return down.ok() && down->status == 503;
+      },
+      absl::Seconds(10)));
+}
+
+TEST_F(BridgeE2E, IdenticalSubscriptionsShareOneUpstreamStream) {
+  // The server admits one subscription only: two sockets can both be served
+  // only through one shared stream.
+  auto limited = StartStack({"--max_subscriptions=1"});
+  ASSERT_NE(limited, nullptr);
+  auto stub = limited->server->stub();
+  v1::IngestResponse r;
+  ASSERT_TRUE(stub->Ingest(Context().get(), SampleBatch(), &r).ok());
+  const std::string params =
+      R"({"global":true,"topPosts":{"window":"3600s"},"minInterval":"0.05s"})";
+  auto a = client_.ConnectOpen(limited->WsUri());
+  auto b = client_.ConnectOpen(limited->WsUri());
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  const double sa =
+      At(a->Call("Subscribe", params), "result.subscription").number_value();
+  const double sb =
+      At(b->Call("Subscribe", params), "result.subscription").number_value();
+  ASSERT_GT(sa, 0);
+  EXPECT_EQ(sa, sb);
+  EXPECT_EQ(limited->bridge->Stats().upstreams, 1);
+  EXPECT_EQ(limited->bridge->Stats().upstreams_opened, 1);
+  // Both got the snapshot.
+  for (auto* ws : {a.get(), b.get()}) {
+    const Value snap =
+        ws->WaitFor([&](const Value& v) { return IsUpdate(v, sa); });
+    EXPECT_EQ(At(snap, "params.update.global.likes").string_value(), "6")
+        << ToJson(snap);
+  }
+  // A different subscription needs a second server stream: refused there.
+  auto c = client_.ConnectOpen(limited->WsUri());
+  ASSERT_NE(c, nullptr);
+  ExpectError(c->Call("Subscribe", R"({"postIds":["p1"]})"), 8,
+              "RESOURCE_EXHAUSTED");
+
+  v1::IngestRequest more;
+  *more.add_engagements() =
+      pulse::testing::MakeEngagement("e-shared", "p3", v1::LIKE, 5);
+  ASSERT_TRUE(stub->Ingest(Context().get(), more, &r).ok());
+  std::string frame_a, frame_b;
+  for (auto [ws, out] :
+       {std::pair{a.get(), &frame_a}, std::pair{b.get(), &frame_b}}) {
+    const Value u = ws->WaitFor([&](const Value& v) {
+      return IsUpdate(v, sa) &&
+             At(v, "params.update.global.likes").string_value() == "11";
+    });
+    ASSERT_EQ(u.kind_case(), Value::kStructValue);
+    for (const std::string& f : ws->frames()) {
+      if (f.find(R"("likes":"11")") != std::string::npos) *out = f;
+    }
+  }
+  // One printed message, byte for byte the same on both sockets.
+  EXPECT_EQ(frame_a, frame_b);
+}
+
+TEST(BridgeAuth, TheTokenIsForwardedAsBearerMetadata) {
+  // A stand-in server that records the authorization metadata it receives.
+  class Recorder final : public v1::AnalyticsService::CallbackService {
+   public:
+    grpc::ServerUnaryReactor* GetGlobalStats(grpc::CallbackServerContext* ctx,
+                                             const v1::GetGlobalStatsRequest*,
+                                             v1::GlobalStats* out) override {
+      auto it = ctx->client_metadata().find("authorization");
+      {
+        absl::MutexLock lock(&mu);
+        seen.push_back(it == ctx->client_metadata().end()
+                           ? ""
+                           : std::string(it->second.data(), it->second.size()));
+      }
+      out->set_likes(1);
+      auto* reactor = ctx->DefaultReactor();
+      reactor->Finish(grpc::Status::OK);
+      return reactor;
+    }
+    absl::Mutex mu;
+    std::vector<std::string> seen ABSL_GUARDED_BY(mu);
+  } recorder;
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                           &port);
+  builder.RegisterService(&recorder);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_GT(port, 0);
+  BridgeOptions options;
+  options.listen = "127.0.0.1:0";
+  options.backend = absl::StrCat("127.0.0.1:", port);
+  auto bridge = BridgeServer::Start(options);
+  ASSERT_TRUE(bridge.ok());
+  WsClient client;
+  const std::string uri =
+      absl::StrCat("ws://127.0.0.1:", (*bridge)->port(), "/ws");
+  auto by_protocol = client.Connect(uri, {}, {"pulse.v1", "bearer.tok-123"});
+  auto by_query = client.Connect(uri + "?access_token=q%2Dtok");
+  auto anonymous = client.Connect(uri);
+  for (auto* ws : {by_protocol.get(), by_query.get(), anonymous.get()}) {
+    ASSERT_TRUE(ws->WaitSettled());
+    ASSERT_EQ(ws->state(), WsConn::State::kOpen);
+    EXPECT_EQ(
+        At(ws->Call("GetGlobalStats", "{}"), "result.likes").string_value(),
+        "1");
+  }
+  absl::MutexLock lock(&recorder.mu);
+  EXPECT_EQ(recorder.seen,
+            (std::vector<std::string>{"Bearer tok-123", "Bearer q-tok", ""}));
+  (*bridge)->Shutdown();
+  server->Shutdown();
+}
+
+TEST_F(BridgeE2E, ShutdownClosesSocketsWith1001AndReturnsPromptly) {
+  auto ws = client_.ConnectOpen(stack_->WsUri());
+  ASSERT_NE(ws, nullptr);
+  ASSERT_GT(
+      At(ws->Call("Subscribe", R"({"global":true})"), "result.subscription")
+          .number_value(),
+      0);
+  const absl::Time start = absl::Now();
+  stack_->bridge->Shutdown();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  ASSERT_TRUE(ws->WaitClosed());
+  EXPECT_EQ(ws->close_code(), 1001);
+  EXPECT_FALSE(HttpGet(stack_->port(), "/healthz").ok());
+}
+
+TEST(BridgeIdle, ASocketThatAnswersNoPingIsClosed) {
+  auto stack = StartStack({}, [](BridgeOptions* o) {
+    o->ping_interval = absl::Milliseconds(200);
+    o->pong_timeout = absl::Milliseconds(100);
+  });
+  ASSERT_NE(stack, nullptr);
+  auto raw = RawWebsocket(stack->port());  // never answers pings
+  ASSERT_TRUE(raw.ok()) << raw.status();
+  EXPECT_TRUE((*raw)->WaitEof(absl::Seconds(10)));
+  EXPECT_TRUE(WaitUntil([&] { return stack->bridge->Stats().connections == 0; },
+                        absl::Seconds(5)));
+  // A live client answers pings (websocketpp does) and stays.
+  WsClient client;
+  auto ws = client.ConnectOpen(stack->WsUri());
+  ASSERT_NE(ws, nullptr);
+  EXPECT_EQ(At(ws->Call("GetGlobalStats", "{}", absl::Seconds(5)), "result")
+                .kind_case(),
+            Value::kStructValue);
+  EXPECT_EQ(ws->state(), WsConn::State::kOpen);
+}
+
+}  // namespace
+}  // namespace pulse::bridge::testing

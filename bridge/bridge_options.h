@@ -1,0 +1,48 @@
+// pulse-bridge's settings; the flags of main.cc map onto these.
+#ifndef PULSE_BRIDGE_BRIDGE_OPTIONS_H_
+#define PULSE_BRIDGE_BRIDGE_OPTIONS_H_
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace pulse::bridge {
+
+struct BridgeOptions {
+  // host:port for HTTP and websockets; port 0 picks a free port.
+  std::string listen = "127.0.0.1:8080";
+  // pulse-server's gRPC address.
+  std::string backend = "127.0.0.1:50051";
+  // io threads running websocketpp.
+  int threads = 2;
+  // Where the dashboard's files are; empty serves none.
+  std::string web_root = "clients/web";
+  // Origins allowed to open /ws; empty means only the bridge's own host.
+  std::vector<std::string> allowed_origins;
+  // Largest incoming frame (and HTTP body); larger closes with 1009.
+  size_t max_frame_bytes = 64 << 10;
+  // Live subscriptions per connection.
+  int max_subscriptions = 64;
+  // Bytes queued on a socket above which its streams stop being read.
+  size_t max_buffered_bytes = 1 << 20;
+  // Open websockets at once.
+  int max_connections = 10'000;
+  // Unary calls in flight per connection.
+  int max_inflight_calls = 32;
+  // Deadline of each unary call.
+  absl::Duration call_timeout = absl::Seconds(10);
+  // Every socket is pinged this often and closed if no pong comes back
+  // within pong_timeout.
+  absl::Duration ping_interval = absl::Seconds(30);
+  absl::Duration pong_timeout = absl::Seconds(10);
+  // A handshake (HTTP request or websocket upgrade) must finish within this.
+  absl::Duration handshake_timeout = absl::Seconds(5);
+  // Largest gRPC response accepted from the backend.
+  int max_backend_message_bytes = 16 << 20;
+};
+
+}  // namespace pulse::bridge
+
+#endif  // PULSE_BRIDGE_BRIDGE_OPTIONS_H_

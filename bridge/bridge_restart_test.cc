@@ -1,0 +1,76 @@
+// The backend going away and coming back while the bridge keeps running.
+#include "absl/strings/str_cat.h"
+#include "bridge/bridge_fixture.h"
+#include "bridge/ws_test_client.h"
+#include "gtest/gtest.h"
+#include "tests/server_process.h"
+#include "tests/test_data.h"
+
+namespace pulse::bridge::testing {
+namespace {
+
+using google::protobuf::Value;
+
+TEST(BridgeRestart, StreamsEndAndCallsFailWhileTheServerIsDownThenWorkAgain) {
+  auto stack = StartStack();
+  ASSERT_NE(stack, nullptr);
+  v1::IngestResponse ingested;
+  ASSERT_TRUE(stack->server->stub()
+                  ->Ingest(pulse::testing::Context().get(),
+                           pulse::testing::SampleBatch(), &ingested)
+                  .ok());
+  WsClient client;
+  auto ws = client.ConnectOpen(stack->WsUri());
+  ASSERT_NE(ws, nullptr);
+  const double sub =
+      At(ws->Call("Subscribe", R"({"global":true})"), "result.subscription")
+          .number_value();
+  ASSERT_GT(sub, 0);
+  ASSERT_EQ(ws->WaitFor([](const Value& v) {
+                return At(v, "method").string_value() == "update";
+              }).kind_case(),
+            Value::kStructValue);
+
+  const std::string port = stack->server_port();
+  stack->server->Kill9();
+  const Value ended = ws->WaitFor([](const Value& v) {
+    return At(v, "method").string_value() == "subscriptionEnded";
+  });
+  EXPECT_EQ(At(ended, "params.subscription").number_value(), sub);
+  EXPECT_EQ(At(ended, "params.error.code").number_value(), 14) << ToJson(ended);
+  EXPECT_EQ(At(ended, "params.error.data.grpcCode").string_value(),
+            "UNAVAILABLE");
+  const Value down = ws->Call("GetGlobalStats", "{}");
+  EXPECT_EQ(At(down, "error.code").number_value(), 14) << ToJson(down);
+  EXPECT_EQ(At(ws->Call("Subscribe", R"({"global":true})"), "error.code")
+                .number_value(),
+            14);
+  EXPECT_EQ(stack->bridge->Stats().upstreams, 0);
+
+  // Same data, same port: the bridge's channel finds it again by itself.
+  auto restarted = pulse::testing::ServerProcess::Start(
+      stack->dir.path() + "/data", {"--listen=127.0.0.1:" + port});
+  ASSERT_TRUE(restarted.ok()) << restarted.status();
+  Value up;
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        up = ws->Call("GetGlobalStats", "{}");
+        return At(up, "result").kind_case() == Value::kStructValue;
+      },
+      absl::Seconds(20)))
+      << ToJson(up);
+  EXPECT_EQ(At(up, "result.engagements").string_value(), "13");
+  const double again =
+      At(ws->Call("Subscribe", R"({"global":true})"), "result.subscription")
+          .number_value();
+  ASSERT_GT(again, 0);
+  const Value snapshot = ws->WaitFor([&](const Value& v) {
+    return At(v, "method").string_value() == "update" &&
+           At(v, "params.subscription").number_value() == again;
+  });
+  EXPECT_EQ(At(snapshot, "params.update.global.engagements").string_value(),
+            "13");
+}
+
+}  // namespace
+}  // namespace pulse::bridge::testing

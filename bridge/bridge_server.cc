@@ -1,0 +1,336 @@
+#include "bridge/bridge_server.h"
+
+#include <boost/asio/post.hpp>
+#include <chrono>
+#include <string>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "bridge/handshake_policy.h"
+
+namespace pulse::bridge {
+namespace {
+
+namespace http = websocketpp::http;
+
+// How long Shutdown waits for the io threads, then for gRPC, to finish.
+constexpr absl::Duration kShutdownWait = absl::Seconds(3);
+
+long Millis(absl::Duration d) {
+  return static_cast<long>(absl::ToInt64Milliseconds(d));
+}
+
+std::pair<std::string, std::string> SplitTarget(const std::string& resource) {
+  const size_t q = resource.find('?');
+  if (q == std::string::npos) return {resource, ""};
+  return {resource.substr(0, q), resource.substr(q + 1)};
+}
+
+absl::Status CheckOptions(const BridgeOptions& o) {
+  if (o.threads < 1 || o.threads > 256) {
+    return absl::InvalidArgumentError("--threads: must be in [1, 256]");
+  }
+  if (o.max_frame_bytes < 1024) {
+    return absl::InvalidArgumentError("--max_frame_bytes: must be >= 1024");
+  }
+  if (o.max_subscriptions < 0) {
+    return absl::InvalidArgumentError("--max_subscriptions: must be >= 0");
+  }
+  if (o.max_buffered_bytes < 1024) {
+    return absl::InvalidArgumentError("--max_buffered_bytes: must be >= 1024");
+  }
+  if (o.max_connections < 1)
+    return absl::InvalidArgumentError("--max_connections: must be >= 1");
+  if (o.max_inflight_calls < 1) {
+    return absl::InvalidArgumentError("--max_inflight_calls: must be >= 1");
+  }
+  for (absl::Duration d :
+       {o.call_timeout, o.ping_interval, o.pong_timeout, o.handshake_timeout}) {
+    if (d < absl::Milliseconds(1)) {
+      return absl::InvalidArgumentError(
+          "timeouts and intervals must be >= 1ms");
+    }
+  }
+  // websocketpp cancels a pending pong timeout when the next ping goes out.
+  if (o.pong_timeout >= o.ping_interval) {
+    return absl::InvalidArgumentError(
+        "--pong_timeout must be shorter than --ping_interval");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+BridgeServer::BridgeServer(const BridgeOptions& options)
+    : options_(options),
+      backend_(options.backend, options.call_timeout,
+               options.max_backend_message_bytes),
+      upstreams_(&backend_, &counters_),
+      ctx_{options, &methods_, &backend_, &upstreams_, &counters_},
+      files_(options.web_root),
+      ping_timer_(io_) {
+  // Both logs off: the access log writes a line per frame, and the error log
+  // reports every peer that resets its socket as "fatal".
+  server_.clear_access_channels(websocketpp::log::alevel::all);
+  server_.clear_error_channels(websocketpp::log::elevel::all);
+  websocketpp::lib::error_code ec;
+  server_.init_asio(&io_, ec);
+  server_.set_reuse_addr(true);
+  server_.set_max_message_size(options.max_frame_bytes);
+  server_.set_max_http_body_size(options.max_frame_bytes);
+  server_.set_open_handshake_timeout(Millis(options.handshake_timeout));
+  server_.set_close_handshake_timeout(1000);
+  server_.set_pong_timeout(Millis(options.pong_timeout));
+  server_.set_validate_handler(
+      [this](websocketpp::connection_hdl hdl) { return Validate(hdl); });
+  server_.set_open_handler(
+      [this](websocketpp::connection_hdl hdl) { Open(hdl); });
+  server_.set_http_handler(
+      [this](websocketpp::connection_hdl hdl) { Http(hdl); });
+  server_.set_pong_timeout_handler(
+      [this](websocketpp::connection_hdl hdl, std::string) {
+        websocketpp::lib::error_code ignored;
+        server_.close(hdl, websocketpp::close::status::going_away,
+                      "pong timeout", ignored);
+      });
+}
+
+absl::StatusOr<std::unique_ptr<BridgeServer>> BridgeServer::Start(
+    const BridgeOptions& options) {
+  if (absl::Status s = CheckOptions(options); !s.ok()) return s;
+  auto bridge = std::unique_ptr<BridgeServer>(new BridgeServer(options));
+  if (absl::Status s = bridge->Listen(); !s.ok()) return s;
+  bridge->ArmPingTimer();
+  BridgeServer* b = bridge.get();
+  {
+    absl::MutexLock lock(&b->mu_);
+    b->running_threads_ = options.threads;
+  }
+  for (int i = 0; i < options.threads; ++i) {
+    b->threads_.emplace_back([b] {
+      b->io_.run();
+      absl::MutexLock lock(&b->mu_);
+      --b->running_threads_;
+    });
+  }
+  return bridge;
+}
+
+absl::Status BridgeServer::Listen() {
+  const std::string& listen = options_.listen;
+  const size_t colon = listen.rfind(':');
+  int port = -1;
+  if (colon == std::string::npos ||
+      !absl::SimpleAtoi(listen.substr(colon + 1), &port) || port < 0 ||
+      port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--listen: expected host:port, got '", listen, "'"));
+  }
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  websocketpp::lib::error_code ec;
+  server_.listen(host, std::to_string(port), ec);
+  if (!ec) server_.start_accept(ec);
+  if (ec) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", listen, ": ", ec.message()));
+  }
+  boost::system::error_code aec;
+  port_ = server_.get_local_endpoint(aec).port();
+  if (aec) return absl::UnavailableError("cannot read the bound port");
+  return absl::OkStatus();
+}
+
+bool BridgeServer::Validate(websocketpp::connection_hdl hdl) {
+  WsConnectionPtr con = server_.get_con_from_hdl(hdl);
+  auto [path, query] = SplitTarget(con->get_resource());
+  if (path != "/ws") {
+    con->set_status(http::status_code::not_found);
+    return false;
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_ ||
+        static_cast<int>(connections_.size()) >= options_.max_connections) {
+      con->set_status(http::status_code::service_unavailable);
+      return false;
+    }
+  }
+  if (!OriginAllowed(con->get_request_header("Origin"),
+                     con->get_request_header("Host"),
+                     options_.allowed_origins)) {
+    con->set_status(http::status_code::forbidden);
+    con->set_body("origin not allowed\n");
+    return false;
+  }
+  absl::StatusOr<HandshakeAuth> auth =
+      ReadHandshakeAuth(con->get_requested_subprotocols(), query);
+  if (!auth.ok()) {
+    con->set_status(http::status_code::bad_request);
+    con->set_body(absl::StrCat(auth.status().message(), "\n"));
+    return false;
+  }
+  if (!auth->subprotocol.empty()) {
+    websocketpp::lib::error_code ec;
+    con->select_subprotocol(auth->subprotocol, ec);
+  }
+  return true;
+}
+
+void BridgeServer::Open(websocketpp::connection_hdl hdl) {
+  WsConnectionPtr con = server_.get_con_from_hdl(hdl);
+  absl::StatusOr<HandshakeAuth> auth =
+      ReadHandshakeAuth(con->get_requested_subprotocols(),
+                        SplitTarget(con->get_resource()).second);
+  auto conn =
+      std::make_shared<Connection>(&ctx_, con, auth.ok() ? auth->token : "");
+  {
+    absl::MutexLock lock(&mu_);
+    // Handshakes run concurrently on several io threads: re-check the bound.
+    if (stopping_ ||
+        static_cast<int>(connections_.size()) >= options_.max_connections) {
+      websocketpp::lib::error_code ec;
+      con->close(websocketpp::close::status::try_again_later,
+                 "too many connections", ec);
+      return;
+    }
+    connections_[conn.get()] = conn;
+  }
+  std::weak_ptr<Connection> weak = conn;
+  con->set_message_handler(
+      [weak](websocketpp::connection_hdl, WsMessagePtr message) {
+        if (std::shared_ptr<Connection> c = weak.lock())
+          c->OnMessage(std::move(message));
+      });
+  con->set_close_handler([this, weak](websocketpp::connection_hdl) {
+    std::shared_ptr<Connection> c = weak.lock();
+    if (c == nullptr) return;
+    c->OnClose();
+    absl::MutexLock lock(&mu_);
+    connections_.erase(c.get());
+  });
+}
+
+void BridgeServer::Http(websocketpp::connection_hdl hdl) {
+  WsConnectionPtr con = server_.get_con_from_hdl(hdl);
+  auto [path, query] = SplitTarget(con->get_resource());
+  const std::string& method = con->get_request().get_method();
+  con->append_header("X-Content-Type-Options", "nosniff");
+  if (method != "GET" && method != "HEAD") {
+    con->set_status(http::status_code::method_not_allowed);
+    con->append_header("Allow", "GET, HEAD");
+    return;
+  }
+  if (path == "/healthz") {
+    con->replace_header("Content-Type", "text/plain; charset=utf-8");
+    con->replace_header("Cache-Control", "no-store");
+    if (con->defer_http_response()) {
+      con->set_status(http::status_code::internal_server_error);
+      return;
+    }
+    backend_.CheckHealth([con](bool serving) {
+      boost::asio::post(*con->get_strand(), [con, serving] {
+        con->set_status(serving ? http::status_code::ok
+                                : http::status_code::service_unavailable);
+        con->set_body(serving ? "SERVING\n" : "NOT_SERVING\n");
+        websocketpp::lib::error_code ignored;
+        con->send_http_response(ignored);
+      });
+    });
+    return;
+  }
+  if (path == "/ws") {
+    con->set_status(http::status_code::upgrade_required);
+    con->replace_header("Upgrade", "websocket");
+    con->set_body("/ws speaks websocket only\n");
+    return;
+  }
+  StaticResponse response = files_.Serve(
+      con->get_resource(), con->get_request_header("If-None-Match"));
+  con->set_status(static_cast<http::status_code::value>(response.status));
+  con->replace_header("Content-Type", response.content_type);
+  con->replace_header("Cache-Control", response.cache_control);
+  if (!response.etag.empty()) con->replace_header("ETag", response.etag);
+  if (method == "HEAD") response.body.clear();
+  con->set_body(std::move(response.body));
+}
+
+void BridgeServer::ArmPingTimer() {
+  ping_timer_.expires_after(
+      std::chrono::milliseconds(Millis(options_.ping_interval)));
+  ping_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    for (const std::shared_ptr<Connection>& c : Connections()) {
+      c->Post([c] { c->Ping(); });
+    }
+    ArmPingTimer();
+  });
+}
+
+std::vector<std::shared_ptr<Connection>> BridgeServer::Connections() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::shared_ptr<Connection>> all;
+  all.reserve(connections_.size());
+  for (const auto& [key, conn] : connections_) all.push_back(conn);
+  return all;
+}
+
+BridgeStats BridgeServer::Stats() const {
+  BridgeStats stats;
+  {
+    absl::MutexLock lock(&mu_);
+    stats.connections = static_cast<int>(connections_.size());
+  }
+  stats.upstreams = upstreams_.size();
+  stats.paused_upstreams = counters_.paused_upstreams.load();
+  stats.upstreams_opened = counters_.upstreams_opened.load();
+  stats.unary_calls = counters_.unary_calls.load();
+  stats.updates_sent = counters_.updates_sent.load();
+  stats.updates_skipped = counters_.updates_skipped.load();
+  stats.catchups_sent = counters_.catchups_sent.load();
+  stats.pauses = counters_.pauses.load();
+  stats.max_buffered_seen = counters_.max_buffered_seen.load();
+  return stats;
+}
+
+void BridgeServer::Shutdown() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  boost::asio::post(io_, [this] {
+    websocketpp::lib::error_code ignored;
+    server_.stop_listening(ignored);
+    ping_timer_.cancel();
+  });
+  for (const std::shared_ptr<Connection>& c : Connections()) {
+    c->Post([c] { c->CloseForShutdown(); });
+  }
+  upstreams_.CancelAll();
+  backend_.Stop();
+  {
+    absl::MutexLock lock(&mu_);
+    auto done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return running_threads_ == 0;
+    };
+    if (!mu_.AwaitWithTimeout(absl::Condition(&done), kShutdownWait))
+      io_.stop();
+  }
+  for (std::thread& t : threads_) t.join();
+  threads_.clear();
+  backend_.WaitIdle(kShutdownWait);
+  // Handlers that gRPC posted after the io threads returned: run them (they
+  // only find closed sockets) rather than destroy them half-way.
+  io_.restart();
+  io_.poll();
+  absl::MutexLock lock(&mu_);
+  connections_.clear();
+}
+
+BridgeServer::~BridgeServer() { Shutdown(); }
+
+}  // namespace pulse::bridge

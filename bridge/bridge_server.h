@@ -1,0 +1,110 @@
+// pulse-bridge: serves the dashboard's files over HTTP and speaks JSON-RPC 2.0
+// shaped frames over a websocket at /ws, turning each request into a gRPC
+// call on pulse-server (no code per RPC: methods are found in the descriptor
+// pool, messages converted by protobuf's JSON mapping). It holds no analytics
+// state and never reaches storage; it knows pulse-server only through the
+// generated gRPC stubs.
+//
+// Threading model
+// - io threads (--threads) run one asio io_context under websocketpp. Each
+//   connection has a strand: all of its websocketpp handlers, all of its
+//   Connection state and every send on it run there, one at a time.
+// - gRPC callback threads complete unary calls and read Subscribe streams.
+//   They never touch a socket: they post to the connection's strand. An
+//   upstream stream's shared state is under its own mutex, and deliveries
+//   are posted under it so that each socket sees its stream's order.
+// - The thread that calls Start/Shutdown (main) owns the lifecycle. Shutdown
+//   stops listening, closes every socket, cancels every gRPC call, then
+//   waits (bounded) for the io threads and for gRPC to finish.
+// Nothing blocks an io thread except reading a static file from disk.
+#ifndef PULSE_BRIDGE_BRIDGE_SERVER_H_
+#define PULSE_BRIDGE_BRIDGE_SERVER_H_
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "bridge/backend.h"
+#include "bridge/bridge_context.h"
+#include "bridge/bridge_options.h"
+#include "bridge/connection.h"
+#include "bridge/method_registry.h"
+#include "bridge/static_files.h"
+#include "bridge/upstream.h"
+#include "bridge/ws_types.h"
+
+namespace pulse::bridge {
+
+// A point-in-time view of a running bridge, for tests and operators.
+struct BridgeStats {
+  int connections = 0;
+  int upstreams = 0;
+  int paused_upstreams = 0;
+  int64_t upstreams_opened = 0;
+  int64_t unary_calls = 0;
+  int64_t updates_sent = 0;
+  int64_t updates_skipped = 0;
+  int64_t catchups_sent = 0;
+  int64_t pauses = 0;
+  int64_t max_buffered_seen = 0;
+};
+
+// A running bridge. Thread-safe.
+class BridgeServer {
+ public:
+  // Validates options, binds the listen address and starts the io threads.
+  // INVALID_ARGUMENT for bad options, UNAVAILABLE if it cannot listen.
+  static absl::StatusOr<std::unique_ptr<BridgeServer>> Start(
+      const BridgeOptions& options);
+  // Shuts down if still running.
+  ~BridgeServer();
+
+  // The bound port.
+  int port() const { return port_; }
+  BridgeStats Stats() const;
+
+  // Stops listening, closes every socket (1001), cancels every gRPC call and
+  // joins the io threads. Blocks (at most a few seconds); idempotent.
+  void Shutdown();
+
+ private:
+  explicit BridgeServer(const BridgeOptions& options);
+  absl::Status Listen();
+
+  bool Validate(websocketpp::connection_hdl hdl);
+  void Open(websocketpp::connection_hdl hdl);
+  void Http(websocketpp::connection_hdl hdl);
+  void ArmPingTimer();
+  std::vector<std::shared_ptr<Connection>> Connections() const;
+
+  const BridgeOptions options_;
+  MethodRegistry methods_;
+  Counters counters_;
+  Backend backend_;
+  UpstreamRegistry upstreams_;
+  BridgeContext ctx_;
+  StaticFiles files_;
+
+  boost::asio::io_context io_;
+  WsServer server_;
+  boost::asio::steady_timer ping_timer_;
+  std::vector<std::thread> threads_;
+  int port_ = 0;
+
+  mutable absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  int running_threads_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::flat_hash_map<const Connection*, std::shared_ptr<Connection>>
+      connections_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace pulse::bridge
+
+#endif  // PULSE_BRIDGE_BRIDGE_SERVER_H_

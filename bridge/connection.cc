@@ -1,0 +1,315 @@
+#include "bridge/connection.h"
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <chrono>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "bridge/backend.h"
+#include "bridge/method_registry.h"
+#include "bridge/upstream.h"
+
+namespace pulse::bridge {
+namespace {
+
+// How often a congested socket is checked for having drained.
+constexpr std::chrono::milliseconds kDrainPoll(10);
+
+}  // namespace
+
+WsMessagePtr PrepareTextMessage(std::string payload) {
+  auto message =
+      std::make_shared<WsMessage>(nullptr, websocketpp::frame::opcode::text);
+  websocketpp::frame::basic_header header(websocketpp::frame::opcode::text,
+                                          payload.size(),
+                                          /*fin=*/true, /*mask=*/false);
+  websocketpp::frame::extended_header extended(payload.size());
+  message->set_header(websocketpp::frame::prepare_header(header, extended));
+  message->get_raw_payload() = std::move(payload);
+  message->set_prepared(true);
+  return message;
+}
+
+Connection::Connection(const BridgeContext* ctx, WsConnectionPtr con,
+                       std::string token)
+    : ctx_(ctx),
+      con_(std::move(con)),
+      token_(std::move(token)),
+      drain_timer_(con_->get_raw_socket().get_executor()) {}
+
+void Connection::Post(std::function<void()> fn) {
+  boost::asio::post(*con_->get_strand(), std::move(fn));
+}
+
+void Connection::OnMessage(WsMessagePtr message) {
+  if (closed_) return;
+  if (message->get_opcode() != websocketpp::frame::opcode::text) {
+    SendText(ErrorFrame(
+        "null", absl::InvalidArgumentError(
+                    "binary frames are not supported; send JSON text frames")));
+    return;
+  }
+  std::string id_json = "null";
+  absl::StatusOr<RpcRequest> request =
+      ParseRequest(message->get_payload(), &id_json);
+  if (!request.ok()) {
+    SendText(ErrorFrame(id_json, request.status()));
+    return;
+  }
+  HandleRequest(*request);
+}
+
+void Connection::HandleRequest(const RpcRequest& request) {
+  if (request.method == "Unsubscribe") {
+    HandleUnsubscribe(request);
+    return;
+  }
+  absl::StatusOr<const MethodInfo*> method =
+      ctx_->methods->Find(request.method);
+  if (!method.ok()) {
+    SendText(ErrorFrame(request.id_json, method.status()));
+    return;
+  }
+  if ((*method)->subscribe) {
+    HandleSubscribe(request);
+    return;
+  }
+  if (!(*method)->unary) {
+    SendText(ErrorFrame(
+        request.id_json,
+        absl::UnimplementedError(absl::StrCat(
+            (*method)->descriptor->name(),
+            " streams from the client and is not offered over the websocket; "
+            "send batches with Ingest"))));
+    return;
+  }
+  if (inflight_ >= ctx_->options.max_inflight_calls) {
+    SendText(ErrorFrame(
+        request.id_json,
+        absl::ResourceExhaustedError(absl::StrCat(
+            "at most ", ctx_->options.max_inflight_calls,
+            " calls in flight per connection (--max_inflight_calls)"))));
+    return;
+  }
+  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> input =
+      ctx_->methods->ParseInput(**method, request.params_json);
+  if (!input.ok()) {
+    SendText(ErrorFrame(request.id_json, input.status()));
+    return;
+  }
+  ++inflight_;
+  ctx_->counters->unary_calls++;
+  std::weak_ptr<Connection> weak = weak_from_this();
+  ctx_->backend->CallUnary(
+      (*method)->path, **input, ctx_->methods->NewOutput(**method), token_,
+      [weak, id = request.id_json](
+          absl::StatusOr<std::unique_ptr<google::protobuf::Message>> response) {
+        // gRPC thread: print here, send on the strand.
+        std::string frame;
+        if (response.ok()) {
+          absl::StatusOr<std::string> json = MethodRegistry::ToJson(**response);
+          frame = json.ok() ? ResultFrame(id, *json)
+                            : ErrorFrame(id, json.status());
+        } else {
+          frame = ErrorFrame(id, response.status());
+        }
+        std::shared_ptr<Connection> self = weak.lock();
+        if (self == nullptr) return;
+        self->Post([self, frame = std::move(frame)] {
+          --self->inflight_;
+          if (!self->closed_) self->SendText(frame);
+        });
+      });
+}
+
+void Connection::HandleSubscribe(const RpcRequest& request) {
+  if (static_cast<int>(subs_.size()) >= ctx_->options.max_subscriptions) {
+    SendText(ErrorFrame(
+        request.id_json,
+        absl::ResourceExhaustedError(absl::StrCat(
+            "at most ", ctx_->options.max_subscriptions,
+            " subscriptions per connection (--max_subscriptions)"))));
+    return;
+  }
+  absl::StatusOr<const MethodInfo*> method = ctx_->methods->Find("Subscribe");
+  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> input =
+      ctx_->methods->ParseInput(**method, request.params_json);
+  if (!input.ok()) {
+    SendText(ErrorFrame(request.id_json, input.status()));
+    return;
+  }
+  v1::SubscribeRequest subscribe;
+  subscribe.CopyFrom(**input);
+  absl::StatusOr<std::shared_ptr<Upstream>> upstream = ctx_->upstreams->Attach(
+      subscribe, token_, shared_from_this(), request.id_json);
+  if (!upstream.ok()) {
+    SendText(ErrorFrame(request.id_json, upstream.status()));
+    return;
+  }
+  // Deliveries are posted to this strand, so they run after this insert.
+  subs_[(*upstream)->id()].upstream = *upstream;
+}
+
+void Connection::HandleUnsubscribe(const RpcRequest& request) {
+  absl::StatusOr<uint64_t> id =
+      ReadUintParam(request.params_json, "subscription");
+  if (!id.ok()) {
+    SendText(ErrorFrame(request.id_json, id.status()));
+    return;
+  }
+  auto it = subs_.find(*id);
+  if (it == subs_.end()) {
+    SendText(ErrorFrame(request.id_json,
+                        absl::NotFoundError(absl::StrCat(
+                            "no subscription ", *id, " on this connection"))));
+    return;
+  }
+  std::shared_ptr<Upstream> upstream = std::move(it->second.upstream);
+  subs_.erase(it);
+  upstream->Detach(this);
+  SendText(ResultFrame(request.id_json,
+                       absl::StrCat(R"({"subscription":)", *id, "}")));
+}
+
+void Connection::DeliverSubscribed(uint64_t subscription,
+                                   const std::string& request_id_json,
+                                   WsMessagePtr snapshot, uint64_t version) {
+  Post([self = shared_from_this(), subscription, request_id_json, snapshot,
+        version] {
+    auto it = self->subs_.find(subscription);
+    if (self->closed_ || it == self->subs_.end()) return;
+    Subscription& sub = it->second;
+    sub.acked = true;
+    self->SendText(
+        ResultFrame(request_id_json,
+                    absl::StrCat(R"({"subscription":)", subscription, "}")));
+    if (snapshot == nullptr || self->Congested()) {
+      sub.dirty = true;
+      return;
+    }
+    self->SendMessage(snapshot);
+    sub.last_version = version;
+  });
+}
+
+void Connection::DeliverUpdate(uint64_t subscription, uint64_t version,
+                               WsMessagePtr message) {
+  Post([self = shared_from_this(), subscription, version,
+        message = std::move(message)] {
+    auto it = self->subs_.find(subscription);
+    if (self->closed_ || it == self->subs_.end() || !it->second.acked) return;
+    Subscription& sub = it->second;
+    if (version <= sub.last_version) return;  // a catch-up covered it
+    if (self->Congested()) {
+      sub.dirty = true;
+      self->ctx_->counters->updates_skipped++;
+      return;
+    }
+    if (sub.dirty) {
+      self->SendCatchUp(&sub);
+      return;
+    }
+    self->SendMessage(message);
+    sub.last_version = version;
+    self->ctx_->counters->updates_sent++;
+  });
+}
+
+void Connection::DeliverEnded(uint64_t subscription, bool acked,
+                              const std::string& request_id_json,
+                              const absl::Status& status) {
+  Post([self = shared_from_this(), subscription, acked, request_id_json,
+        status] {
+    auto it = self->subs_.find(subscription);
+    if (self->closed_ || it == self->subs_.end()) return;
+    self->subs_.erase(it);
+    self->SendText(acked ? SubscriptionEndedFrame(subscription, status)
+                         : ErrorFrame(request_id_json, status));
+  });
+}
+
+void Connection::SendCatchUp(Subscription* sub) {
+  uint64_t version = 0;
+  WsMessagePtr state = sub->upstream->CatchUp(&version);
+  if (state == nullptr) return;
+  SendMessage(state);
+  sub->last_version = version;
+  sub->dirty = false;
+  ctx_->counters->catchups_sent++;
+}
+
+void Connection::SendText(const std::string& text) {
+  SendMessage(PrepareTextMessage(text));
+}
+
+void Connection::SendMessage(const WsMessagePtr& message) {
+  // A failed send means the socket is closing; its close handler cleans up.
+  (void)con_->send(message);
+  const int64_t buffered = static_cast<int64_t>(con_->get_buffered_amount());
+  int64_t seen =
+      ctx_->counters->max_buffered_seen.load(std::memory_order_relaxed);
+  while (buffered > seen &&
+         !ctx_->counters->max_buffered_seen.compare_exchange_weak(seen,
+                                                                  buffered)) {
+  }
+}
+
+bool Connection::Congested() {
+  if (congested_.load(std::memory_order_relaxed)) return true;
+  if (con_->get_buffered_amount() <= ctx_->options.max_buffered_bytes)
+    return false;
+  congested_.store(true, std::memory_order_release);
+  // Requests are not read either, so a client that does not read its
+  // answers cannot grow the queue by sending more.
+  con_->pause_reading();
+  ArmDrainTimer();
+  return true;
+}
+
+void Connection::ArmDrainTimer() {
+  drain_timer_.expires_after(kDrainPoll);
+  drain_timer_.async_wait(con_->get_strand()->wrap(
+      [self = shared_from_this()](const boost::system::error_code& ec) {
+        if (!ec) self->CheckDrained();
+      }));
+}
+
+void Connection::CheckDrained() {
+  if (closed_) return;
+  if (con_->get_buffered_amount() > ctx_->options.max_buffered_bytes) {
+    ArmDrainTimer();
+    return;
+  }
+  congested_.store(false, std::memory_order_release);
+  con_->resume_reading();
+  for (auto& [id, sub] : subs_) {
+    if (sub.acked && sub.dirty) SendCatchUp(&sub);
+  }
+  // After clearing congested_: a stream that stopped because of this socket
+  // sees it as ready again.
+  for (auto& [id, sub] : subs_) sub.upstream->Resume();
+}
+
+void Connection::OnClose() {
+  if (closed_) return;
+  closed_ = true;
+  drain_timer_.cancel();
+  for (auto& [id, sub] : subs_) sub.upstream->Detach(this);
+  subs_.clear();
+}
+
+void Connection::CloseForShutdown() {
+  OnClose();
+  websocketpp::lib::error_code ec;
+  con_->close(websocketpp::close::status::going_away, "bridge shutting down",
+              ec);
+}
+
+void Connection::Ping() {
+  if (closed_) return;
+  websocketpp::lib::error_code ec;
+  con_->ping("", ec);
+}
+
+}  // namespace pulse::bridge

@@ -1,0 +1,100 @@
+// One open websocket: reads request frames, answers unary calls, holds its
+// subscriptions, and applies backpressure. Every method except the Deliver*
+// ones, congested() and Post() runs on the connection's strand (websocketpp
+// runs all of a connection's handlers there); Deliver* post to the strand.
+#ifndef PULSE_BRIDGE_CONNECTION_H_
+#define PULSE_BRIDGE_CONNECTION_H_
+
+#include <atomic>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "bridge/bridge_context.h"
+#include "bridge/json_rpc.h"
+#include "bridge/ws_types.h"
+
+namespace pulse::bridge {
+
+class Upstream;
+
+// A text frame prepared once (header and payload) so that the same message
+// can be queued on many sockets without copying or re-framing.
+WsMessagePtr PrepareTextMessage(std::string payload);
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  // `token` is forwarded as "authorization: Bearer <token>" when not empty.
+  Connection(const BridgeContext* ctx, WsConnectionPtr con, std::string token);
+
+  // Strand: one incoming frame.
+  void OnMessage(WsMessagePtr message);
+  // Strand: the socket closed; cancels its subscriptions.
+  void OnClose();
+  // Strand: closes the socket with 1001 (going away) for shutdown.
+  void CloseForShutdown();
+  // Strand: sends a ping (the pong timeout closes the socket).
+  void Ping();
+
+  // Any thread: runs `fn` on the strand (unless the io threads stopped).
+  void Post(std::function<void()> fn);
+  // Any thread: true while the socket's buffered bytes are over the bound.
+  bool congested() const { return congested_.load(std::memory_order_acquire); }
+
+  // Any thread (an upstream's, under its lock): schedule on the strand the
+  // Subscribe result and the first snapshot (null: none yet) ...
+  void DeliverSubscribed(uint64_t subscription,
+                         const std::string& request_id_json,
+                         WsMessagePtr snapshot, uint64_t version);
+  // ... one update of version `version` ...
+  void DeliverUpdate(uint64_t subscription, uint64_t version,
+                     WsMessagePtr message);
+  // ... or the end of the stream (an error answer when not yet acked).
+  void DeliverEnded(uint64_t subscription, bool acked,
+                    const std::string& request_id_json,
+                    const absl::Status& status);
+
+  // Strand: subscriptions held (pending ones included).
+  int subscriptions() const { return static_cast<int>(subs_.size()); }
+
+ private:
+  struct Subscription {
+    std::shared_ptr<Upstream> upstream;
+    bool acked = false;
+    // Updates were skipped: the next send must be the merged state.
+    bool dirty = false;
+    uint64_t last_version = 0;
+  };
+
+  void HandleRequest(const RpcRequest& request);
+  void HandleSubscribe(const RpcRequest& request);
+  void HandleUnsubscribe(const RpcRequest& request);
+  void SendText(const std::string& text);
+  void SendMessage(const WsMessagePtr& message);
+  // Sends the merged state of `sub`'s stream instead of what it skipped.
+  void SendCatchUp(Subscription* sub);
+  // True while congested; detects the start of congestion, then stops
+  // reading the socket and polls until it drains.
+  bool Congested();
+  void ArmDrainTimer();
+  void CheckDrained();
+
+  const BridgeContext* const ctx_;
+  const WsConnectionPtr con_;
+  const std::string token_;
+  std::atomic<bool> congested_{false};
+
+  // Strand only.
+  absl::flat_hash_map<uint64_t, Subscription> subs_;
+  int inflight_ = 0;
+  bool closed_ = false;
+  boost::asio::steady_timer drain_timer_;
+};
+
+}  // namespace pulse::bridge
+
+#endif  // PULSE_BRIDGE_CONNECTION_H_

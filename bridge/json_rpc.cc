@@ -1,0 +1,182 @@
+#include "bridge/json_rpc.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace pulse::bridge {
+namespace {
+
+using google::protobuf::Struct;
+using google::protobuf::Value;
+
+// Prints a well-known JSON message; these cannot fail for values built here
+// or parsed from JSON, but a failure still yields valid JSON.
+std::string Print(const google::protobuf::Message& message) {
+  std::string out;
+  if (!google::protobuf::util::MessageToJsonString(message, &out).ok())
+    return "null";
+  return out;
+}
+
+absl::StatusOr<Value> ParseValue(absl::string_view json) {
+  Value value;
+  const auto status = google::protobuf::util::JsonStringToMessage(
+      google::protobuf::StringPiece(json.data(), json.size()), &value);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid JSON: ", std::string(status.message())));
+  }
+  return value;
+}
+
+// Requests of this protocol nest a few levels; protobuf's JSON parser takes
+// time quadratic in the depth, so deep input is refused before it parses.
+constexpr int kMaxDepth = 32;
+
+// The deepest nesting of arrays and objects, strings skipped. Not a parser:
+// malformed input is left to protobuf's.
+int NestingDepth(absl::string_view json) {
+  int depth = 0;
+  int deepest = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+}  // namespace
+
+absl::StatusOr<RpcRequest> ParseRequest(absl::string_view frame,
+                                        std::string* id_json) {
+  if (NestingDepth(frame) > kMaxDepth) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "invalid JSON: nested deeper than ", kMaxDepth, " levels"));
+  }
+  absl::StatusOr<Value> parsed = ParseValue(frame);
+  if (!parsed.ok()) return parsed.status();
+  if (parsed->kind_case() != Value::kStructValue) {
+    return absl::InvalidArgumentError("a request must be a JSON object");
+  }
+  const auto& fields = parsed->struct_value().fields();
+  RpcRequest request;
+  // The id first, so that every later error can answer it.
+  if (auto it = fields.find("id"); it != fields.end()) {
+    const Value& id = it->second;
+    if (id.kind_case() != Value::kNumberValue &&
+        id.kind_case() != Value::kStringValue &&
+        id.kind_case() != Value::kNullValue) {
+      return absl::InvalidArgumentError(
+          "\"id\" must be a number, a string or null");
+    }
+    request.id_json = Print(id);
+    if (id_json != nullptr) *id_json = request.id_json;
+  }
+  for (const auto& [key, value] : fields) {
+    if (key != "jsonrpc" && key != "id" && key != "method" && key != "params") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown member \"", key,
+                       "\"; a request has jsonrpc, id, "
+                       "method and params"));
+    }
+  }
+  if (auto it = fields.find("jsonrpc"); it != fields.end()) {
+    if (it->second.kind_case() != Value::kStringValue ||
+        it->second.string_value() != "2.0") {
+      return absl::InvalidArgumentError("\"jsonrpc\" must be \"2.0\"");
+    }
+  }
+  auto method = fields.find("method");
+  if (method == fields.end())
+    return absl::InvalidArgumentError("missing \"method\"");
+  if (method->second.kind_case() != Value::kStringValue) {
+    return absl::InvalidArgumentError("\"method\" must be a string");
+  }
+  request.method = method->second.string_value();
+  if (auto it = fields.find("params"); it != fields.end()) {
+    if (it->second.kind_case() == Value::kStructValue) {
+      request.params_json = Print(it->second.struct_value());
+    } else if (it->second.kind_case() != Value::kNullValue) {
+      return absl::InvalidArgumentError("\"params\" must be an object");
+    }
+  }
+  return request;
+}
+
+std::string ResultFrame(absl::string_view id_json,
+                        absl::string_view result_json) {
+  return absl::StrCat(R"({"jsonrpc":"2.0","id":)", id_json, R"(,"result":)",
+                      result_json, "}");
+}
+
+std::string ErrorObject(const absl::Status& status) {
+  const std::string code_name = absl::StatusCodeToString(status.code());
+  Struct error;
+  auto& fields = *error.mutable_fields();
+  fields["code"].set_number_value(static_cast<int>(status.code()));
+  fields["message"].set_string_value(
+      absl::StrCat(code_name, ": ", status.message()));
+  (*fields["data"].mutable_struct_value()->mutable_fields())["grpcCode"]
+      .set_string_value(code_name);
+  return Print(error);
+}
+
+std::string ErrorFrame(absl::string_view id_json, const absl::Status& status) {
+  return absl::StrCat(R"({"jsonrpc":"2.0","id":)", id_json, R"(,"error":)",
+                      ErrorObject(status), "}");
+}
+
+std::string UpdateFrame(uint64_t subscription, absl::string_view update_json) {
+  return absl::StrCat(
+      R"({"jsonrpc":"2.0","method":"update","params":{"subscription":)",
+      subscription, R"(,"update":)", update_json, "}}");
+}
+
+std::string SubscriptionEndedFrame(uint64_t subscription,
+                                   const absl::Status& status) {
+  std::string frame = absl::StrCat(
+      R"({"jsonrpc":"2.0","method":"subscriptionEnded","params":{"subscription":)",
+      subscription);
+  if (!status.ok())
+    absl::StrAppend(&frame, R"(,"error":)", ErrorObject(status));
+  absl::StrAppend(&frame, "}}");
+  return frame;
+}
+
+absl::StatusOr<uint64_t> ReadUintParam(absl::string_view params_json,
+                                       absl::string_view name) {
+  absl::StatusOr<Value> parsed = ParseValue(params_json);
+  if (!parsed.ok()) return parsed.status();
+  const auto& fields = parsed->struct_value().fields();
+  auto it = fields.find(std::string(name));
+  if (it == fields.end()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("params: missing \"", name, "\""));
+  }
+  const double number = it->second.number_value();
+  if (it->second.kind_case() != Value::kNumberValue || number < 0 ||
+      number != std::floor(number) || number > 9007199254740992.0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("params.", name, ": must be a non-negative integer"));
+  }
+  return static_cast<uint64_t>(number);
+}
+
+}  // namespace pulse::bridge

@@ -1,0 +1,107 @@
+#include "bridge/json_rpc.h"
+
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+
+namespace pulse::bridge {
+namespace {
+
+TEST(JsonRpc, ParsesARequestKeepingIdAndParamsAsJson) {
+  std::string id;
+  absl::StatusOr<RpcRequest> r = ParseRequest(
+      R"({"jsonrpc":"2.0","id":7,"method":"GetPostStats","params":{"postId":"p1"}})",
+      &id);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->id_json, "7");
+  EXPECT_EQ(id, "7");
+  EXPECT_EQ(r->method, "GetPostStats");
+  EXPECT_EQ(r->params_json, R"({"postId":"p1"})");
+}
+
+TEST(JsonRpc, StringIdsAndMissingParamsAreAccepted) {
+  absl::StatusOr<RpcRequest> r =
+      ParseRequest(R"({"id":"a\"b","method":"GetGlobalStats"})", nullptr);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->id_json, R"("a\"b")");
+  EXPECT_EQ(r->params_json, "{}");
+}
+
+TEST(JsonRpc, RejectsWhatIsNotARequestObject) {
+  for (const char* bad :
+       {"", "{", "nope", "[1,2]", "42", "\"s\"", "null", R"({"id":1})",
+        R"({"id":1,"method":5})", R"({"id":1,"method":"X","params":[1]})",
+        R"({"id":1,"method":"X","params":"p"})", R"({"id":{},"method":"X"})",
+        R"({"jsonrpc":"1.0","method":"X"})", R"({"method":"X","extra":1})"}) {
+    EXPECT_TRUE(absl::IsInvalidArgument(ParseRequest(bad, nullptr).status()))
+        << bad;
+  }
+}
+
+TEST(JsonRpc, AnErrorAfterTheIdStillAnswersIt) {
+  std::string id = "null";
+  EXPECT_FALSE(ParseRequest(R"({"id":3,"method":7})", &id).ok());
+  EXPECT_EQ(id, "3");
+}
+
+TEST(JsonRpc, DeepNestingIsRefusedQuickly) {
+  std::string deep(100000, '[');
+  EXPECT_FALSE(ParseRequest(deep, nullptr).ok());
+  const absl::Time start = absl::Now();
+  std::string nested = R"({"method":"X","params":{"a":)" +
+                       std::string(30000, '[') + std::string(30000, ']') + "}}";
+  EXPECT_FALSE(ParseRequest(nested, nullptr).ok());
+  EXPECT_LT(absl::Now() - start, absl::Milliseconds(100));
+  // Brackets inside strings do not count.
+  EXPECT_TRUE(ParseRequest(R"({"method":"X","params":{"a":")" +
+                               std::string(100, '[') + R"("}})",
+                           nullptr)
+                  .ok());
+}
+
+// The error object's members come from a protobuf Struct, in no set order.
+void ExpectErrorObject(const std::string& frame, const std::string& code_number,
+                       const std::string& message,
+                       const std::string& code_name) {
+  EXPECT_NE(frame.find(R"("error":{)"), std::string::npos) << frame;
+  EXPECT_NE(frame.find(R"("code":)" + code_number), std::string::npos) << frame;
+  EXPECT_NE(frame.find(R"("message":")" + message + "\""), std::string::npos)
+      << frame;
+  EXPECT_NE(frame.find(R"("data":{"grpcCode":")" + code_name + "\"}"),
+            std::string::npos)
+      << frame;
+}
+
+TEST(JsonRpc, ErrorFramesCarryTheGrpcCode) {
+  const std::string frame =
+      ErrorFrame("1", absl::InvalidArgumentError("bad \"x\""));
+  EXPECT_EQ(frame.rfind(R"({"jsonrpc":"2.0","id":1,"error":{)", 0), 0u)
+      << frame;
+  ExpectErrorObject(frame, "3", R"(INVALID_ARGUMENT: bad \"x\")",
+                    "INVALID_ARGUMENT");
+}
+
+TEST(JsonRpc, UpdateAndEndFramesNameTheSubscription) {
+  EXPECT_EQ(
+      UpdateFrame(4, R"({"seq":"1"})"),
+      R"({"jsonrpc":"2.0","method":"update","params":{"subscription":4,"update":{"seq":"1"}}})");
+  const std::string ended =
+      SubscriptionEndedFrame(4, absl::UnavailableError("gone"));
+  EXPECT_EQ(
+      ended.rfind(
+          R"({"jsonrpc":"2.0","method":"subscriptionEnded","params":{"subscription":4,)",
+          0),
+      0u)
+      << ended;
+  ExpectErrorObject(ended, "14", "UNAVAILABLE: gone", "UNAVAILABLE");
+}
+
+TEST(JsonRpc, ReadsUnsignedIntegerParams) {
+  EXPECT_EQ(*ReadUintParam(R"({"subscription":12})", "subscription"), 12u);
+  EXPECT_FALSE(ReadUintParam(R"({"subscription":-1})", "subscription").ok());
+  EXPECT_FALSE(ReadUintParam(R"({"subscription":1.5})", "subscription").ok());
+  EXPECT_FALSE(ReadUintParam(R"({"subscription":"1"})", "subscription").ok());
+  EXPECT_FALSE(ReadUintParam(R"({})", "subscription").ok());
+}
+
+}  // namespace
+}  // namespace pulse::bridge

@@ -1,0 +1,118 @@
+// pulse-bridge: the dashboard's HTTP files and the /ws JSON-RPC websocket in
+// front of pulse-server.
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "bridge/bridge_server.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:8080",
+          "host:port for HTTP and websockets; port 0 picks a free port (see "
+          "--port_file).");
+ABSL_FLAG(std::string, backend, "127.0.0.1:50051",
+          "pulse-server's gRPC address.");
+ABSL_FLAG(int, threads, 2, "io threads running websocketpp.");
+ABSL_FLAG(std::string, web_root, "clients/web",
+          "Directory of the dashboard's files.");
+ABSL_FLAG(
+    std::vector<std::string>, allowed_origins, {},
+    "Origins allowed to open /ws (e.g. https://dash.example.com), '*' for any; "
+    "empty allows only the bridge's own host.");
+ABSL_FLAG(int64_t, max_frame_bytes, 64 << 10,
+          "Largest incoming websocket frame; a larger one closes the socket "
+          "with 1009.");
+ABSL_FLAG(int, max_subscriptions, 64, "Live subscriptions per connection.");
+ABSL_FLAG(
+    int64_t, max_buffered_bytes, 1 << 20,
+    "Bytes queued on a socket above which its subscriptions stop being read.");
+ABSL_FLAG(int, max_connections, 10'000, "Open websockets at once.");
+ABSL_FLAG(int, max_inflight_calls, 32, "Unary calls in flight per connection.");
+ABSL_FLAG(absl::Duration, call_timeout, absl::Seconds(10),
+          "Deadline of each unary call.");
+ABSL_FLAG(absl::Duration, ping_interval, absl::Seconds(30),
+          "How often sockets are pinged.");
+ABSL_FLAG(absl::Duration, pong_timeout, absl::Seconds(10),
+          "A socket that does not answer a ping within this is closed.");
+ABSL_FLAG(absl::Duration, handshake_timeout, absl::Seconds(5),
+          "Time allowed for an HTTP request or websocket handshake.");
+ABSL_FLAG(std::string, port_file, "",
+          "If set, the bound port is written here once serving.");
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "Pulse websocket bridge: serves the dashboard and /ws in front of "
+      "pulse-server.\n"
+      "Usage: pulse-bridge [--listen=127.0.0.1:8080] "
+      "[--backend=127.0.0.1:50051] ...");
+  absl::ParseCommandLine(argc, argv);
+
+  pulse::bridge::BridgeOptions options;
+  options.listen = absl::GetFlag(FLAGS_listen);
+  options.backend = absl::GetFlag(FLAGS_backend);
+  options.threads = absl::GetFlag(FLAGS_threads);
+  options.web_root = absl::GetFlag(FLAGS_web_root);
+  options.allowed_origins = absl::GetFlag(FLAGS_allowed_origins);
+  const int64_t frame = absl::GetFlag(FLAGS_max_frame_bytes);
+  const int64_t buffered = absl::GetFlag(FLAGS_max_buffered_bytes);
+  if (frame < 0 || buffered < 0) {
+    std::fprintf(stderr,
+                 "--max_frame_bytes and --max_buffered_bytes must be >= 0\n");
+    return 1;
+  }
+  options.max_frame_bytes = static_cast<size_t>(frame);
+  options.max_buffered_bytes = static_cast<size_t>(buffered);
+  options.max_subscriptions = absl::GetFlag(FLAGS_max_subscriptions);
+  options.max_connections = absl::GetFlag(FLAGS_max_connections);
+  options.max_inflight_calls = absl::GetFlag(FLAGS_max_inflight_calls);
+  options.call_timeout = absl::GetFlag(FLAGS_call_timeout);
+  options.ping_interval = absl::GetFlag(FLAGS_ping_interval);
+  options.pong_timeout = absl::GetFlag(FLAGS_pong_timeout);
+  options.handshake_timeout = absl::GetFlag(FLAGS_handshake_timeout);
+
+  // Signals are taken by sigwait below; the io and gRPC threads started later
+  // inherit the mask, so none of them is interrupted.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // A peer that resets a socket must not kill the process.
+  signal(SIGPIPE, SIG_IGN);
+
+  absl::StatusOr<std::unique_ptr<pulse::bridge::BridgeServer>> bridge =
+      pulse::bridge::BridgeServer::Start(options);
+  if (!bridge.ok()) {
+    std::fprintf(stderr, "pulse-bridge: cannot start: %s\n",
+                 bridge.status().ToString().c_str());
+    return 1;
+  }
+  const std::string port_file = absl::GetFlag(FLAGS_port_file);
+  if (!port_file.empty()) {
+    const std::string tmp = port_file + ".tmp";
+    std::ofstream(tmp) << (*bridge)->port() << "\n";
+    if (std::rename(tmp.c_str(), port_file.c_str()) != 0) {
+      std::fprintf(stderr, "pulse-bridge: cannot write --port_file %s\n",
+                   port_file.c_str());
+      return 1;
+    }
+  }
+  std::fprintf(
+      stderr, "pulse-bridge serving on port %d (backend %s, web_root %s)\n",
+      (*bridge)->port(), options.backend.c_str(), options.web_root.c_str());
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  std::fprintf(stderr, "pulse-bridge: signal %d, shutting down\n",
+               signal_number);
+  (*bridge)->Shutdown();
+  std::fprintf(stderr, "pulse-bridge: stopped cleanly\n");
+  return 0;
+}

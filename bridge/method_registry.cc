@@ -1,0 +1,93 @@
+#include "bridge/method_registry.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "google/protobuf/util/json_util.h"
+#include "pulse/v1/analytics.pb.h"
+
+namespace pulse::bridge {
+namespace {
+
+constexpr char kService[] = "pulse.v1.AnalyticsService";
+
+}  // namespace
+
+MethodRegistry::MethodRegistry() {
+  // Referencing a generated type links analytics.pb.cc, which registers the
+  // file in the generated pool.
+  const google::protobuf::ServiceDescriptor* service =
+      v1::Update::descriptor()->file()->FindServiceByName("AnalyticsService");
+  for (int i = 0; i < service->method_count(); ++i) {
+    const google::protobuf::MethodDescriptor* m = service->method(i);
+    MethodInfo info{m, absl::StrCat("/", kService, "/", m->name()),
+                    !m->client_streaming() && !m->server_streaming(),
+                    !m->client_streaming() && m->server_streaming() &&
+                        m->output_type() == v1::Update::descriptor()};
+    by_name_[m->name()] = info;
+  }
+}
+
+absl::StatusOr<const MethodInfo*> MethodRegistry::Find(
+    absl::string_view name) const {
+  absl::string_view short_name = name;
+  absl::ConsumePrefix(&short_name, "/");
+  if (absl::ConsumePrefix(&short_name, kService)) {
+    if (!absl::ConsumePrefix(&short_name, "/") &&
+        !absl::ConsumePrefix(&short_name, ".")) {
+      short_name = name;  // e.g. "pulse.v1.AnalyticsServiceX": not ours
+    }
+  } else {
+    short_name = name;
+  }
+  auto it = by_name_.find(short_name);
+  if (it == by_name_.end()) {
+    return absl::UnimplementedError(absl::StrCat(
+        "unknown method \"", name.substr(0, 200), "\" of ", kService));
+  }
+  return &it->second;
+}
+
+absl::StatusOr<std::unique_ptr<google::protobuf::Message>>
+MethodRegistry::ParseInput(const MethodInfo& method,
+                           absl::string_view params_json) const {
+  const google::protobuf::Message* prototype =
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(
+          method.descriptor->input_type());
+  std::unique_ptr<google::protobuf::Message> message(prototype->New());
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  const auto status = google::protobuf::util::JsonStringToMessage(
+      google::protobuf::StringPiece(params_json.data(), params_json.size()),
+      message.get(), options);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "params do not fit ", method.descriptor->input_type()->name(), ": ",
+        std::string(status.message())));
+  }
+  return message;
+}
+
+std::unique_ptr<google::protobuf::Message> MethodRegistry::NewOutput(
+    const MethodInfo& method) const {
+  return std::unique_ptr<google::protobuf::Message>(
+      google::protobuf::MessageFactory::generated_factory()
+          ->GetPrototype(method.descriptor->output_type())
+          ->New());
+}
+
+absl::StatusOr<std::string> MethodRegistry::ToJson(
+    const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  std::string out;
+  const auto status =
+      google::protobuf::util::MessageToJsonString(message, &out, options);
+  if (!status.ok()) {
+    return absl::InternalError(absl::StrCat("cannot print ",
+                                            message.GetTypeName(), ": ",
+                                            std::string(status.message())));
+  }
+  return out;
+}
+
+}  // namespace pulse::bridge

@@ -1,0 +1,271 @@
+#include "bridge/upstream.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "bridge/backend.h"
+#include "bridge/connection.h"
+#include "bridge/json_rpc.h"
+#include "bridge/method_registry.h"
+#include "bridge/update_merge.h"
+
+namespace pulse::bridge {
+
+Upstream::Upstream(uint64_t id, std::string key, UpstreamRegistry* registry,
+                   Backend* backend, Counters* counters)
+    : id_(id),
+      key_(std::move(key)),
+      registry_(registry),
+      backend_(backend),
+      counters_(counters) {}
+
+void Upstream::Start(const v1::SubscribeRequest& request,
+                     const std::string& token, std::shared_ptr<Upstream> self) {
+  {
+    absl::MutexLock lock(&mu_);
+    self_ = std::move(self);
+  }
+  if (!backend_->BeginStream()) {
+    End(absl::UnavailableError("the bridge is shutting down"),
+        /*counted=*/false);
+    return;
+  }
+  counters_->upstreams_opened++;
+  request_ = request;
+  Backend::AddAuth(token, &ctx_);
+  backend_->analytics()->async()->Subscribe(&ctx_, &request_, this);
+  StartRead(&incoming_);
+  StartCall();
+}
+
+Upstream::AttachResult Upstream::TryAttach(
+    const std::shared_ptr<Connection>& conn,
+    const std::string& request_id_json) {
+  bool read = false;
+  {
+    absl::MutexLock lock(&mu_);
+    if (closed_) return AttachResult::kClosed;
+    if (subscribers_.contains(conn.get()))
+      return AttachResult::kAlreadyAttached;
+    Subscriber& sub = subscribers_[conn.get()];
+    sub.conn = conn;
+    sub.request_id_json = request_id_json;
+    if (have_state_) {
+      sub.acked = true;
+      uint64_t version = 0;
+      WsMessagePtr snapshot = CatchUpLocked(&version);
+      conn->DeliverSubscribed(id_, request_id_json, snapshot, version);
+    }
+    // A new socket is not congested: a stopped stream reads again.
+    read = UnpauseLocked();
+  }
+  if (read) ReadAgain();
+  return AttachResult::kAttached;
+}
+
+void Upstream::Detach(const Connection* conn) {
+  bool cancel = false;
+  bool release = false;
+  bool read = false;
+  {
+    absl::MutexLock lock(&mu_);
+    subscribers_.erase(conn);
+    if (subscribers_.empty() && !closed_) {
+      closed_ = true;
+      cancel = true;
+      release = UnpauseLocked();
+    } else if (!closed_ && !AllCongestedLocked()) {
+      read = UnpauseLocked();
+    }
+  }
+  if (cancel) {
+    registry_->Forget(key_, this);
+    ctx_.TryCancel();
+  }
+  if (release) RemoveHold();
+  if (read) ReadAgain();
+}
+
+void Upstream::Resume() {
+  bool read = false;
+  {
+    absl::MutexLock lock(&mu_);
+    read = !closed_ && UnpauseLocked();
+  }
+  if (read) ReadAgain();
+}
+
+void Upstream::Cancel() {
+  bool release = false;
+  {
+    absl::MutexLock lock(&mu_);
+    closed_ = true;
+    release = UnpauseLocked();
+  }
+  ctx_.TryCancel();
+  if (release) RemoveHold();
+}
+
+bool Upstream::UnpauseLocked() {
+  if (!paused_) return false;
+  paused_ = false;
+  counters_->paused_upstreams--;
+  return true;
+}
+
+void Upstream::ReadAgain() {
+  // The read is started before the hold goes, so the call cannot finish
+  // (and its state go away) in between.
+  StartRead(&incoming_);
+  RemoveHold();
+}
+
+WsMessagePtr Upstream::CatchUp(uint64_t* version) {
+  absl::MutexLock lock(&mu_);
+  return CatchUpLocked(version);
+}
+
+WsMessagePtr Upstream::CatchUpLocked(uint64_t* version) {
+  *version = version_;
+  if (!have_state_) return nullptr;
+  if (catchup_ == nullptr || catchup_version_ != version_) {
+    v1::Update snapshot = state_;
+    snapshot.set_snapshot(true);
+    absl::StatusOr<std::string> json = MethodRegistry::ToJson(snapshot);
+    if (!json.ok()) return nullptr;
+    catchup_ = PrepareTextMessage(UpdateFrame(id_, *json));
+    catchup_version_ = version_;
+  }
+  return catchup_;
+}
+
+bool Upstream::AllCongestedLocked() {
+  for (const auto& [key, sub] : subscribers_) {
+    std::shared_ptr<Connection> conn = sub.conn.lock();
+    if (conn != nullptr && !conn->congested()) return false;
+  }
+  return true;
+}
+
+void Upstream::OnReadDone(bool ok) {
+  if (!ok) return;  // OnDone follows
+  bool read = false;
+  {
+    absl::MutexLock lock(&mu_);
+    MergeUpdate(incoming_, &state_);
+    have_state_ = true;
+    ++version_;
+    absl::StatusOr<std::string> json = MethodRegistry::ToJson(incoming_);
+    WsMessagePtr message =
+        json.ok() ? PrepareTextMessage(UpdateFrame(id_, *json)) : nullptr;
+    for (auto& [key, sub] : subscribers_) {
+      std::shared_ptr<Connection> conn = sub.conn.lock();
+      if (conn == nullptr) continue;
+      if (!sub.acked) {
+        sub.acked = true;
+        uint64_t version = 0;
+        WsMessagePtr snapshot = incoming_.snapshot() && message != nullptr
+                                    ? message
+                                    : CatchUpLocked(&version);
+        conn->DeliverSubscribed(id_, sub.request_id_json, snapshot, version_);
+      } else if (message != nullptr) {
+        conn->DeliverUpdate(id_, version_, message);
+      }
+    }
+    if (!closed_ && AllCongestedLocked()) {
+      // No read stays outstanding while paused: the hold keeps the call
+      // (which could otherwise finish and free itself) until ReadAgain or a
+      // cancel removes it. Taken under mu_, before anyone can unpause.
+      AddHold();
+      paused_ = true;
+      counters_->paused_upstreams++;
+      counters_->pauses++;
+    } else {
+      read = !closed_;
+    }
+  }
+  if (read) StartRead(&incoming_);
+}
+
+void Upstream::OnDone(const grpc::Status& status) {
+  absl::Status s = FromGrpc(status);
+  if (s.ok()) s = absl::UnavailableError("the server ended the subscription");
+  End(s, /*counted=*/true);
+}
+
+void Upstream::End(const absl::Status& status, bool counted) {
+  registry_->Forget(key_, this);
+  std::shared_ptr<Upstream> self;
+  {
+    absl::MutexLock lock(&mu_);
+    closed_ = true;
+    for (auto& [key, sub] : subscribers_) {
+      std::shared_ptr<Connection> conn = sub.conn.lock();
+      if (conn != nullptr)
+        conn->DeliverEnded(id_, sub.acked, sub.request_id_json, status);
+    }
+    subscribers_.clear();
+    self = std::move(self_);
+  }
+  // Last: once counted out, shutdown may tear the backend down.
+  if (counted) backend_->EndStream();
+}
+
+absl::StatusOr<std::shared_ptr<Upstream>> UpstreamRegistry::Attach(
+    const v1::SubscribeRequest& request, const std::string& token,
+    const std::shared_ptr<Connection>& conn,
+    const std::string& request_id_json) {
+  // SubscribeRequest has no map fields, so its serialization is canonical.
+  const std::string key =
+      absl::StrCat(token.size(), ":", token, request.SerializeAsString());
+  std::shared_ptr<Upstream> upstream;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return absl::UnavailableError("the bridge is shutting down");
+    auto it = by_key_.find(key);
+    if (it != by_key_.end()) {
+      switch (it->second->TryAttach(conn, request_id_json)) {
+        case Upstream::AttachResult::kAttached:
+          return it->second;
+        case Upstream::AttachResult::kAlreadyAttached:
+          return absl::AlreadyExistsError(
+              absl::StrCat("this connection already has subscription ",
+                           it->second->id(), " with the same params"));
+        case Upstream::AttachResult::kClosed:
+          break;  // ending: replaced below
+      }
+    }
+    upstream =
+        std::make_shared<Upstream>(next_id_++, key, this, backend_, counters_);
+    upstream->TryAttach(conn, request_id_json);
+    by_key_[key] = upstream;
+  }
+  // Outside the lock: a failing start ends the stream, which calls Forget.
+  upstream->Start(request, token, upstream);
+  return upstream;
+}
+
+void UpstreamRegistry::Forget(const std::string& key,
+                              const Upstream* upstream) {
+  absl::MutexLock lock(&mu_);
+  auto it = by_key_.find(key);
+  if (it != by_key_.end() && it->second.get() == upstream) by_key_.erase(it);
+}
+
+void UpstreamRegistry::CancelAll() {
+  std::vector<std::shared_ptr<Upstream>> all;
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    for (auto& [key, upstream] : by_key_) all.push_back(upstream);
+  }
+  for (auto& upstream : all) upstream->Cancel();
+}
+
+int UpstreamRegistry::size() const {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int>(by_key_.size());
+}
+
+}  // namespace pulse::bridge
