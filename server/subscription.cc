@@ -14,11 +14,18 @@ namespace {
 const grpc::Status kCancelled(grpc::StatusCode::CANCELLED,
                               "subscription cancelled");
 
-// A board's identity for change detection: everything but its time stamp.
+// Moves `board` into `out` when it differs (time stamp aside) from the one
+// last sent, whose fingerprint `sent` holds; returns whether it did.
 template <typename Board>
-std::string Fingerprint(Board board) {
+bool TakeIfChanged(Board board, bool snapshot, std::string* sent, Board* out) {
+  const google::protobuf::Timestamp as_of = board.as_of();
   board.clear_as_of();
-  return board.SerializeAsString();
+  std::string fingerprint = board.SerializeAsString();
+  if (!snapshot && fingerprint == *sent) return false;
+  *board.mutable_as_of() = as_of;
+  *out = std::move(board);
+  *sent = std::move(fingerprint);
+  return true;
 }
 
 }  // namespace
@@ -184,22 +191,12 @@ bool Subscription::FillUpdate() {
     }
   }
   if (request_.has_top_posts()) {
-    v1::TopPostsResponse board = hub_->TopPosts(request_.top_posts());
-    std::string fingerprint = Fingerprint(board);
-    if (snapshot || fingerprint != sent_top_) {
-      *update_.mutable_top_posts() = std::move(board);
-      sent_top_ = std::move(fingerprint);
-      any = true;
-    }
+    any |= TakeIfChanged(hub_->TopPosts(request_.top_posts()), snapshot,
+                         &sent_top_, update_.mutable_top_posts());
   }
   if (request_.has_trending()) {
-    v1::TrendingHashtagsResponse board = hub_->Trending(request_.trending());
-    std::string fingerprint = Fingerprint(board);
-    if (snapshot || fingerprint != sent_trending_) {
-      *update_.mutable_trending() = std::move(board);
-      sent_trending_ = std::move(fingerprint);
-      any = true;
-    }
+    any |= TakeIfChanged(hub_->Trending(request_.trending()), snapshot,
+                         &sent_trending_, update_.mutable_trending());
   }
   if (!any) return false;
   update_.set_seq(++seq_);
