@@ -10,6 +10,8 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "bridge/bridge_server.h"
@@ -47,6 +49,12 @@ ABSL_FLAG(std::string, port_file, "",
           "If set, the bound port is written here once serving.");
 
 int main(int argc, char** argv) {
+  // --help lists the flags defined in this binary's main file.
+  absl::FlagsUsageConfig usage;
+  usage.contains_help_flags = [](absl::string_view path) {
+    return absl::EndsWith(path, "main.cc");
+  };
+  absl::SetFlagsUsageConfig(usage);
   absl::SetProgramUsageMessage(
       "Pulse websocket bridge: serves the dashboard and /ws in front of "
       "pulse-server.\n"

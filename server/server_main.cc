@@ -1,6 +1,7 @@
 // pulse-server: the gRPC AnalyticsService over one RocksDB database.
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -8,7 +9,10 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
@@ -61,13 +65,33 @@ int Fail(const std::string& message) {
   return 1;
 }
 
+// "name=value ..." of every pulse-server flag, sorted, for the start-up log.
+std::string EffectiveFlags() {
+  std::vector<std::string> flags;
+  for (const auto& [name, flag] : absl::GetAllFlags()) {
+    if (absl::EndsWith(flag->Filename(), "server_main.cc")) {
+      flags.push_back(absl::StrCat(name, "=", flag->CurrentValue()));
+    }
+  }
+  std::sort(flags.begin(), flags.end());
+  return absl::StrJoin(flags, " ");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  // --help lists the flags defined in this binary's main file.
+  absl::FlagsUsageConfig usage;
+  usage.contains_help_flags = [](absl::string_view path) {
+    return absl::EndsWith(path, "main.cc");
+  };
+  absl::SetFlagsUsageConfig(usage);
   absl::SetProgramUsageMessage(
       "Pulse analytics gRPC server.\n"
       "Usage: pulse-server [--listen=127.0.0.1:50051] "
-      "[--data_dir=./pulse-data] ...");
+      "[--data_dir=./pulse-data] ...\n"
+      "Any flag may also come from a file: --flagfile=FILE, one --name=value a "
+      "line.");
   absl::ParseCommandLine(argc, argv);
 
   const std::string level = absl::GetFlag(FLAGS_log_level);
@@ -144,6 +168,7 @@ int main(int argc, char** argv) {
       return Fail(absl::StrCat("cannot write --port_file ", port_file));
     }
   }
+  Log(LogLevel::kInfo, absl::StrCat("flags: ", EffectiveFlags()));
   Log(LogLevel::kInfo,
       absl::StrCat("pulse-server serving on port ", (*server)->port(),
                    " (listen=", options.listen,

@@ -3,5 +3,6 @@
 # Each test starts the servers it needs on loopback ports of its own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash tools/install-web-deps.sh
 bash tools/build.sh
 ctest --preset default -j2 "$@"

@@ -1,0 +1,39 @@
+// The dashboard's entry point: one websocket to the bridge that served this
+// page, and the panels that watch it.
+import {attachConnectionIndicator} from './panels/connection_indicator.js';
+import {DrilldownPanel} from './panels/drilldown_panel.js';
+import {GlobalPanel} from './panels/global_panel.js';
+import {RateChartPanel} from './panels/rate_chart_panel.js';
+import {TopPostsPanel} from './panels/top_posts_panel.js';
+import {TrendingPanel} from './panels/trending_panel.js';
+import {RpcSocket} from './rpc_socket.js';
+import {ServerClock} from './timestamp.js';
+
+// ws(s)://<this host>/ws, carrying an access_token given to the page.
+function socketUrl() {
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  const token = new URLSearchParams(location.search).get('access_token');
+  const query = token ? `?access_token=${encodeURIComponent(token)}` : '';
+  return `${scheme}//${location.host}/ws${query}`;
+}
+
+const $ = (id) => document.getElementById(id);
+const socket = new RpcSocket(socketUrl());
+const clock = new ServerClock();
+attachConnectionIndicator($('connection'), socket);
+
+const globalPanel = new GlobalPanel($('global-counters'));
+socket.subscribe({global: true, minInterval: '0.25s'}, (update) => {
+  clock.observe(update.time);
+  if (update.global) globalPanel.render(update.global);
+});
+
+let drilldown = null;
+const select = (selection) => drilldown.show(selection);
+drilldown = new DrilldownPanel($('drilldown'), socket, clock, select);
+new RateChartPanel($('rate'), socket, clock);
+new TopPostsPanel($('top-posts'), socket, clock, select);
+new TrendingPanel($('trending'), socket, select);
+
+addEventListener('pagehide', () => socket.stop());
+socket.start();

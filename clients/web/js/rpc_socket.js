@@ -1,0 +1,247 @@
+// The dashboard's one websocket to pulse-bridge: JSON-RPC-shaped calls and
+// live subscriptions that survive reconnects. Knows the bridge's frame format
+// but nothing of panels.
+//
+// Events (EventTarget):
+//   'state'  detail {state: 'connecting'|'open'|'closed', retryInMs, attempt}
+//   'open'   detail {reconnect: boolean, downSinceMs}  after every (re)open
+import {Backoff} from './backoff.js';
+
+// An error answer of the bridge: code is the gRPC status code.
+export class RpcError extends Error {
+  constructor({code, message, data}) {
+    super(message);
+    this.name = 'RpcError';
+    this.code = code;
+    this.data = data;
+  }
+}
+
+// A call failed because the socket closed before it was answered.
+export class DisconnectedError extends Error {
+  constructor() {
+    super('disconnected');
+    this.name = 'DisconnectedError';
+  }
+}
+
+export class RpcSocket extends EventTarget {
+  // url: the ws:// address of /ws. WebSocketImpl and backoff are seams for
+  // tests.
+  constructor(url, {WebSocketImpl = globalThis.WebSocket, backoff = new Backoff(),
+    callTimeoutMs = 15_000} = {}) {
+    super();
+    this.url_ = url;
+    this.WebSocket_ = WebSocketImpl;
+    this.backoff_ = backoff;
+    this.callTimeoutMs_ = callTimeoutMs;
+    this.ws_ = null;
+    this.state_ = 'closed';
+    this.nextId_ = 1;
+    this.pending_ = new Map();       // request id -> {resolve, reject, timer}
+    this.subscriptions_ = new Set(); // Subscription handles, live or not
+    this.byServerId_ = new Map();    // bridge subscription id -> handle
+    this.openedBefore_ = false;
+    this.downSinceMs_ = null;
+    this.retryTimer_ = null;
+    this.stopped_ = false;
+  }
+
+  get state() {
+    return this.state_;
+  }
+
+  // Opens the socket; it reopens by itself until stop().
+  start() {
+    this.stopped_ = false;
+    this.connect_();
+  }
+
+  // Closes for good (page unload).
+  stop() {
+    this.stopped_ = true;
+    clearTimeout(this.retryTimer_);
+    if (this.ws_) this.ws_.close(1000, 'bye');
+  }
+
+  // Calls `method` with `params`; resolves with the result, rejects with an
+  // RpcError, a DisconnectedError or a timeout Error.
+  call(method, params = {}) {
+    if (this.state_ !== 'open') return Promise.reject(new DisconnectedError());
+    const id = this.nextId_++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending_.delete(id);
+        reject(new Error(`${method} timed out`));
+      }, this.callTimeoutMs_);
+      this.pending_.set(id, {resolve, reject, timer});
+      this.send_({jsonrpc: '2.0', id, method, params});
+    });
+  }
+
+  // Watches `params` (a SubscribeRequest in JSON form); onUpdate(update) gets
+  // the snapshot and every later update, again after each reconnect (a fresh
+  // snapshot first). Returns a handle whose close() ends it.
+  subscribe(params, onUpdate, onError = () => {}) {
+    const sub = new Subscription(this, params, onUpdate, onError);
+    this.subscriptions_.add(sub);
+    if (this.state_ === 'open') sub.open_();
+    return sub;
+  }
+
+  connect_() {
+    clearTimeout(this.retryTimer_);
+    this.setState_('connecting', {});
+    let ws;
+    try {
+      ws = new this.WebSocket_(this.url_);
+    } catch (e) {
+      this.scheduleRetry_();
+      return;
+    }
+    this.ws_ = ws;
+    ws.onopen = () => {
+      if (ws !== this.ws_) return;
+      this.backoff_.reset();
+      const reconnect = this.openedBefore_;
+      this.openedBefore_ = true;
+      this.setState_('open', {});
+      for (const sub of this.subscriptions_) sub.open_();
+      const downSinceMs = this.downSinceMs_;
+      this.downSinceMs_ = null;
+      this.dispatchEvent(new CustomEvent('open', {detail: {reconnect, downSinceMs}}));
+    };
+    ws.onmessage = (event) => {
+      if (ws === this.ws_) this.onFrame_(event.data);
+    };
+    // An error is always followed by close; the close handler does the work.
+    ws.onerror = () => {};
+    ws.onclose = () => {
+      if (ws !== this.ws_) return;
+      this.ws_ = null;
+      this.onClosed_();
+    };
+  }
+
+  onClosed_() {
+    if (this.downSinceMs_ === null) this.downSinceMs_ = Date.now();
+    for (const [, p] of this.pending_) {
+      clearTimeout(p.timer);
+      p.reject(new DisconnectedError());
+    }
+    this.pending_.clear();
+    this.byServerId_.clear();
+    for (const sub of this.subscriptions_) sub.serverId_ = null;
+    if (this.stopped_) {
+      this.setState_('closed', {});
+      return;
+    }
+    this.scheduleRetry_();
+  }
+
+  scheduleRetry_() {
+    const retryInMs = this.backoff_.next();
+    this.setState_('closed', {retryInMs, attempt: this.backoff_.attempt});
+    this.retryTimer_ = setTimeout(() => this.connect_(), retryInMs);
+  }
+
+  setState_(state, extra) {
+    this.state_ = state;
+    this.dispatchEvent(new CustomEvent('state', {detail: {state, ...extra}}));
+  }
+
+  send_(frame) {
+    if (this.ws_ && this.state_ === 'open') this.ws_.send(JSON.stringify(frame));
+  }
+
+  onFrame_(text) {
+    let frame;
+    try {
+      frame = JSON.parse(text);
+    } catch (e) {
+      console.warn('pulse: dropped a frame that is not JSON');
+      return;
+    }
+    if (frame.method === 'update') {
+      const sub = this.byServerId_.get(frame.params?.subscription);
+      if (sub) sub.deliver_(frame.params.update);
+      return;
+    }
+    if (frame.method === 'subscriptionEnded') {
+      const sub = this.byServerId_.get(frame.params?.subscription);
+      if (sub) {
+        this.byServerId_.delete(sub.serverId_);
+        sub.ended_(frame.params.error);
+      }
+      return;
+    }
+    const p = this.pending_.get(frame.id);
+    if (!p) return;
+    this.pending_.delete(frame.id);
+    clearTimeout(p.timer);
+    if (frame.error) p.reject(new RpcError(frame.error));
+    else p.resolve(frame.result);
+  }
+}
+
+// One live subscription; re-established on every reconnect.
+class Subscription {
+  constructor(socket, params, onUpdate, onError) {
+    this.socket_ = socket;
+    this.params_ = params;
+    this.onUpdate_ = onUpdate;
+    this.onError_ = onError;
+    this.serverId_ = null;
+    this.closed_ = false;
+    this.retryTimer_ = null;
+    this.backoff_ = new Backoff({baseMs: 500, maxMs: 15_000});
+  }
+
+  // Ends the subscription, here and at the bridge.
+  close() {
+    this.closed_ = true;
+    clearTimeout(this.retryTimer_);
+    this.socket_.subscriptions_.delete(this);
+    if (this.serverId_ !== null) {
+      this.socket_.byServerId_.delete(this.serverId_);
+      this.socket_.call('Unsubscribe', {subscription: this.serverId_}).catch(() => {});
+      this.serverId_ = null;
+    }
+  }
+
+  open_() {
+    clearTimeout(this.retryTimer_);
+    this.socket_.call('Subscribe', this.params_).then((result) => {
+      if (this.closed_) {
+        this.socket_.call('Unsubscribe', {subscription: result.subscription}).catch(() => {});
+        return;
+      }
+      this.serverId_ = result.subscription;
+      this.socket_.byServerId_.set(this.serverId_, this);
+    }, (error) => {
+      if (this.closed_ || error instanceof DisconnectedError) return;
+      this.onError_(error);
+      this.retryLater_();
+    });
+  }
+
+  deliver_(update) {
+    if (this.closed_) return;
+    this.backoff_.reset();
+    this.onUpdate_(update);
+  }
+
+  // The backend ended the stream (e.g. pulse-server restarting): ask again.
+  ended_(error) {
+    this.serverId_ = null;
+    if (this.closed_) return;
+    if (error) this.onError_(new RpcError(error));
+    this.retryLater_();
+  }
+
+  retryLater_() {
+    this.retryTimer_ = setTimeout(() => {
+      if (!this.closed_ && this.socket_.state === 'open') this.open_();
+    }, this.backoff_.next());
+  }
+}

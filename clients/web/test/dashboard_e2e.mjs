@@ -1,0 +1,340 @@
+// End-to-end test of the dashboard in headless Chromium (Debian's, driven by
+// playwright-core; no browser is ever downloaded): real pulse-server and
+// pulse-bridge processes, engagements ingested with the `pulse` CLI, exact
+// numbers checked in the DOM, a bridge restart survived, no console errors,
+// screenshots at 1280×800 and 390×844.
+//
+// node clients/web/test/dashboard_e2e.mjs [--server=BIN] [--bridge=BIN]
+//   [--pulse=BIN] [--out_dir=DIR]     (defaults: ./build/...)
+// Prints one line per step and a final "N passed, M failed"; exits 1 on any
+// failure.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+import {poll} from './lib/poll.mjs';
+import {freePort, readPortFile, run, start, stop, tail} from './lib/processes.mjs';
+
+const kWebRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const kRepo = path.resolve(kWebRoot, '../..');
+const kChromium = '/usr/bin/chromium';
+// Updates arrive every 250 ms; the issue asks for the DOM within 2 s.
+const kLiveMs = 2000;
+// A reconnect waits at most 10 s (backoff ceiling) plus the bridge's start.
+const kReconnectMs = 20_000;
+const kWholeTestMs = 150_000;
+
+function flags() {
+  const f = {
+    server: path.join(kRepo, 'build/server/pulse-server'),
+    bridge: path.join(kRepo, 'build/bridge/pulse-bridge'),
+    pulse: path.join(kRepo, 'build/clients/pulse'),
+    out_dir: path.join(kRepo, 'build'),
+  };
+  for (const arg of process.argv.slice(2)) {
+    const m = /^--(\w+)=(.*)$/.exec(arg);
+    if (!m || !(m[1] in f)) {
+      console.error(`usage: dashboard_e2e.mjs [--server=BIN] [--bridge=BIN] [--pulse=BIN] [--out_dir=DIR]; bad: ${arg}`);
+      process.exit(2);
+    }
+    f[m[1]] = path.resolve(m[2]);
+  }
+  return f;
+}
+
+function preflight(f) {
+  const missing = [];
+  for (const bin of [f.server, f.bridge, f.pulse, kChromium]) {
+    if (!fs.existsSync(bin)) missing.push(bin);
+  }
+  for (const dep of ['playwright-core', 'uplot']) {
+    if (!fs.existsSync(path.join(kWebRoot, 'node_modules', dep, 'package.json'))) {
+      missing.push(`clients/web/node_modules/${dep}`);
+    }
+  }
+  if (missing.length) {
+    console.error(`dashboard_e2e: missing ${missing.join(', ')}\n` +
+      'build (tools/build.sh) and install the web dependencies (tools/install-web-deps.sh) first');
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
+}
+
+// JSON lines for `pulse ingest -`: posts, then engagements with counts.
+function ingestLines(items) {
+  return items.map((i) => JSON.stringify(i)).join('\n') + '\n';
+}
+let nextEvent = 1;
+function engagement(postId, kind, count) {
+  return {eventId: `e2e-${nextEvent++}`, postId, kind, count: String(count), userId: `u${nextEvent}`};
+}
+
+// Everything the checks read from the page, in one round trip.
+function readDashboard(page) {
+  return page.evaluate(() => {
+    const q = (sel) => document.querySelector(sel);
+    const byId = (id) => q(`[data-testid="${id}"]`);
+    const fields = ['impressions', 'likes', 'shares', 'comments', 'clicks', 'engagements', 'posts'];
+    const drill = byId('drilldown');
+    return {
+      connection: byId('connection').dataset.state,
+      global: Object.fromEntries(fields.map((k) => [k, byId(`global-${k}`)?.dataset.value ?? null])),
+      globalText: Object.fromEntries(fields.map((k) => [k, byId(`global-${k}`)?.textContent])),
+      board: [...document.querySelectorAll('[data-testid="top-post-row"]')].map((r) => ({
+        id: r.dataset.postId,
+        rank: r.dataset.rank,
+        account: r.querySelector('[data-field="account"]').textContent,
+        hashtags: r.querySelector('[data-field="hashtags"]').textContent,
+        value: r.querySelector('[data-field="value"]').dataset.value,
+        likes: r.querySelector('[data-field="likes"]').dataset.value,
+        sparkline: !!r.querySelector('[data-field="sparkline"] svg polyline'),
+      })),
+      trending: [...document.querySelectorAll('[data-testid="trending-row"]')].map((r) =>
+        `${r.dataset.hashtag}=${r.dataset.current}`),
+      rate: {...byId('rate-chart').dataset},
+      drill: {kind: drill.dataset.kind, id: drill.dataset.id,
+        likes: byId('drilldown-likes')?.dataset.value,
+        engagements: byId('drilldown-engagements')?.dataset.value,
+        posts: byId('drilldown-posts')?.dataset.value,
+        chartSum: drill.querySelector('.chart').dataset.sum},
+    };
+  });
+}
+
+// Polls the dashboard until `ok(state)`; fails with the last state seen.
+async function expectDashboard(page, what, ok, timeoutMs = kLiveMs) {
+  let last;
+  try {
+    return await poll(what, async () => {
+      last = await readDashboard(page);
+      return ok(last) ? last : null;
+    }, {timeoutMs, intervalMs: 40});
+  } catch (e) {
+    throw new Error(`${e.message.split(' (last')[0]}\n    last dashboard: ${JSON.stringify(last)}`);
+  }
+}
+
+const boardIds = (s) => s.board.map((r) => r.id).join(',');
+const sameGlobal = (s, want) => Object.entries(want).every(([k, v]) => s.global[k] === String(v));
+
+async function main() {
+  const f = flags();
+  preflight(f);
+  const {chromium} = await import('playwright-core');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pulse-web-e2e-'));
+  const results = {passed: 0, failed: 0};
+  const watchdog = setTimeout(() => {
+    console.error(`dashboard_e2e: gave up after ${kWholeTestMs} ms`);
+    console.log(`${results.passed} passed, ${results.failed + 1} failed`);
+    process.exit(1);
+  }, kWholeTestMs);
+
+  const step = async (name, fn) => {
+    const t0 = Date.now();
+    try {
+      await fn();
+      results.passed++;
+      console.log(`PASS ${name} (${Date.now() - t0} ms)`);
+    } catch (e) {
+      results.failed++;
+      console.log(`FAIL ${name}: ${e.message}`);
+      throw e;
+    }
+  };
+
+  let server = null;
+  let bridge = null;
+  let context = null;
+  const consoleProblems = [];
+  let outage = false;
+  let refusedDuringOutage = 0;
+  try {
+    // --- processes -------------------------------------------------------
+    server = start('pulse-server', f.server, ['--listen=127.0.0.1:0',
+      `--data_dir=${path.join(tmp, 'data')}`, `--port_file=${path.join(tmp, 'server.port')}`], tmp);
+    const serverAddr = `127.0.0.1:${await readPortFile(path.join(tmp, 'server.port'), server)}`;
+    const bridgePort = await freePort();
+    const origin = `http://127.0.0.1:${bridgePort}`;
+    const startBridge = async () => {
+      const portFile = path.join(tmp, 'bridge.port');
+      fs.rmSync(portFile, {force: true});
+      bridge = start('pulse-bridge', f.bridge, [`--listen=127.0.0.1:${bridgePort}`,
+        `--backend=${serverAddr}`, `--web_root=${kWebRoot}`, `--allowed_origins=${origin}`,
+        `--port_file=${portFile}`], tmp);
+      await readPortFile(portFile, bridge);
+      await poll('bridge /healthz 200', async () => (await fetch(`${origin}/healthz`)).status === 200,
+        {timeoutMs: 10_000, intervalMs: 100});
+    };
+    const ingest = async (items) => {
+      const r = await run(f.pulse, [`--server=${serverAddr}`, 'ingest', '-'], ingestLines(items));
+      if (r.code !== 0) throw new Error(`pulse ingest failed (${r.code}): ${r.stderr}`);
+    };
+
+    await step('pulse-server and pulse-bridge start', startBridge);
+
+    await step('posts are ingested', () => ingest([
+      {postId: 'e2e-a', accountId: 'acct-a', platform: 'x', hashtags: ['alpha', 'shared']},
+      {postId: 'e2e-b', accountId: 'acct-b', platform: 'tiktok', hashtags: ['beta', 'shared']},
+      {postId: 'e2e-c', accountId: 'acct-a', platform: 'x', hashtags: ['gamma']},
+    ]));
+
+    // --- browser ---------------------------------------------------------
+    const profile = path.join(tmp, 'chromium-profile');
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: kChromium,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: {width: 1280, height: 800},
+    });
+    const page = context.pages()[0] ?? await context.newPage();
+    page.on('console', (m) => {
+      if (m.type() !== 'error' && m.type() !== 'warning') return;
+      const text = m.text();
+      // While the test holds the bridge down, Chromium itself logs each
+      // refused reconnect; nothing else may be logged.
+      const refused = /WebSocket connection to .* failed|ERR_CONNECTION_REFUSED/.test(text);
+      if (outage && refused) refusedDuringOutage++;
+      else consoleProblems.push(`${m.type()}: ${text}`);
+    });
+    page.on('pageerror', (e) => consoleProblems.push(`pageerror: ${e.message}`));
+
+    await step('the dashboard loads and goes live', async () => {
+      await page.goto(`${origin}/`, {waitUntil: 'load', timeout: 10_000});
+      await expectDashboard(page, 'a live connection and 3 posts',
+        (s) => s.connection === 'open' && s.global.posts === '3' && s.global.likes === '0', 5000);
+      await expectDashboard(page, 'a 15-minute engagements/s chart', (s) =>
+        Number(s.rate.count) >= 890 && s.rate.missing === '0', 5000);
+    });
+
+    // Engagements: a = 4 (20 impressions), b = 8 (10), c = 1 (5).
+    await step('ingested engagements show exactly within 2 s', async () => {
+      await ingest([
+        engagement('e2e-a', 'IMPRESSION', 20), engagement('e2e-a', 'LIKE', 3),
+        engagement('e2e-a', 'SHARE', 1),
+        engagement('e2e-b', 'IMPRESSION', 10), engagement('e2e-b', 'LIKE', 5),
+        engagement('e2e-b', 'COMMENT', 2), engagement('e2e-b', 'CLICK', 1),
+        engagement('e2e-c', 'IMPRESSION', 5), engagement('e2e-c', 'LIKE', 1),
+      ]);
+      const s = await expectDashboard(page, 'global totals and the board', (s) =>
+        sameGlobal(s, {impressions: 35, likes: 9, shares: 1, comments: 2, clicks: 1,
+          engagements: 13, posts: 3}) && boardIds(s) === 'e2e-b,e2e-a,e2e-c');
+      const want = {impressions: '35', likes: '9', shares: '1', comments: '2', clicks: '1',
+        engagements: '13'};
+      for (const [k, v] of Object.entries(want)) {
+        if (s.globalText[k] !== v) throw new Error(`global-${k} shows "${s.globalText[k]}", want "${v}"`);
+      }
+      const b = s.board[0];
+      if (b.value !== '8' || b.likes !== '5' || b.account !== 'acct-b' || b.hashtags !== '#beta#shared') {
+        throw new Error(`top row is ${JSON.stringify(b)}`);
+      }
+    });
+
+    await step('the board re-ranks by the chosen metric and window', async () => {
+      await page.selectOption('[data-testid="top-metric"]', 'IMPRESSIONS');
+      await expectDashboard(page, 'the board by impressions', (s) =>
+        boardIds(s) === 'e2e-a,e2e-b,e2e-c' && s.board[0].value === '20');
+      await page.selectOption('[data-testid="top-window"]', '3600');
+      await page.selectOption('[data-testid="top-metric"]', 'ENGAGEMENTS');
+      await expectDashboard(page, 'the 1 h board by engagements', (s) =>
+        boardIds(s) === 'e2e-b,e2e-a,e2e-c' && s.board[1].value === '4');
+      await expectDashboard(page, 'a sparkline on every row', (s) => s.board.every((r) => r.sparkline));
+    });
+
+    await step('trending hashtags rank by growth with exact counts', () =>
+      expectDashboard(page, 'the trending board', (s) =>
+        s.trending.join(',') === 'shared=12,beta=8,alpha=4,gamma=1'));
+
+    await step('a click drills down into a post, then its account', async () => {
+      await page.click('[data-testid="top-post-row"][data-post-id="e2e-b"] th button');
+      await expectDashboard(page, 'post e2e-b in the drill-down', (s) => s.drill.kind === 'post' &&
+        s.drill.id === 'e2e-b' && s.drill.likes === '5' && s.drill.engagements === '8' &&
+        s.drill.chartSum === '8');
+      await page.click('[data-testid="top-post-row"][data-post-id="e2e-a"] [data-field="account"] button');
+      await expectDashboard(page, 'account acct-a in the drill-down', (s) => s.drill.kind === 'account' &&
+        s.drill.id === 'acct-a' && s.drill.engagements === '5' && s.drill.posts === '2');
+    });
+
+    await step('the engagements/s chart holds every engagement, without a hole', () =>
+      expectDashboard(page, 'chart sum 13', (s) => s.rate.sum === '13' && s.rate.missing === '0'));
+
+    // --- bridge restart ----------------------------------------------------
+    await step('the page notices the bridge going away', async () => {
+      outage = true;
+      const code = await stop(bridge);
+      if (code !== 0) throw new Error(`pulse-bridge exited with ${code}; see ${bridge.log}`);
+      await expectDashboard(page, 'the indicator off "open"', (s) => s.connection !== 'open', 5000);
+    });
+
+    // Ingested while the page cannot see it: c = 11 now leads.
+    await step('after a bridge restart the page reconnects and catches up', async () => {
+      await ingest([engagement('e2e-c', 'LIKE', 10)]);
+      // Down long enough for the page to retry (and be refused) a few times.
+      await new Promise((r) => setTimeout(r, 1500));
+      await startBridge();
+      await expectDashboard(page, 'a reconnect', (s) => s.connection === 'open', kReconnectMs);
+      outage = false;
+      await expectDashboard(page, 'what was ingested during the outage', (s) =>
+        sameGlobal(s, {likes: 19, engagements: 23}) && boardIds(s) === 'e2e-c,e2e-b,e2e-a');
+    });
+
+    await step('later ingests show live after the reconnect', async () => {
+      await ingest([engagement('e2e-a', 'LIKE', 20)]);
+      await expectDashboard(page, 'the new totals', (s) =>
+        sameGlobal(s, {likes: 39, engagements: 43}) && boardIds(s) === 'e2e-a,e2e-c,e2e-b' &&
+        s.board[0].value === '24' && s.drill.engagements === '35');
+      await expectDashboard(page, 'the chart backfilled across the outage', (s) =>
+        s.rate.sum === '43' && s.rate.missing === '0');
+    });
+
+    await step('a screenshot of the whole dashboard is saved', async () => {
+      fs.mkdirSync(f.out_dir, {recursive: true});
+      const file = path.join(f.out_dir, 'dashboard.png');
+      await page.screenshot({path: file, fullPage: true});
+      console.log(`     screenshot: ${file}`);
+    });
+
+    await step('at phone width (390×844) nothing overflows sideways', async () => {
+      await page.setViewportSize({width: 390, height: 844});
+      // Charts follow their containers' width a frame later: poll, then
+      // check that the layout stays within the viewport.
+      const layout = () => page.evaluate(() =>
+        ({inner: innerWidth, scroll: document.documentElement.scrollWidth}));
+      await poll('a 390 px layout without sideways overflow', async () => {
+        const w = await layout();
+        return w.inner === 390 && w.scroll <= w.inner;
+      });
+      await page.waitForTimeout(300);
+      const w = await layout();
+      if (w.scroll > w.inner) throw new Error(`page is ${w.scroll} px wide at ${w.inner} px`);
+      const file = path.join(f.out_dir, 'dashboard-phone.png');
+      await page.screenshot({path: file, fullPage: true});
+      console.log(`     screenshot: ${file}`);
+    });
+
+    await step('no console errors or page errors', async () => {
+      if (consoleProblems.length) throw new Error(consoleProblems.join('\n    '));
+      console.log(`     (Chromium logged ${refusedDuringOutage} refused reconnects while the bridge was down)`);
+    });
+  } catch (e) {
+    if (results.failed === 0) {
+      results.failed++;
+      console.log(`FAIL ${e.stack}`);
+    }
+    for (const proc of [server, bridge]) {
+      if (proc) console.log(`--- ${proc.name} log (last lines) ---\n${tail(proc.log)}`);
+    }
+    if (consoleProblems.length) console.log(`console: ${consoleProblems.join('\n  ')}`);
+  } finally {
+    if (context) await context.close().catch(() => {});
+    for (const proc of [bridge, server]) if (proc) await stop(proc);
+    clearTimeout(watchdog);
+    if (results.failed === 0) fs.rmSync(tmp, {recursive: true, force: true});
+    else console.log(`logs kept in ${tmp}`);
+  }
+  console.log(`${results.passed} passed, ${results.failed} failed`);
+  process.exit(results.failed === 0 ? 0 : 1);
+}
+
+main();

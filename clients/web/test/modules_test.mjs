@@ -1,0 +1,145 @@
+// Unit tests of the dashboard's DOM-free modules, run by `node --test`.
+import assert from 'node:assert/strict';
+import {test} from 'node:test';
+
+import {Backoff} from '../js/backoff.js';
+import {formatCount, formatExact, formatGrowth, formatPercent, formatRate, parseInt64}
+  from '../js/int64.js';
+import {DisconnectedError, RpcError, RpcSocket} from '../js/rpc_socket.js';
+import {TimeSeries} from '../js/time_series.js';
+import {parseTimestamp, ServerClock} from '../js/timestamp.js';
+
+test('parseInt64 keeps values past 2^53 exact', () => {
+  assert.equal(parseInt64('9223372036854775807'), 9223372036854775807n);
+  assert.equal(parseInt64(undefined), 0n);
+  assert.equal(parseInt64('-42'), -42n);
+  assert.throws(() => parseInt64('1.5'));
+  assert.throws(() => parseInt64('12abc'));
+});
+
+test('formatCount truncates and never overstates', () => {
+  assert.equal(formatCount('0'), '0');
+  assert.equal(formatCount('999'), '999');
+  assert.equal(formatCount('1000'), '1k');
+  assert.equal(formatCount('1234'), '1.2k');
+  assert.equal(formatCount('12345'), '12.3k');
+  assert.equal(formatCount('123456'), '123k');
+  assert.equal(formatCount('999999'), '999k');
+  assert.equal(formatCount('3400000'), '3.4M');
+  assert.equal(formatCount('3499999'), '3.4M');
+  assert.equal(formatCount('9223372036854775807'), '9223P');
+  assert.equal(formatCount('-1500'), '-1.5k');
+});
+
+test('formatExact groups thousands', () => {
+  assert.equal(formatExact('1234567'), '1,234,567');
+  assert.equal(formatExact('-1000'), '-1,000');
+  assert.equal(formatExact('12'), '12');
+});
+
+test('doubles are formatted as percent, rate and growth', () => {
+  assert.equal(formatPercent(0.49925037481259371), '49.93%');
+  assert.equal(formatPercent(undefined), '0.00%');
+  assert.equal(formatRate(66.6), '66.6/s');
+  assert.equal(formatRate(12345.6), '12.3k/s');
+  assert.equal(formatGrowth(2.5), '+250%');
+  assert.equal(formatGrowth(-0.5), '−50%');
+});
+
+test('parseTimestamp takes nanosecond fractions and whole seconds', () => {
+  assert.equal(parseTimestamp('2026-11-29T03:23:56.839981204Z'), Date.UTC(2026, 10, 29, 3, 23, 56, 839));
+  assert.equal(parseTimestamp('2026-11-29T03:23:51Z'), Date.UTC(2026, 10, 29, 3, 23, 51));
+  assert.ok(Number.isNaN(parseTimestamp('yesterday')));
+});
+
+test('ServerClock follows the server time it observes', () => {
+  let now = 1000;
+  const clock = new ServerClock(() => now);
+  clock.observe('1970-01-01T00:00:05Z');
+  now = 2000;
+  assert.equal(clock.nowMs(), 6000);
+});
+
+test('Backoff doubles up to its ceiling with jitter in [d/2, d]', () => {
+  const low = new Backoff({baseMs: 100, maxMs: 1000, random: () => 0});
+  assert.deepEqual([1, 2, 3, 4, 5].map(() => low.next()), [50, 100, 200, 400, 500]);
+  const high = new Backoff({baseMs: 100, maxMs: 1000, random: () => 1});
+  assert.deepEqual([1, 2, 3, 4, 5].map(() => high.next()), [100, 200, 400, 800, 1000]);
+  high.reset();
+  assert.equal(high.next(), 100);
+});
+
+test('TimeSeries replaces overlapping buckets and reports holes', () => {
+  const s = new TimeSeries();
+  s.merge([{time: '1970-01-01T00:00:10Z', value: '1'}, {time: '1970-01-01T00:00:11Z', value: '2'}]);
+  s.merge([{time: '1970-01-01T00:00:11Z', value: '5'}, {time: '1970-01-01T00:00:14Z', value: '1'}]);
+  assert.deepEqual(s.columns(), [[10, 11, 14], [1, 5, 1]]);
+  assert.equal(s.sum(), 7n);
+  assert.equal(s.missingBuckets(1), 2);
+  s.trimBefore(11);
+  assert.equal(s.size, 2);
+  assert.equal(s.lastTime(), 14);
+});
+
+// A WebSocket stand-in the test drives by hand.
+class FakeSocket {
+  static all = [];
+  constructor(url) {
+    this.url = url;
+    this.sent = [];
+    FakeSocket.all.push(this);
+  }
+  send(text) { this.sent.push(JSON.parse(text)); }
+  close() { this.onclose?.(); }
+  open() { this.onopen?.(); }
+  receive(frame) { this.onmessage?.({data: JSON.stringify(frame)}); }
+}
+
+// Lets pending promise callbacks run (setTimeout is mocked in these tests).
+const flush = async () => {
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+};
+
+test('RpcSocket answers calls, routes updates and resubscribes after a reconnect', async (t) => {
+  t.mock.timers.enable({apis: ['setTimeout']});
+  FakeSocket.all = [];
+  const socket = new RpcSocket('ws://x/ws', {WebSocketImpl: FakeSocket,
+    backoff: new Backoff({baseMs: 100, random: () => 1})});
+  const updates = [];
+  socket.subscribe({global: true}, (u) => updates.push(u));
+  socket.start();
+  const first = FakeSocket.all[0];
+  first.open();
+  const sub = first.sent.find((f) => f.method === 'Subscribe');
+  assert.deepEqual(sub.params, {global: true});
+
+  first.receive({jsonrpc: '2.0', id: sub.id, result: {subscription: 7}});
+  await flush();
+  first.receive({jsonrpc: '2.0', method: 'update', params: {subscription: 7, update: {seq: '1'}}});
+  first.receive({jsonrpc: '2.0', method: 'update', params: {subscription: 8, update: {seq: '1'}}});
+  assert.deepEqual(updates, [{seq: '1'}]);
+
+  const call = socket.call('GetGlobalStats', {});
+  const req = first.sent.at(-1);
+  first.receive({jsonrpc: '2.0', id: req.id, error: {code: 3, message: 'INVALID_ARGUMENT: x'}});
+  await assert.rejects(call, (e) => e instanceof RpcError && e.code === 3);
+
+  const lost = socket.call('GetGlobalStats', {});
+  first.close();
+  await assert.rejects(lost, DisconnectedError);
+  assert.equal(socket.state, 'closed');
+
+  t.mock.timers.tick(100);
+  const second = FakeSocket.all[1];
+  assert.ok(second, 'reconnected after the backoff delay');
+  let reopened = null;
+  socket.addEventListener('open', (e) => { reopened = e.detail; });
+  second.open();
+  assert.equal(reopened.reconnect, true);
+  const again = second.sent.find((f) => f.method === 'Subscribe');
+  assert.deepEqual(again.params, {global: true});
+  second.receive({jsonrpc: '2.0', id: again.id, result: {subscription: 9}});
+  await flush();
+  second.receive({jsonrpc: '2.0', method: 'update', params: {subscription: 9, update: {seq: '1', snapshot: true}}});
+  assert.equal(updates.length, 2);
+});
