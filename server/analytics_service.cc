@@ -21,12 +21,21 @@ AnalyticsService::AnalyticsService(const ServiceDeps& deps)
     : deps_(deps), reader_(*deps.reader) {}
 
 grpc::ServerUnaryReactor* AnalyticsService::RunOnPool(
-    grpc::CallbackServerContext* ctx, std::function<absl::Status()> work) {
+    grpc::CallbackServerContext* ctx, const char* method,
+    std::function<absl::Status()> work) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  const bool queued = deps_.pool->Submit([reactor, work = std::move(work)] {
-    reactor->Finish(ToGrpcStatus(work()));
-  });
+  const absl::Time start = absl::Now();
+  ServerMetrics* metrics = deps_.metrics;
+  const bool queued = deps_.pool->Submit(
+      [reactor, method, start, metrics, work = std::move(work)] {
+        const absl::Status status = work();
+        metrics->RecordRpc(method, static_cast<int>(status.code()),
+                           absl::Now() - start);
+        reactor->Finish(ToGrpcStatus(status));
+      });
   if (!queued) {
+    metrics->RecordRpc(method, grpc::StatusCode::RESOURCE_EXHAUSTED,
+                       absl::Now() - start);
     reactor->Finish(
         grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                      "server busy: the request queue is full; retry later"));
@@ -34,8 +43,19 @@ grpc::ServerUnaryReactor* AnalyticsService::RunOnPool(
   return reactor;
 }
 
+grpc::ServerUnaryReactor* AnalyticsService::FinishNow(
+    grpc::CallbackServerContext* ctx, const char* method, absl::Time start,
+    const absl::Status& status) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  deps_.metrics->RecordRpc(method, static_cast<int>(status.code()),
+                           absl::Now() - start);
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
 absl::StatusOr<v1::IngestResponse> AnalyticsService::IngestBatch(
     const v1::IngestRequest& request) {
+  const absl::Time start = absl::Now();
   PULSE_ASSIGN_OR_RETURN(
       ValidatedBatch batch,
       ValidateIngest(request, deps_.max_batch_items, deps_.clock->Now()));
@@ -49,6 +69,11 @@ absl::StatusOr<v1::IngestResponse> AnalyticsService::IngestBatch(
   }
   deps_.boards->Record(result.applied);
   deps_.changes->Publish(batch.input, result);
+  deps_.metrics->RecordIngest(result.engagements_written,
+                              result.posts_written +
+                                  result.engagements_written +
+                                  result.follows_written,
+                              absl::Now() - start);
 
   response.set_accepted(result.posts_written + result.engagements_written +
                         result.follows_written);
@@ -69,7 +94,7 @@ absl::StatusOr<v1::IngestResponse> AnalyticsService::IngestBatch(
 grpc::ServerUnaryReactor* AnalyticsService::Ingest(
     grpc::CallbackServerContext* ctx, const v1::IngestRequest* request,
     v1::IngestResponse* response) {
-  return RunOnPool(ctx, [this, request, response] {
+  return RunOnPool(ctx, "Ingest", [this, request, response] {
     PULSE_ASSIGN_OR_RETURN(*response, IngestBatch(*request));
     return absl::OkStatus();
   });
@@ -83,7 +108,7 @@ grpc::ServerReadReactor<v1::IngestRequest>* AnalyticsService::IngestStream(
 grpc::ServerUnaryReactor* AnalyticsService::GetPostStats(
     grpc::CallbackServerContext* ctx, const v1::GetPostStatsRequest* request,
     v1::PostStats* response) {
-  return RunOnPool(ctx, [this, request, response] {
+  return RunOnPool(ctx, "GetPostStats", [this, request, response] {
     PULSE_RETURN_IF_ERROR(ValidateId(request->post_id(), "post_id"));
     PULSE_ASSIGN_OR_RETURN(*response, reader_.PostStats(request->post_id()));
     if (!response->known() && response->impressions() == 0 &&
@@ -99,7 +124,7 @@ grpc::ServerUnaryReactor* AnalyticsService::BatchGetPostStats(
     grpc::CallbackServerContext* ctx,
     const v1::BatchGetPostStatsRequest* request,
     v1::BatchGetPostStatsResponse* response) {
-  return RunOnPool(ctx, [this, request, response] {
+  return RunOnPool(ctx, "BatchGetPostStats", [this, request, response] {
     PULSE_RETURN_IF_ERROR(ValidateBatchGet(*request));
     for (const std::string& id : request->post_ids()) {
       PULSE_ASSIGN_OR_RETURN(*response->add_posts(), reader_.PostStats(id));
@@ -111,7 +136,7 @@ grpc::ServerUnaryReactor* AnalyticsService::BatchGetPostStats(
 grpc::ServerUnaryReactor* AnalyticsService::GetAccountStats(
     grpc::CallbackServerContext* ctx, const v1::GetAccountStatsRequest* request,
     v1::AccountStats* response) {
-  return RunOnPool(ctx, [this, request, response] {
+  return RunOnPool(ctx, "GetAccountStats", [this, request, response] {
     PULSE_RETURN_IF_ERROR(ValidateAccountStats(*request));
     PULSE_ASSIGN_OR_RETURN(*response, reader_.AccountStats(*request));
     if (response->posts() == 0 && response->impressions() == 0 &&
@@ -127,7 +152,7 @@ grpc::ServerUnaryReactor* AnalyticsService::GetAccountStats(
 grpc::ServerUnaryReactor* AnalyticsService::GetHashtagStats(
     grpc::CallbackServerContext* ctx, const v1::GetHashtagStatsRequest* request,
     v1::HashtagStats* response) {
-  return RunOnPool(ctx, [this, request, response] {
+  return RunOnPool(ctx, "GetHashtagStats", [this, request, response] {
     PULSE_RETURN_IF_ERROR(ValidateId(request->hashtag(), "hashtag"));
     PULSE_ASSIGN_OR_RETURN(*response, reader_.HashtagStats(request->hashtag()));
     if (response->posts() == 0 && response->impressions() == 0 &&
@@ -142,7 +167,7 @@ grpc::ServerUnaryReactor* AnalyticsService::GetHashtagStats(
 grpc::ServerUnaryReactor* AnalyticsService::GetGlobalStats(
     grpc::CallbackServerContext* ctx,
     const v1::GetGlobalStatsRequest* /*request*/, v1::GlobalStats* response) {
-  return RunOnPool(ctx, [this, response] {
+  return RunOnPool(ctx, "GetGlobalStats", [this, response] {
     PULSE_ASSIGN_OR_RETURN(*response, reader_.GlobalStats());
     return absl::OkStatus();
   });
@@ -151,7 +176,7 @@ grpc::ServerUnaryReactor* AnalyticsService::GetGlobalStats(
 grpc::ServerUnaryReactor* AnalyticsService::QueryTimeSeries(
     grpc::CallbackServerContext* ctx, const v1::QueryTimeSeriesRequest* request,
     v1::QueryTimeSeriesResponse* response) {
-  return RunOnPool(ctx, [this, request, response] {
+  return RunOnPool(ctx, "QueryTimeSeries", [this, request, response] {
     PULSE_RETURN_IF_ERROR(ValidateTimeSeries(*request, deps_.clock->Now()));
     PULSE_ASSIGN_OR_RETURN(*response, reader_.TimeSeries(*request));
     return absl::OkStatus();
@@ -162,22 +187,20 @@ grpc::ServerUnaryReactor* AnalyticsService::TopPosts(
     grpc::CallbackServerContext* ctx, const v1::TopPostsRequest* request,
     v1::TopPostsResponse* response) {
   // In memory and bounded: answered on the callback thread.
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  const absl::Time start = absl::Now();
   absl::Status status = ValidateTopPosts(*request, deps_.boards->windows());
   if (status.ok()) *response = deps_.boards->TopPosts(*request);
-  reactor->Finish(ToGrpcStatus(status));
-  return reactor;
+  return FinishNow(ctx, "TopPosts", start, status);
 }
 
 grpc::ServerUnaryReactor* AnalyticsService::TrendingHashtags(
     grpc::CallbackServerContext* ctx,
     const v1::TrendingHashtagsRequest* request,
     v1::TrendingHashtagsResponse* response) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  const absl::Time start = absl::Now();
   absl::Status status = ValidateTrending(*request, deps_.boards->windows());
   if (status.ok()) *response = deps_.boards->Trending(*request);
-  reactor->Finish(ToGrpcStatus(status));
-  return reactor;
+  return FinishNow(ctx, "TrendingHashtags", start, status);
 }
 
 grpc::ServerWriteReactor<v1::Update>* AnalyticsService::Subscribe(

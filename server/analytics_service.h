@@ -15,6 +15,7 @@
 #include "pulse/v1/analytics.grpc.pb.h"
 #include "server/boards.h"
 #include "server/change_tracker.h"
+#include "server/metrics.h"
 #include "server/stats_reader.h"
 #include "server/worker_pool.h"
 #include "storage/store.h"
@@ -31,6 +32,7 @@ struct ServiceDeps {
   const StatsReader* reader = nullptr;
   ChangeTracker* changes = nullptr;
   SubscriptionHub* hub = nullptr;
+  ServerMetrics* metrics = nullptr;
   const storage::Clock* clock = nullptr;
   int max_batch_items = 10'000;
 };
@@ -46,6 +48,8 @@ class AnalyticsService final : public v1::AnalyticsService::CallbackService {
 
   // The worker pool, for reactors that hand work to it.
   WorkerPool* pool() const { return deps_.pool; }
+  // The metrics, for reactors that count their calls.
+  ServerMetrics* metrics() const { return deps_.metrics; }
 
   grpc::ServerUnaryReactor* Ingest(grpc::CallbackServerContext* ctx,
                                    const v1::IngestRequest* request,
@@ -90,7 +94,12 @@ class AnalyticsService final : public v1::AnalyticsService::CallbackService {
  private:
   // Runs `work` on the pool and finishes the call with its status.
   grpc::ServerUnaryReactor* RunOnPool(grpc::CallbackServerContext* ctx,
+                                      const char* method,
                                       std::function<absl::Status()> work);
+  // Finishes an in-memory call on the callback thread, counting it.
+  grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* ctx,
+                                      const char* method, absl::Time start,
+                                      const absl::Status& status);
 
   ServiceDeps deps_;
   const StatsReader& reader_;

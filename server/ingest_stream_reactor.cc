@@ -16,22 +16,23 @@ IngestStreamReactor::IngestStreamReactor(AnalyticsService* service,
 
 void IngestStreamReactor::OnReadDone(bool ok) {
   if (!ok) {  // the client closed its side, or the call was cancelled
-    Finish(grpc::Status::OK);
+    FinishCounted(grpc::Status::OK);
     return;
   }
   if (!service_->pool()->Submit([this] { StoreBatch(); })) {
-    Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                        absl::StrCat("server busy: batch[", batch_index_,
-                                     "] was not stored; retry it later")));
+    FinishCounted(
+        grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                     absl::StrCat("server busy: batch[", batch_index_,
+                                  "] was not stored; retry it later")));
   }
 }
 
 void IngestStreamReactor::StoreBatch() {
   absl::StatusOr<v1::IngestResponse> result = service_->IngestBatch(request_);
   if (!result.ok()) {
-    Finish(ToGrpcStatus(absl::Status(result.status().code(),
-                                     absl::StrCat("batch[", batch_index_, "]: ",
-                                                  result.status().message()))));
+    FinishCounted(ToGrpcStatus(absl::Status(
+        result.status().code(), absl::StrCat("batch[", batch_index_, "]: ",
+                                             result.status().message()))));
     return;
   }
   response_->set_batches(response_->batches() + 1);
@@ -51,6 +52,12 @@ void IngestStreamReactor::StoreBatch() {
   }
   ++batch_index_;
   StartRead(&request_);
+}
+
+void IngestStreamReactor::FinishCounted(const grpc::Status& status) {
+  service_->metrics()->RecordRpc("IngestStream", status.error_code(),
+                                 absl::Now() - start_);
+  Finish(status);
 }
 
 }  // namespace pulse::server

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "pulse/v1/analytics.pb.h"
 
@@ -27,11 +29,14 @@ class IngestStreamReactor final
  private:
   // Runs on a worker thread.
   void StoreBatch();
+  // Counts the call, then finishes it; nothing may follow.
+  void FinishCounted(const grpc::Status& status);
 
   AnalyticsService* service_;
   v1::IngestStreamResponse* response_;
   v1::IngestRequest request_;
   int64_t batch_index_ = 0;
+  const absl::Time start_ = absl::Now();
 };
 
 }  // namespace pulse::server

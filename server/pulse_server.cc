@@ -38,7 +38,9 @@ absl::StatusOr<std::unique_ptr<PulseServer>> PulseServer::Start(
   server->hub_ = std::make_unique<SubscriptionHub>(
       options.subscriptions, server->changes_.get(), server->boards_.get(),
       server->reader_.get(), server->pool_.get(), options.store.clock);
+  server->metrics_ = std::make_unique<ServerMetrics>();
   ServiceDeps deps;
+  deps.metrics = server->metrics_.get();
   deps.store = server->store_.get();
   deps.boards = server->boards_.get();
   deps.pool = server->pool_.get();
@@ -66,12 +68,39 @@ absl::StatusOr<std::unique_ptr<PulseServer>> PulseServer::Start(
         "cannot listen on ", options.listen, " (address in use or invalid?)"));
   }
   server->grpc_server_->GetHealthCheckService()->SetServingStatus(true);
+  if (!options.metrics_listen.empty()) {
+    PulseServer* s = server.get();
+    absl::StatusOr<std::unique_ptr<HttpEndpoint>> http = HttpEndpoint::Start(
+        options.metrics_listen, [s] { return s->RenderMetrics(); });
+    if (!http.ok()) return http.status();
+    server->http_ = std::move(*http);
+  }
   return server;
 }
 
 PulseServer::~PulseServer() { Shutdown(); }
 
+std::string PulseServer::RenderMetrics() const {
+  std::vector<ServerMetrics::Gauge> gauges = {
+      {"pulse_subscriptions", "Live Subscribe streams.",
+       static_cast<double>(hub_->size())},
+      {"pulse_subscription_changes_merged",
+       "Changes merged into a later update rather than sent apart (counter).",
+       static_cast<double>(hub_->merged())},
+  };
+  for (const auto& [name, value] : store_->Stats()) {
+    std::string metric = "pulse_" + name;
+    for (char& c : metric) {
+      if (c == '.' || c == '-') c = '_';
+    }
+    gauges.push_back(
+        {metric, "RocksDB property " + name + ".", static_cast<double>(value)});
+  }
+  return metrics_->Render(gauges);
+}
+
 void PulseServer::Shutdown() {
+  http_.reset();  // its thread reads the parts below
   if (grpc_server_ != nullptr) {
     grpc_server_->GetHealthCheckService()->SetServingStatus(false);
     hub_->Shutdown();  // Server::Shutdown waits for open streams: end them
@@ -81,6 +110,7 @@ void PulseServer::Shutdown() {
     grpc_server_.reset();
   }
   service_.reset();
+  metrics_.reset();
   hub_.reset();   // every subscription is done: the timer has nothing to wake
   pool_.reset();  // runs what is queued (nothing: every call has finished)
   changes_.reset();

@@ -13,6 +13,8 @@
 #include "server/analytics_service.h"
 #include "server/boards.h"
 #include "server/change_tracker.h"
+#include "server/http_endpoint.h"
+#include "server/metrics.h"
 #include "server/stats_reader.h"
 #include "server/subscription_hub.h"
 #include "server/worker_pool.h"
@@ -23,6 +25,8 @@ namespace pulse::server {
 // pulse-server's settings; the flags of server_main.cc map onto these.
 struct ServerOptions {
   std::string listen = "127.0.0.1:50051";
+  // Where to serve Prometheus metrics over HTTP; empty: not served.
+  std::string metrics_listen;
   storage::StoreOptions store;
   std::vector<absl::Duration> windows = {absl::Minutes(5), absl::Hours(1),
                                          absl::Hours(24)};
@@ -46,6 +50,11 @@ class PulseServer {
 
   // The bound port (useful with a listen address ending in ":0").
   int port() const { return port_; }
+  // The metrics endpoint's port; 0 when not served.
+  int metrics_port() const { return http_ == nullptr ? 0 : http_->port(); }
+
+  // The Prometheus text exposition of the server's metrics now.
+  std::string RenderMetrics() const;
 
   // Stops accepting calls, lets in-flight calls finish (cancelling them after
   // the grace period), then closes the store. Blocks; idempotent.
@@ -61,7 +70,9 @@ class PulseServer {
   std::unique_ptr<StatsReader> reader_;
   std::unique_ptr<ChangeTracker> changes_;
   std::unique_ptr<SubscriptionHub> hub_;
+  std::unique_ptr<ServerMetrics> metrics_;
   std::unique_ptr<AnalyticsService> service_;
+  std::unique_ptr<HttpEndpoint> http_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int port_ = 0;
 };

@@ -22,6 +22,10 @@
 ABSL_FLAG(
     std::string, listen, "127.0.0.1:50051",
     "Address to serve gRPC on; port 0 picks a free port (see --port_file).");
+ABSL_FLAG(
+    std::string, metrics_listen, "",
+    "If set (e.g. 127.0.0.1:9090), Prometheus metrics are served over HTTP "
+    "at /metrics there.");
 ABSL_FLAG(std::string, data_dir, "./pulse-data", "RocksDB data directory.");
 ABSL_FLAG(std::string, port_file, "",
           "If set, the bound port is written to this file once serving.");
@@ -106,6 +110,7 @@ int main(int argc, char** argv) {
 
   pulse::server::ServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
+  options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   options.store.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.store.second_retention = absl::GetFlag(FLAGS_retention_second);
   options.store.minute_retention = absl::GetFlag(FLAGS_retention_minute);
@@ -163,7 +168,9 @@ int main(int argc, char** argv) {
   if (!port_file.empty()) {
     // Written whole then renamed, so a reader never sees a partial number.
     const std::string tmp = port_file + ".tmp";
-    std::ofstream(tmp) << (*server)->port() << "\n";
+    // The gRPC port, then the metrics port (0 when not served).
+    std::ofstream(tmp) << (*server)->port() << "\n"
+                       << (*server)->metrics_port() << "\n";
     if (std::rename(tmp.c_str(), port_file.c_str()) != 0) {
       return Fail(absl::StrCat("cannot write --port_file ", port_file));
     }

@@ -158,6 +158,9 @@ bool Subscription::FillUpdate() {
     const auto kind = static_cast<WatchKind>(w.kind);
     const uint64_t version = changes.Version(kind, w.id);
     if (!snapshot && version == w.sent_version) continue;
+    if (!snapshot && version > w.sent_version + 1) {
+      hub_->AddMerged(version - w.sent_version - 1);
+    }
     absl::Status status;
     if (kind == WatchKind::kPost) {
       auto stats = reader.PostStats(w.id);

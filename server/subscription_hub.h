@@ -2,6 +2,7 @@
 #ifndef PULSE_SERVER_SUBSCRIPTION_HUB_H_
 #define PULSE_SERVER_SUBSCRIPTION_HUB_H_
 
+#include <atomic>
 #include <cstdint>
 #include <queue>
 #include <string>
@@ -65,6 +66,13 @@ class SubscriptionHub {
   v1::TrendingHashtagsResponse Trending(
       const v1::TrendingHashtagsRequest& request);
 
+  // Counts changes merged into a later update instead of sent one by one
+  // (a slow client, or changes faster than min_interval).
+  void AddMerged(uint64_t n) {
+    merged_.fetch_add(n, std::memory_order_relaxed);
+  }
+  uint64_t merged() const { return merged_.load(std::memory_order_relaxed); }
+
   const SubscriptionLimits& limits() const { return limits_; }
   ChangeTracker* changes() const { return changes_; }
   const StatsReader* reader() const { return reader_; }
@@ -113,6 +121,7 @@ class SubscriptionHub {
   absl::flat_hash_map<std::string, Cached<v1::TrendingHashtagsResponse>>
       trending_cache_ ABSL_GUARDED_BY(board_mu_);
 
+  std::atomic<uint64_t> merged_{0};
   std::thread timer_;
 };
 

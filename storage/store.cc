@@ -287,4 +287,24 @@ absl::Status Store::CompactAll() {
   return absl::OkStatus();
 }
 
+std::vector<std::pair<std::string, uint64_t>> Store::Stats() const {
+  static constexpr const char* kProperties[] = {
+      "rocksdb.cur-size-all-mem-tables",
+      "rocksdb.block-cache-usage",
+      "rocksdb.estimate-pending-compaction-bytes",
+      "rocksdb.total-sst-files-size",
+      "rocksdb.num-running-compactions",
+      "rocksdb.actual-delayed-write-rate",
+      "rocksdb.is-write-stopped",
+  };
+  std::vector<std::pair<std::string, uint64_t>> out;
+  for (const char* name : kProperties) {
+    uint64_t value = 0;
+    if (impl_->db->GetAggregatedIntProperty(name, &value)) {
+      out.emplace_back(name, value);
+    }
+  }
+  return out;
+}
+
 }  // namespace pulse::storage

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -191,6 +192,11 @@ class Store {
 
   // Compacts every column family now (applies retention). Blocks.
   absl::Status CompactAll();
+
+  // RocksDB's figures for monitoring, summed over column families, as
+  // (name, value) pairs: memtable and block cache bytes, pending compaction
+  // bytes, SST bytes, running compactions, write stall state. Never blocks.
+  std::vector<std::pair<std::string, uint64_t>> Stats() const;
 
  private:
   struct Impl;

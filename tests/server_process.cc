@@ -89,6 +89,11 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
         absl::StrCat("pulse-server did not start: ", text));
   }
   server->address_ = absl::StrCat("127.0.0.1:", port);
+  {
+    std::ifstream in(port_file);
+    int grpc_port = 0;
+    in >> grpc_port >> server->metrics_port_;  // the second line
+  }
   server->channel_ =
       grpc::CreateChannel(server->address_, grpc::InsecureChannelCredentials());
   if (!server->channel_->WaitForConnected(std::chrono::system_clock::now() +

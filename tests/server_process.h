@@ -36,6 +36,8 @@ class ServerProcess {
   ~ServerProcess();
 
   const std::string& address() const { return address_; }
+  // The metrics port, when started with --metrics_listen; else 0.
+  int metrics_port() const { return metrics_port_; }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
   std::unique_ptr<v1::AnalyticsService::Stub> stub() const {
     return v1::AnalyticsService::NewStub(channel_);
@@ -54,6 +56,7 @@ class ServerProcess {
  private:
   pid_t pid_ = -1;
   std::string address_;
+  int metrics_port_ = 0;
   std::shared_ptr<grpc::Channel> channel_;
 };
 

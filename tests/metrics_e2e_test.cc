@@ -1,0 +1,112 @@
+// pulse-server's Prometheus endpoint: scraped over HTTP from a real process,
+// every line parsed, and the figures checked against what the test did.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <map>
+#include <regex>
+#include <sstream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "tests/server_process.h"
+#include "tests/test_data.h"
+
+namespace pulse::testing {
+namespace {
+
+// GET `path` on 127.0.0.1:`port`; returns the whole HTTP response.
+std::string HttpGet(int port, const std::string& path) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  timeval timeout{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  std::string response;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
+    const std::string request = absl::StrCat("GET ", path, " HTTP/1.0\r\n\r\n");
+    send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+    char buf[4096];
+    ssize_t n;
+    while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) response.append(buf, n);
+  }
+  close(fd);
+  return response;
+}
+
+// Parses a text exposition into "name{labels}" -> value, failing the test
+// on any line that is not a comment or a well-formed sample.
+std::map<std::string, double> Parse(const std::string& body) {
+  static const std::regex kSample(
+      R"(([a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="[^"]*"(,[a-zA-Z_][a-zA-Z0-9_]*="[^"]*")*\})?) (-?[0-9.eE+-]+|\+Inf|NaN))");
+  static const std::regex kComment(
+      R"(# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+)");
+  std::map<std::string, double> samples;
+  std::istringstream in(body);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::smatch m;
+    if (std::regex_match(line, m, kSample)) {
+      samples[m[1]] = std::stod(m[4]);
+    } else {
+      EXPECT_TRUE(std::regex_match(line, kComment)) << "bad line: " << line;
+    }
+  }
+  return samples;
+}
+
+TEST(Metrics, ExpositionParsesAndCountsWhatHappened) {
+  TempDir dir;
+  auto server = ServerProcess::Start(dir.path() + "/data",
+                                     {"--metrics_listen=127.0.0.1:0"});
+  ASSERT_TRUE(server.ok()) << server.status();
+  ASSERT_GT((*server)->metrics_port(), 0);
+  auto stub = (*server)->stub();
+  v1::IngestResponse ingested;
+  ASSERT_TRUE(stub->Ingest(Context().get(), SampleBatch(), &ingested).ok());
+  v1::GetPostStatsRequest request;
+  request.set_post_id("p1");
+  v1::PostStats stats;
+  ASSERT_TRUE(stub->GetPostStats(Context().get(), request, &stats).ok());
+  request.set_post_id("missing");
+  EXPECT_FALSE(stub->GetPostStats(Context().get(), request, &stats).ok());
+
+  const std::string response = HttpGet((*server)->metrics_port(), "/metrics");
+  const size_t body_start = response.find("\r\n\r\n");
+  ASSERT_NE(body_start, std::string::npos) << response;
+  EXPECT_EQ(response.rfind("HTTP/1.0 200", 0), 0u) << response.substr(0, 40);
+  const auto samples = Parse(response.substr(body_start + 4));
+
+  EXPECT_EQ(samples.at(R"(pulse_rpcs_total{method="GetPostStats",code="OK"})"),
+            1);
+  EXPECT_EQ(
+      samples.at(R"(pulse_rpcs_total{method="GetPostStats",code="NOT_FOUND"})"),
+      1);
+  EXPECT_EQ(samples.at(R"(pulse_rpcs_total{method="Ingest",code="OK"})"), 1);
+  EXPECT_EQ(samples.at("pulse_ingest_engagements_total"), 11);
+  EXPECT_EQ(samples.at("pulse_ingest_items_total"), 17);
+  EXPECT_EQ(samples.at("pulse_ingest_batch_seconds_count"), 1);
+  EXPECT_EQ(
+      samples.at(R"(pulse_rpc_latency_seconds_count{method="GetPostStats"})"),
+      2);
+  EXPECT_EQ(
+      samples.at(
+          R"(pulse_rpc_latency_seconds_bucket{method="GetPostStats",le="+Inf"})"),
+      2);
+  EXPECT_EQ(samples.at("pulse_subscriptions"), 0);
+  EXPECT_GT(samples.at("pulse_rocksdb_cur_size_all_mem_tables"), 0);
+  EXPECT_EQ(samples.count("pulse_rocksdb_estimate_pending_compaction_bytes"),
+            1u);
+
+  EXPECT_EQ(
+      HttpGet((*server)->metrics_port(), "/other").rfind("HTTP/1.0 404", 0),
+      0u);
+}
+
+}  // namespace
+}  // namespace pulse::testing
