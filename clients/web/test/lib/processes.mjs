@@ -82,7 +82,8 @@ export function readPortFile(file, proc, timeoutMs = 20_000) {
   return poll(`${proc.name}'s port file`, () => {
     if (proc.child.exitCode !== null) throw new Error(`${proc.name} exited; see ${proc.log}`);
     if (!fs.existsSync(file)) return null;
-    const port = Number(fs.readFileSync(file, 'utf8').trim());
+    // The first line is the port; pulse-server adds its metrics port below it.
+    const port = Number(fs.readFileSync(file, 'utf8').split('\n')[0]);
     return port > 0 ? port : null;
   }, {timeoutMs, intervalMs: 50});
 }
