@@ -29,6 +29,9 @@ class BatchBuilder {
   // Returns the pending partial batch, if it holds any item, and starts anew.
   std::optional<v1::IngestRequest> Flush();
 
+  // The number of items waiting in the partial batch.
+  int64_t pending_items() const { return pending_items_; }
+
  private:
   // Moves the pending batch to `out` when it is full.
   void EmitIfFull(std::vector<v1::IngestRequest>* out);

@@ -5,10 +5,13 @@
 
 #include <memory>
 #include <sstream>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/synchronization/notification.h"
-#include "clients/commands.h"
+#include "clients/ingest_command.h"
+#include "clients/watch_command.h"
 
 namespace pulse {
 namespace {
@@ -167,18 +170,67 @@ TEST_F(ClientTest, SubscribeWithAnAlreadyCancelledHandleReturnsAtOnce) {
   EXPECT_EQ(updates, 0);
 }
 
-TEST_F(ClientTest, SendBatchesThroughUnaryIngestPrintsTheSummedSummary) {
-  std::vector<v1::IngestRequest> batches(3);
-  for (v1::IngestRequest& batch : batches) batch.add_engagements();
+TEST_F(ClientTest, IngestThroughUnaryCallsPrintsTheSummedSummary) {
+  std::istringstream in(
+      "{\"postId\":\"p1\",\"kind\":\"LIKE\"}\n"
+      "{\"postId\":\"p2\",\"kind\":\"LIKE\"}\n"
+      "{\"postId\":\"p3\",\"kind\":\"LIKE\"}\n");
+  BatchingOptions options;
+  options.batch_size = 1;
+  std::unique_ptr<BatchSink> sink = MakeUnarySink(*client_);
   std::ostringstream out;
   std::ostringstream err;
   Output output{true, &out, &err};
-  absl::Status status = SendBatches(*client_, batches, /*use_stream=*/false,
-                                    /*progress=*/false, output);
+  absl::Status status =
+      RunIngest(in, options, *sink, /*show_progress=*/false, output);
   ASSERT_TRUE(status.ok()) << status;
   EXPECT_NE(out.str().find(R"("batches":"3")"), std::string::npos) << out.str();
   EXPECT_NE(out.str().find(R"("accepted":"3")"), std::string::npos)
       << out.str();
+}
+
+TEST_F(ClientTest, IngestThroughAStreamSendsEveryBatch) {
+  std::istringstream in(
+      "{\"postId\":\"p1\",\"kind\":\"LIKE\"}\n"
+      "{\"postId\":\"p2\",\"kind\":\"LIKE\"}\n");
+  BatchingOptions options;
+  options.batch_size = 1;
+  std::unique_ptr<BatchSink> sink = MakeStreamSink(*client_);
+  std::ostringstream out;
+  std::ostringstream err;
+  absl::Status status =
+      RunIngest(in, options, *sink, false, Output{true, &out, &err});
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_NE(out.str().find(R"("batches":"2")"), std::string::npos) << out.str();
+}
+
+TEST_F(ClientTest, WatchPrintsOneJsonLinePerUpdateUntilTheCount) {
+  WatchOptions options;
+  options.count = 3;
+  std::ostringstream out;
+  std::ostringstream err;
+  absl::Status status = RunWatch(*client_, v1::SubscribeRequest(), options,
+                                 nullptr, Output{true, &out, &err});
+  ASSERT_TRUE(status.ok()) << status;
+  std::istringstream lines(out.str());
+  std::vector<std::string> seen;
+  for (std::string line; std::getline(lines, line);) seen.push_back(line);
+  ASSERT_EQ(seen.size(), 3u) << out.str();
+  EXPECT_NE(seen[0].find(R"("snapshot":true)"), std::string::npos);
+  EXPECT_NE(seen[2].find(R"("seq":"3")"), std::string::npos);
+}
+
+TEST_F(ClientTest, WatchOnATerminalRedrawsTheMergedState) {
+  WatchOptions options;
+  options.count = 2;
+  options.live_table = true;
+  std::ostringstream out;
+  std::ostringstream err;
+  absl::Status status = RunWatch(*client_, v1::SubscribeRequest(), options,
+                                 nullptr, Output{false, &out, &err});
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(out.str().find("\x1b[H\x1b[2Jseq 1 "), 0u) << out.str();
+  EXPECT_NE(out.str().find("\x1b[H\x1b[2Jseq 2 "), std::string::npos);
 }
 
 TEST(ClientUnreachable, CallFailsWithUnavailable) {

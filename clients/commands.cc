@@ -1,31 +1,14 @@
 #include "clients/commands.h"
 
-#include <istream>
-#include <memory>
-#include <optional>
 #include <ostream>
 #include <string>
-#include <utility>
 
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
-#include "clients/batch_builder.h"
 #include "clients/cli_values.h"
-#include "clients/ingest_summary.h"
-#include "clients/json_lines.h"
 #include "clients/render.h"
 #include "clients/table.h"
 
 namespace pulse {
-namespace {
 
-// How many rejected items the human-readable ingest summary lists.
-constexpr int kRejectedItemsShown = 5;
-
-// The least time between two progress lines.
-constexpr absl::Duration kProgressInterval = absl::Milliseconds(200);
-
-// Prints `message` as JSON or as `human` text.
 absl::Status Emit(const google::protobuf::Message& message,
                   const std::string& human, const Output& output) {
   if (!output.json) {
@@ -36,116 +19,6 @@ absl::Status Emit(const google::protobuf::Message& message,
   if (!json.ok()) return json.status();
   *output.out << *json << "\n";
   return absl::OkStatus();
-}
-
-// Prints "sent i/n batches (items)" over the previous progress line.
-class Progress {
- public:
-  Progress(bool enabled, size_t total, std::ostream* err)
-      : enabled_(enabled), total_(total), err_(err) {}
-
-  // Notes that `sent` batches holding `items` items are out.
-  void Update(size_t sent, int64_t items) {
-    if (!enabled_) return;
-    absl::Time now = absl::Now();
-    if (sent != total_ && now - last_ < kProgressInterval) return;
-    last_ = now;
-    *err_ << absl::StrFormat("\rsent %d/%d batches (%s items)", sent, total_,
-                             FormatCount(items))
-          << (sent == total_ ? "\n" : "") << std::flush;
-  }
-
- private:
-  bool enabled_;
-  size_t total_;
-  std::ostream* err_;
-  absl::Time last_ = absl::InfinitePast();
-};
-
-absl::StatusOr<v1::IngestStreamResponse> SendStream(
-    Client& client, const std::vector<v1::IngestRequest>& batches,
-    Progress& progress, size_t* sent) {
-  std::unique_ptr<IngestStream> stream = client.StartIngestStream();
-  int64_t items = 0;
-  for (const v1::IngestRequest& batch : batches) {
-    if (!stream->Write(batch)) break;
-    ++*sent;
-    items += ItemCount(batch);
-    progress.Update(*sent, items);
-  }
-  absl::StatusOr<v1::IngestStreamResponse> summary = stream->Finish();
-  if (summary.ok() && *sent != batches.size()) {
-    return absl::UnknownError("the ingest stream broke without a status");
-  }
-  return summary;
-}
-
-absl::StatusOr<v1::IngestStreamResponse> SendUnary(
-    Client& client, const std::vector<v1::IngestRequest>& batches,
-    Progress& progress, size_t* sent) {
-  v1::IngestStreamResponse summary;
-  int64_t items = 0;
-  for (const v1::IngestRequest& batch : batches) {
-    absl::StatusOr<v1::IngestResponse> response = client.Ingest(batch);
-    if (!response.ok()) return response.status();
-    AddToSummary(static_cast<int64_t>(*sent), *response, &summary);
-    ++*sent;
-    items += ItemCount(batch);
-    progress.Update(*sent, items);
-  }
-  return summary;
-}
-
-}  // namespace
-
-absl::StatusOr<std::vector<v1::IngestRequest>> ReadBatches(
-    std::istream& in, const BatchingOptions& options) {
-  BatchBuilder builder(options.batch_size);
-  std::vector<v1::IngestRequest> batches;
-  std::string line;
-  for (int64_t line_number = 1; std::getline(in, line); ++line_number) {
-    absl::StatusOr<v1::IngestRequest> contribution =
-        ParseJsonLine(line, line_number);
-    if (!contribution.ok()) return contribution.status();
-    for (v1::IngestRequest& batch : builder.Add(*std::move(contribution))) {
-      batches.push_back(std::move(batch));
-    }
-  }
-  if (in.bad()) return absl::DataLossError("error reading the input");
-  if (std::optional<v1::IngestRequest> last = builder.Flush()) {
-    batches.push_back(*std::move(last));
-  }
-  if (!options.producer_id.empty()) {
-    uint64_t sequence = options.sequence_start;
-    for (v1::IngestRequest& batch : batches) {
-      if (!batch.producer_id().empty()) continue;
-      batch.set_producer_id(options.producer_id);
-      batch.set_sequence(sequence++);
-    }
-  }
-  return batches;
-}
-
-absl::Status SendBatches(Client& client,
-                         const std::vector<v1::IngestRequest>& batches,
-                         bool use_stream, bool progress, const Output& output) {
-  Progress meter(progress, batches.size(), output.err);
-  size_t sent = 0;
-  absl::StatusOr<v1::IngestStreamResponse> summary;
-  if (batches.empty()) {
-    summary = v1::IngestStreamResponse();
-  } else if (use_stream) {
-    summary = SendStream(client, batches, meter, &sent);
-  } else {
-    summary = SendUnary(client, batches, meter, &sent);
-  }
-  if (!summary.ok()) {
-    *output.err << "pulse: ingest stopped after " << sent << " of "
-                << batches.size() << " batches were sent\n";
-    return summary.status();
-  }
-  return Emit(*summary, RenderIngestSummary(*summary, kRejectedItemsShown),
-              output);
 }
 
 absl::StatusOr<v1::QueryTimeSeriesRequest> BuildSeriesRequest(

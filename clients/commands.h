@@ -1,6 +1,7 @@
 // The subcommands of the `pulse` tool, on top of Client: each builds its
 // request from plain arguments (no flags here), calls, and prints either a
-// human-readable table or protobuf JSON lines.
+// human-readable table or protobuf JSON lines. `pulse ingest` and
+// `pulse watch` have files of their own.
 #ifndef PULSE_CLIENTS_COMMANDS_H_
 #define PULSE_CLIENTS_COMMANDS_H_
 
@@ -13,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "clients/client.h"
+#include "google/protobuf/message.h"
 #include "pulse/v1/analytics.pb.h"
 
 namespace pulse {
@@ -27,27 +29,9 @@ struct Output {
   std::ostream* err = nullptr;
 };
 
-// How `pulse ingest` groups and labels its batches.
-struct BatchingOptions {
-  // Items per batch, at least 1.
-  int64_t batch_size = 1000;
-  // When set, stamped on each batch that has no producer_id of its own,
-  // with sequence numbers increasing from sequence_start.
-  std::string producer_id;
-  uint64_t sequence_start = 1;
-};
-
-// Reads every JSON line of `in` into batches. Fails at the first line that
-// cannot be parsed (naming it), before anything is sent.
-absl::StatusOr<std::vector<v1::IngestRequest>> ReadBatches(
-    std::istream& in, const BatchingOptions& options);
-
-// Sends `batches` through IngestStream (or, with use_stream false, one unary
-// Ingest each) and prints the summary. Shows progress on output.err when
-// `progress`. Fails with the first failed call's status.
-absl::Status SendBatches(Client& client,
-                         const std::vector<v1::IngestRequest>& batches,
-                         bool use_stream, bool progress, const Output& output);
+// Prints `message` as one JSON line when output.json, else `human` as is.
+absl::Status Emit(const google::protobuf::Message& message,
+                  const std::string& human, const Output& output);
 
 // The entity and range of `pulse series`, as given on the command line.
 struct SeriesArgs {

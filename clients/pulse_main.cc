@@ -7,11 +7,14 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <istream>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
 #include "absl/status/status.h"
@@ -23,6 +26,10 @@
 #include "clients/cli_values.h"
 #include "clients/client.h"
 #include "clients/commands.h"
+#include "clients/ingest_command.h"
+#include "clients/list_flags.h"
+#include "clients/watch_command.h"
+#include "clients/watch_stopper.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051",
           "The pulse-server address (host:port).");
@@ -44,12 +51,17 @@ ABSL_FLAG(bool, stream, true,
 ABSL_FLAG(absl::Duration, growth_window, absl::Hours(24),
           "account: the window of follower growth.");
 
-ABSL_FLAG(std::string, post, "", "series: the post to chart.");
-ABSL_FLAG(std::string, account, "",
-          "series: the account to chart; top: only this account's posts.");
-ABSL_FLAG(std::string, hashtag, "",
-          "series: the hashtag to chart; top: only posts carrying it.");
-ABSL_FLAG(bool, global, false, "series: chart the global totals.");
+// Lists: comma-separated, and repeatable (see clients/list_flags.h).
+ABSL_FLAG(std::vector<std::string>, post, {},
+          "series: the post to chart; watch: posts to watch.");
+ABSL_FLAG(std::vector<std::string>, account, {},
+          "series: the account to chart; top: only this account's posts; "
+          "watch: accounts to watch.");
+ABSL_FLAG(std::vector<std::string>, hashtag, {},
+          "series: the hashtag to chart; top: only posts carrying it; watch: "
+          "hashtags to watch.");
+ABSL_FLAG(bool, global, false,
+          "series: chart the global totals; watch: watch them.");
 ABSL_FLAG(std::string, metric, "",
           "series, top, trending: impressions, likes, shares, comments, "
           "clicks, engagements, followers or posts (default engagements).");
@@ -70,6 +82,26 @@ ABSL_FLAG(int64_t, min_count, 0,
           "trending: leave out hashtags with fewer in the window (0 = the "
           "server's default, 1).");
 
+ABSL_FLAG(bool, top, false, "watch: watch a top-posts board.");
+ABSL_FLAG(absl::Duration, top_window, absl::Hours(1),
+          "watch --top: the board's window (5m, 1h or 24h by default).");
+ABSL_FLAG(std::string, top_metric, "",
+          "watch --top: the ranking metric (default engagements).");
+ABSL_FLAG(int32_t, top_limit, 10, "watch --top: how many posts.");
+ABSL_FLAG(bool, trending, false, "watch: watch a trending-hashtags board.");
+ABSL_FLAG(absl::Duration, trending_window, absl::Hours(1),
+          "watch --trending: the board's window.");
+ABSL_FLAG(std::string, trending_metric, "",
+          "watch --trending: what is counted (default engagements).");
+ABSL_FLAG(int32_t, trending_limit, 10, "watch --trending: how many hashtags.");
+ABSL_FLAG(absl::Duration, min_interval, absl::Milliseconds(250),
+          "watch: the least time between two updates (50ms to 60s).");
+ABSL_FLAG(int64_t, count, 0,
+          "watch: end after this many updates, the snapshot included (0 = "
+          "no limit).");
+ABSL_FLAG(absl::Duration, duration, absl::InfiniteDuration(),
+          "watch: end after this long (default: until Ctrl-C).");
+
 namespace {
 
 constexpr char kUsage[] = R"(the command-line client of pulse-server.
@@ -83,8 +115,9 @@ Commands:
                        Each line is an IngestRequest, a Post, an Engagement
                        or a FollowChange in protobuf JSON, bare or wrapped as
                        {"post":{...}}, {"engagement":{...}}, {"follow":{...}}.
-                       The whole input is parsed first: a bad line sends
-                       nothing.
+                       Batches go out as soon as they are full; the first
+                       bad line stops the ingest (batches sent before it
+                       stay sent) and says which lines were sent.
   stats POST_ID...     Stats of one post, or of several in one call.
   account ACCOUNT_ID   An account's totals and followers. [--growth_window=24h]
   hashtag TAG          A hashtag's totals.
@@ -98,6 +131,16 @@ Commands:
                        [--hashtag=TAG]
   trending             Hashtags rising fastest: [--window=1h] [--limit=10]
                        [--metric=engagements] [--min_count=1]
+  watch                Live updates of a subscription until Ctrl-C:
+                       [--post=ID,...] [--account=ID,...] [--hashtag=TAG,...]
+                       [--global] [--top [--top_window=1h]
+                       [--top_metric=engagements] [--top_limit=10]]
+                       [--trending [--trending_window=1h]
+                       [--trending_metric=engagements] [--trending_limit=10]]
+                       [--min_interval=250ms] [--count=N] [--duration=D]
+                       Lists are comma-separated or repeated flags. On a
+                       terminal, a table redrawn in place; otherwise (or with
+                       --json) one JSON Update per line, as received.
 
 Exit status: 0 on success, 1 when a call or the input failed, 2 on a usage
 error.)";
@@ -140,27 +183,96 @@ int RunIngest(pulse::Client& client, const std::string& path,
     return UsageError("--sequence_start must be >= 1");
   }
 
-  absl::StatusOr<std::vector<pulse::v1::IngestRequest>> batches;
-  if (path == "-") {
-    batches = pulse::ReadBatches(std::cin, options);
-  } else {
-    std::ifstream file(path);
+  std::ifstream file;
+  if (path != "-") {
+    file.open(path);
     if (!file) {
       return Fail(absl::NotFoundError(absl::StrCat("cannot open ", path, ": ",
                                                    std::strerror(errno))),
                   kExitFailure);
     }
-    batches = pulse::ReadBatches(file, options);
   }
-  if (!batches.ok()) {
-    Fail(batches.status(), kExitFailure);
-    std::cerr << "pulse: nothing was sent\n";
-    return kExitFailure;
+  std::istream& in = path == "-" ? std::cin : file;
+  std::unique_ptr<pulse::BatchSink> sink = absl::GetFlag(FLAGS_stream)
+                                               ? pulse::MakeStreamSink(client)
+                                               : pulse::MakeUnarySink(client);
+  absl::Status status =
+      pulse::RunIngest(in, options, *sink, isatty(STDERR_FILENO) != 0, output);
+  return status.ok() ? 0 : Fail(status, kExitFailure);
+}
+
+// The one value of a list flag that takes one here; INVALID_ARGUMENT for more.
+absl::StatusOr<std::string> OneValue(absl::string_view flag,
+                                     const std::vector<std::string>& values) {
+  if (values.size() > 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", flag, " takes one value here"));
   }
-  absl::Status sent =
-      pulse::SendBatches(client, *batches, absl::GetFlag(FLAGS_stream),
-                         isatty(STDERR_FILENO) != 0, output);
-  return sent.ok() ? 0 : Fail(sent, kExitFailure);
+  return values.empty() ? std::string() : values[0];
+}
+
+// The first of the flags that qualify a board which has a value other than
+// its default while the board (`board`) is off, or empty. (Abseil 20220623
+// does not say publicly whether a flag was given.)
+template <typename... Flags>
+std::string OrphanFlag(bool board, const Flags&... flags) {
+  if (board) return "";
+  for (const absl::CommandLineFlag* flag :
+       {&absl::GetFlagReflectionHandle(flags)...}) {
+    if (flag->CurrentValue() != flag->DefaultValue()) {
+      return std::string(flag->Name());
+    }
+  }
+  return "";
+}
+
+// `pulse watch`: reads its flags, then watches until done; the exit status.
+int RunWatchCommand(pulse::Client& client, pulse::Output output) {
+  pulse::WatchArgs args;
+  args.post_ids = absl::GetFlag(FLAGS_post);
+  args.account_ids = absl::GetFlag(FLAGS_account);
+  args.hashtags = absl::GetFlag(FLAGS_hashtag);
+  args.global = absl::GetFlag(FLAGS_global);
+  args.top = absl::GetFlag(FLAGS_top);
+  args.top_window = absl::GetFlag(FLAGS_top_window);
+  args.top_metric = absl::GetFlag(FLAGS_top_metric);
+  args.top_limit = absl::GetFlag(FLAGS_top_limit);
+  args.trending = absl::GetFlag(FLAGS_trending);
+  args.trending_window = absl::GetFlag(FLAGS_trending_window);
+  args.trending_metric = absl::GetFlag(FLAGS_trending_metric);
+  args.trending_limit = absl::GetFlag(FLAGS_trending_limit);
+  args.min_interval = absl::GetFlag(FLAGS_min_interval);
+  if (std::string orphan = OrphanFlag(args.top, FLAGS_top_window,
+                                      FLAGS_top_metric, FLAGS_top_limit);
+      !orphan.empty()) {
+    return UsageError(absl::StrCat("--", orphan, " needs --top"));
+  }
+  if (std::string orphan =
+          OrphanFlag(args.trending, FLAGS_trending_window,
+                     FLAGS_trending_metric, FLAGS_trending_limit);
+      !orphan.empty()) {
+    return UsageError(absl::StrCat("--", orphan, " needs --trending"));
+  }
+  absl::StatusOr<pulse::v1::SubscribeRequest> request =
+      pulse::BuildSubscribeRequest(args);
+  if (!request.ok()) return UsageError(request.status().message());
+  pulse::WatchOptions options;
+  options.count = absl::GetFlag(FLAGS_count);
+  if (options.count < 0) return UsageError("--count must not be negative");
+  const absl::Duration duration = absl::GetFlag(FLAGS_duration);
+  if (duration <= absl::ZeroDuration()) {
+    return UsageError("--duration must be positive");
+  }
+  output.json = output.json || isatty(STDOUT_FILENO) == 0;
+  options.live_table = !output.json;
+
+  pulse::SubscribeHandle handle;
+  absl::Status status;
+  {
+    pulse::WatchStopper stopper(&handle, duration);
+    status = pulse::RunWatch(client, *request, options, &handle, output);
+  }
+  return status.ok() ? 0 : Fail(status, kExitFailure);
 }
 
 // Runs `command` with its positional `args`; returns the exit status.
@@ -194,9 +306,19 @@ int Dispatch(pulse::Client& client, const std::string& command,
   } else if (command == "series") {
     if (!want_args(0)) return UsageError("series takes flags only");
     pulse::SeriesArgs series;
-    series.post_id = absl::GetFlag(FLAGS_post);
-    series.account_id = absl::GetFlag(FLAGS_account);
-    series.hashtag = Hashtag(absl::GetFlag(FLAGS_hashtag));
+    absl::StatusOr<std::string> post =
+        OneValue("post", absl::GetFlag(FLAGS_post));
+    absl::StatusOr<std::string> account =
+        OneValue("account", absl::GetFlag(FLAGS_account));
+    absl::StatusOr<std::string> hashtag =
+        OneValue("hashtag", absl::GetFlag(FLAGS_hashtag));
+    for (const absl::Status& one :
+         {post.status(), account.status(), hashtag.status()}) {
+      if (!one.ok()) return UsageError(one.message());
+    }
+    series.post_id = *post;
+    series.account_id = *account;
+    series.hashtag = Hashtag(*hashtag);
     series.global = absl::GetFlag(FLAGS_global);
     series.metric = absl::GetFlag(FLAGS_metric);
     series.resolution = absl::GetFlag(FLAGS_resolution);
@@ -209,11 +331,16 @@ int Dispatch(pulse::Client& client, const std::string& command,
     status = pulse::RunSeries(client, *request, output);
   } else if (command == "top") {
     if (!want_args(0)) return UsageError("top takes flags only");
+    absl::StatusOr<std::string> account =
+        OneValue("account", absl::GetFlag(FLAGS_account));
+    if (!account.ok()) return UsageError(account.status().message());
+    absl::StatusOr<std::string> hashtag =
+        OneValue("hashtag", absl::GetFlag(FLAGS_hashtag));
+    if (!hashtag.ok()) return UsageError(hashtag.status().message());
     absl::StatusOr<pulse::v1::TopPostsRequest> request =
         pulse::BuildTopPostsRequest(
             absl::GetFlag(FLAGS_window), absl::GetFlag(FLAGS_metric),
-            absl::GetFlag(FLAGS_limit), absl::GetFlag(FLAGS_account),
-            Hashtag(absl::GetFlag(FLAGS_hashtag)));
+            absl::GetFlag(FLAGS_limit), *account, Hashtag(*hashtag));
     if (!request.ok()) return UsageError(request.status().message());
     status = pulse::RunTop(client, *request, output);
   } else if (command == "trending") {
@@ -224,6 +351,9 @@ int Dispatch(pulse::Client& client, const std::string& command,
             absl::GetFlag(FLAGS_limit), absl::GetFlag(FLAGS_min_count));
     if (!request.ok()) return UsageError(request.status().message());
     status = pulse::RunTrending(client, *request, output);
+  } else if (command == "watch") {
+    if (!want_args(0)) return UsageError("watch takes flags only");
+    return RunWatchCommand(client, output);
   } else {
     return UsageError(absl::StrCat("unknown command \"", command, "\""));
   }
@@ -238,10 +368,19 @@ int main(int argc, char** argv) {
   usage_config.contains_help_flags = IsPulseFlagFile;
   usage_config.contains_helpshort_flags = IsPulseFlagFile;
   absl::SetFlagsUsageConfig(usage_config);
-  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  std::vector<std::string> joined =
+      pulse::JoinRepeatedListFlags(std::vector<std::string>(argv, argv + argc),
+                                   {"post", "account", "hashtag"});
+  std::vector<char*> joined_argv;
+  joined_argv.reserve(joined.size());
+  for (std::string& arg : joined) joined_argv.push_back(arg.data());
+  std::vector<char*> positional = absl::ParseCommandLine(
+      static_cast<int>(joined_argv.size()), joined_argv.data());
   if (positional.size() < 2) return UsageError("no command given");
   std::string command = positional[1];
   std::vector<std::string> args(positional.begin() + 2, positional.end());
+  // Before Connect: gRPC's threads must inherit the blocked signals.
+  if (command == "watch") pulse::BlockStopSignals();
 
   pulse::ClientOptions options;
   options.deadline = absl::GetFlag(FLAGS_timeout);

@@ -178,6 +178,64 @@ std::string RenderTrending(const v1::TrendingHashtagsResponse& trending) {
                       FormatTimestamp(trending.as_of()), "\n", table.Render());
 }
 
+std::string RenderWatch(const v1::Update& merged) {
+  std::string out =
+      absl::StrCat("seq ", merged.seq(), "  ", FormatTimestamp(merged.time()),
+                   "  ", merged.snapshot() ? "snapshot" : "update", "\n");
+  if (merged.posts_size() > 0) {
+    v1::BatchGetPostStatsResponse posts;
+    *posts.mutable_posts() = merged.posts();
+    absl::StrAppend(&out, "\nposts\n", RenderPostStatsTable(posts));
+  }
+  if (merged.accounts_size() > 0) {
+    Table table({{"ACCOUNT"},
+                 {"POSTS", Align::kRight},
+                 {"IMPRESSIONS", Align::kRight},
+                 {"ENGAGEMENTS", Align::kRight},
+                 {"RATE", Align::kRight},
+                 {"UNIQUE", Align::kRight},
+                 {"FOLLOWERS", Align::kRight},
+                 {"GROWTH", Align::kRight}});
+    for (const v1::AccountStats& stats : merged.accounts()) {
+      table.AddRow(
+          {stats.account_id(), FormatCount(stats.posts()),
+           FormatCount(stats.impressions()), FormatCount(stats.engagements()),
+           FormatPercent(stats.engagement_rate()),
+           FormatCount(stats.unique_users()), FormatCount(stats.followers()),
+           FormatCount(stats.follower_growth())});
+    }
+    absl::StrAppend(&out, "\naccounts\n", table.Render());
+  }
+  if (merged.hashtags_size() > 0) {
+    Table table({{"HASHTAG"},
+                 {"POSTS", Align::kRight},
+                 {"IMPRESSIONS", Align::kRight},
+                 {"LIKES", Align::kRight},
+                 {"SHARES", Align::kRight},
+                 {"COMMENTS", Align::kRight},
+                 {"CLICKS", Align::kRight},
+                 {"ENGAGEMENTS", Align::kRight}});
+    for (const v1::HashtagStats& stats : merged.hashtags()) {
+      table.AddRow(
+          {absl::StrCat("#", stats.hashtag()), FormatCount(stats.posts()),
+           FormatCount(stats.impressions()), FormatCount(stats.likes()),
+           FormatCount(stats.shares()), FormatCount(stats.comments()),
+           FormatCount(stats.clicks()), FormatCount(stats.engagements())});
+    }
+    absl::StrAppend(&out, "\nhashtags\n", table.Render());
+  }
+  if (merged.has_global()) {
+    absl::StrAppend(&out, "\nglobal\n", RenderGlobalStats(merged.global()));
+  }
+  if (merged.has_top_posts()) {
+    absl::StrAppend(&out, "\n", RenderTopPosts(merged.top_posts()));
+  }
+  if (merged.has_trending()) {
+    absl::StrAppend(&out, "\n", RenderTrending(merged.trending()));
+  }
+  return out;
+}
+
 std::string RenderIngestSummary(const v1::IngestStreamResponse& summary,
                                 int max_rejected) {
   std::string out = RenderFields({

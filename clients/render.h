@@ -35,6 +35,10 @@ std::string RenderTopPosts(const v1::TopPostsResponse& top);
 // A title line and a RANK/HASHTAG/CURRENT/PREVIOUS/GROWTH table.
 std::string RenderTrending(const v1::TrendingHashtagsResponse& trending);
 
+// The merged state of a subscription (see WatchState) as one screen: a
+// "seq N  TIME  snapshot|update" line, then a section per watched kind.
+std::string RenderWatch(const v1::Update& merged);
+
 // The summary of an ingest: counts, then the first `max_rejected` rejected
 // items with their field and reason.
 std::string RenderIngestSummary(const v1::IngestStreamResponse& summary,

@@ -1,0 +1,351 @@
+// The real `pulse` binary against a real pulse-server process: what the
+// CLI prints must be what the RPCs answer, and its exit statuses hold.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
+#include "tests/server_process.h"
+#include "tests/test_data.h"
+
+namespace pulse::testing {
+namespace {
+
+// How long any one `pulse` run may take.
+constexpr absl::Duration kTimeout = absl::Seconds(30);
+
+// An address where nothing listens.
+constexpr char kNoServer[] = "--server=127.0.0.1:1";
+
+// One `pulse` child process: stdout through a pipe, stderr to a file.
+class PulseProcess {
+ public:
+  // Starts PULSE_BIN with `args`; its stderr goes to `stderr_path`.
+  PulseProcess(const std::vector<std::string>& args, std::string stderr_path)
+      : stderr_path_(std::move(stderr_path)) {
+    std::vector<std::string> argv_strings = {PULSE_BIN};
+    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (std::string& arg : argv_strings) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    int out[2];
+    if (pipe(out) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      const int err =
+          open(stderr_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      dup2(out[1], STDOUT_FILENO);
+      if (err >= 0) dup2(err, STDERR_FILENO);
+      close(out[0]);
+      close(out[1]);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    close(out[1]);
+    out_fd_ = out[0];
+  }
+
+  // Kills the process if it still runs.
+  ~PulseProcess() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (out_fd_ >= 0) close(out_fd_);
+  }
+
+  pid_t pid() const { return pid_; }
+
+  // The next stdout line without its '\n'; nullopt at EOF or `deadline`.
+  std::optional<std::string> ReadLine(absl::Time deadline) {
+    for (;;) {
+      size_t newline = buffer_.find('\n');
+      if (newline != std::string::npos) {
+        std::string line = buffer_.substr(0, newline);
+        buffer_.erase(0, newline + 1);
+        return line;
+      }
+      if (!ReadSome(deadline)) return std::nullopt;
+    }
+  }
+
+  // Reads stdout to its end and reaps the process; its exit code, or -1
+  // when it was killed by a signal or still ran at `deadline` (then killed).
+  int Wait(absl::Time deadline) {
+    while (ReadSome(deadline)) {
+    }
+    int status = 0;
+    while (waitpid(pid_, &status, WNOHANG) == 0) {
+      if (absl::Now() > deadline) return -1;  // the destructor kills it
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  // What stdout held beyond the lines read.
+  const std::string& rest() const { return buffer_; }
+
+  // Everything written to stderr so far.
+  std::string err() const {
+    std::ifstream in(stderr_path_);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+
+ private:
+  // Appends what stdout has to buffer_; false at EOF or `deadline`.
+  bool ReadSome(absl::Time deadline) {
+    const absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration() || out_fd_ < 0) return false;
+    pollfd fd = {out_fd_, POLLIN, 0};
+    if (poll(&fd, 1, static_cast<int>(absl::ToInt64Milliseconds(left)) + 1) <=
+        0) {
+      return false;
+    }
+    char chunk[4096];
+    const ssize_t n = read(out_fd_, chunk, sizeof(chunk));
+    if (n <= 0) return false;
+    buffer_.append(chunk, static_cast<size_t>(n));
+    return true;
+  }
+
+  std::string stderr_path_;
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  std::string buffer_;
+};
+
+// The outcome of a `pulse` run.
+struct Outcome {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// `json` parsed into a new T; fails the test when it does not parse.
+template <typename T>
+T Parse(const std::string& json) {
+  T message;
+  auto status = google::protobuf::util::JsonStringToMessage(json, &message);
+  EXPECT_TRUE(status.ok()) << status.ToString() << " in " << json;
+  return message;
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  // Runs `pulse` with `args` to its end, within kTimeout.
+  Outcome Pulse(const std::vector<std::string>& args) {
+    PulseProcess process(args, NextStderrPath());
+    Outcome run;
+    run.exit_code = process.Wait(absl::Now() + kTimeout);
+    run.out = process.rest();
+    run.err = process.err();
+    return run;
+  }
+
+  // Starts `pulse` with `args` without waiting for it.
+  std::unique_ptr<PulseProcess> Spawn(const std::vector<std::string>& args) {
+    return std::make_unique<PulseProcess>(args, NextStderrPath());
+  }
+
+  void StartServer() {
+    auto server = ServerProcess::Start(dir_.path() + "/data");
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    stub_ = server_->stub();
+  }
+
+  std::string ServerFlag() const {
+    return absl::StrCat("--server=", server_->address());
+  }
+
+  void IngestSample() {
+    Outcome run = Pulse({ServerFlag(), "ingest", PULSE_SAMPLE_JSONL});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+  }
+
+  std::string WriteFile(const std::string& name, const std::string& text) {
+    std::string path = dir_.path() + "/" + name;
+    std::ofstream(path) << text;
+    return path;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<v1::AnalyticsService::Stub> stub_;
+
+ private:
+  std::string NextStderrPath() {
+    return absl::StrCat(dir_.path(), "/stderr-", ++runs_);
+  }
+  int runs_ = 0;
+};
+
+TEST_F(CliTest, StatsAfterIngestEqualsGetPostStats) {
+  StartServer();
+  IngestSample();
+  Outcome run = Pulse({ServerFlag(), "--json", "stats", "p1"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  v1::PostStats printed = Parse<v1::PostStats>(run.out);
+
+  v1::GetPostStatsRequest request;
+  request.set_post_id("p1");
+  v1::PostStats answered;
+  ASSERT_TRUE(stub_->GetPostStats(Context().get(), request, &answered).ok());
+  EXPECT_GT(answered.likes(), 0);
+  printed.clear_updated_at();
+  answered.clear_updated_at();
+  EXPECT_TRUE(
+      google::protobuf::util::MessageDifferencer::Equals(printed, answered))
+      << printed.DebugString() << " vs " << answered.DebugString();
+}
+
+TEST_F(CliTest, TopListsThePostsInTheOrderOfTopPosts) {
+  StartServer();
+  IngestSample();
+  Outcome run = Pulse({ServerFlag(), "--json", "top"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  v1::TopPostsResponse printed = Parse<v1::TopPostsResponse>(run.out);
+
+  v1::TopPostsRequest request;
+  request.mutable_window()->set_seconds(3600);
+  request.set_limit(10);
+  v1::TopPostsResponse answered;
+  ASSERT_TRUE(stub_->TopPosts(Context().get(), request, &answered).ok());
+  ASSERT_GT(answered.posts_size(), 1);
+  ASSERT_EQ(printed.posts_size(), answered.posts_size());
+  for (int i = 0; i < answered.posts_size(); ++i) {
+    EXPECT_EQ(printed.posts(i).post_id(), answered.posts(i).post_id()) << i;
+    EXPECT_EQ(printed.posts(i).value(), answered.posts(i).value()) << i;
+  }
+}
+
+TEST_F(CliTest, WatchPrintsTheSnapshotThenAnUpdateWithTheNewGlobalLikes) {
+  StartServer();
+  std::unique_ptr<PulseProcess> watch =
+      Spawn({ServerFlag(), "--json", "watch", "--global", "--count=2",
+             "--min_interval=50ms"});
+  const absl::Time deadline = absl::Now() + kTimeout;
+  std::optional<std::string> first = watch->ReadLine(deadline);
+  ASSERT_TRUE(first.has_value()) << watch->err();
+  v1::Update snapshot = Parse<v1::Update>(*first);
+  EXPECT_TRUE(snapshot.snapshot());
+  EXPECT_EQ(snapshot.seq(), 1u);
+  ASSERT_TRUE(snapshot.has_global());
+  EXPECT_EQ(snapshot.global().likes(), 0);
+
+  v1::IngestRequest likes;
+  for (int i = 0; i < 5; ++i) {
+    *likes.add_engagements() =
+        MakeEngagement(absl::StrCat("like-", i), "p1", v1::LIKE, 1);
+  }
+  v1::IngestResponse ingested;
+  ASSERT_TRUE(stub_->Ingest(Context().get(), likes, &ingested).ok());
+
+  std::optional<std::string> second = watch->ReadLine(deadline);
+  ASSERT_TRUE(second.has_value()) << watch->err();
+  v1::Update update = Parse<v1::Update>(*second);
+  EXPECT_FALSE(update.snapshot());
+  EXPECT_EQ(update.seq(), 2u);
+  EXPECT_EQ(update.global().likes(), 5);
+  EXPECT_EQ(watch->Wait(deadline), 0) << watch->err();
+  EXPECT_EQ(watch->rest(), "");
+}
+
+TEST_F(CliTest, WatchTakesRepeatedAndCommaSeparatedLists) {
+  StartServer();
+  Outcome run = Pulse({ServerFlag(), "--json", "watch", "--post=p1",
+                       "--post=p2,p3", "--count=1"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  v1::Update snapshot = Parse<v1::Update>(run.out);
+  ASSERT_EQ(snapshot.posts_size(), 3);
+  EXPECT_EQ(snapshot.posts(2).post_id(), "p3");
+}
+
+TEST_F(CliTest, WatchEndsWithStatusZeroOnSigint) {
+  StartServer();
+  std::unique_ptr<PulseProcess> watch =
+      Spawn({ServerFlag(), "--json", "watch", "--global"});
+  const absl::Time deadline = absl::Now() + kTimeout;
+  ASSERT_TRUE(watch->ReadLine(deadline).has_value()) << watch->err();
+  kill(watch->pid(), SIGINT);
+  EXPECT_EQ(watch->Wait(deadline), 0) << watch->err();
+}
+
+TEST_F(CliTest, WatchEndsWithStatusZeroAfterItsDuration) {
+  StartServer();
+  Outcome run =
+      Pulse({ServerFlag(), "--json", "watch", "--global", "--duration=500ms"});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(absl::StrContains(run.out, R"("snapshot":true)")) << run.out;
+}
+
+TEST_F(CliTest, AUsageErrorExitsWithTwo) {
+  Outcome run = Pulse({kNoServer, "watch"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_TRUE(
+      absl::StrContains(run.err, "pulse: INVALID_ARGUMENT: nothing to watch"))
+      << run.err;
+}
+
+TEST_F(CliTest, ABoardFlagWithoutItsBoardIsAUsageError) {
+  Outcome run = Pulse({kNoServer, "watch", "--global", "--top_metric=likes"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(run.err, "--top_metric needs --top"))
+      << run.err;
+}
+
+TEST_F(CliTest, AnUnreachableServerExitsWithOneAndUnavailable) {
+  Outcome run = Pulse({kNoServer, "--timeout=5s", "global"});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(run.err, "pulse: UNAVAILABLE: ")) << run.err;
+}
+
+TEST_F(CliTest, WatchOnAnUnreachableServerExitsWithOneAndUnavailable) {
+  Outcome run = Pulse({kNoServer, "--json", "watch", "--global"});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(run.err, "pulse: UNAVAILABLE: ")) << run.err;
+  EXPECT_EQ(run.out, "");
+}
+
+TEST_F(CliTest, ABadJsonLineIsReportedByItsNumberAfterTheLinesBeforeIt) {
+  StartServer();
+  const std::string path =
+      WriteFile("bad.jsonl",
+                "{\"eventId\":\"e1\",\"postId\":\"p1\",\"kind\":\"LIKE\"}\n"
+                "{\"eventId\":\"e2\",\"postId\":\"p1\",\"kind\":\"LIKE\"}\n"
+                "{\"eventId\":\"e3\",\"postId\":\"p1\",\"kind\":\"LIKE\"\n"
+                "{\"eventId\":\"e4\",\"postId\":\"p1\",\"kind\":\"LIKE\"}\n");
+  Outcome run = Pulse({ServerFlag(), "ingest", "--batch_size=1", path});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(run.err, "pulse: INVALID_ARGUMENT: line 3: "))
+      << run.err;
+  EXPECT_TRUE(absl::StrContains(run.err, "holding lines 1-2")) << run.err;
+
+  v1::GetPostStatsRequest request;
+  request.set_post_id("p1");
+  v1::PostStats stats;
+  ASSERT_TRUE(stub_->GetPostStats(Context().get(), request, &stats).ok());
+  EXPECT_EQ(stats.likes(), 2);
+}
+
+}  // namespace
+}  // namespace pulse::testing
