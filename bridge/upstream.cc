@@ -18,7 +18,8 @@ Upstream::Upstream(uint64_t id, std::string key, UpstreamRegistry* registry,
       key_(std::move(key)),
       registry_(registry),
       backend_(backend),
-      counters_(counters) {}
+      counters_(counters),
+      ctx_(std::make_unique<grpc::ClientContext>()) {}
 
 void Upstream::Start(const v1::SubscribeRequest& request,
                      const std::string& token, std::shared_ptr<Upstream> self) {
@@ -33,8 +34,13 @@ void Upstream::Start(const v1::SubscribeRequest& request,
   }
   counters_->upstreams_opened++;
   request_ = request;
-  Backend::AddAuth(token, &ctx_);
-  backend_->analytics()->async()->Subscribe(&ctx_, &request_, this);
+  grpc::ClientContext* ctx = nullptr;
+  {
+    absl::MutexLock lock(&call_mu_);
+    ctx = ctx_.get();  // stays until OnDone, which this call comes before
+  }
+  Backend::AddAuth(token, ctx);
+  backend_->analytics()->async()->Subscribe(ctx, &request_, this);
   StartRead(&incoming_);
   StartCall();
 }
@@ -81,7 +87,7 @@ void Upstream::Detach(const Connection* conn) {
   }
   if (cancel) {
     registry_->Forget(key_, this);
-    ctx_.TryCancel();
+    CancelCall();
   }
   if (release) RemoveHold();
   if (read) ReadAgain();
@@ -103,7 +109,7 @@ void Upstream::Cancel() {
     closed_ = true;
     release = UnpauseLocked();
   }
-  ctx_.TryCancel();
+  CancelCall();
   if (release) RemoveHold();
 }
 
@@ -112,6 +118,11 @@ bool Upstream::UnpauseLocked() {
   paused_ = false;
   counters_->paused_upstreams--;
   return true;
+}
+
+void Upstream::CancelCall() {
+  absl::MutexLock lock(&call_mu_);
+  if (ctx_ != nullptr) ctx_->TryCancel();
 }
 
 void Upstream::ReadAgain() {
@@ -208,8 +219,14 @@ void Upstream::End(const absl::Status& status, bool counted) {
     subscribers_.clear();
     self = std::move(self_);
   }
+  {
+    absl::MutexLock lock(&call_mu_);
+    ctx_.reset();  // the backend still holds the channel: see ctx_
+  }
+  Backend* const backend = backend_;
+  self.reset();  // may destroy this
   // Last: once counted out, shutdown may tear the backend down.
-  if (counted) backend_->EndStream();
+  if (counted) backend->EndStream();
 }
 
 absl::StatusOr<std::shared_ptr<Upstream>> UpstreamRegistry::Attach(

@@ -85,6 +85,8 @@ class Upstream : public grpc::ClientReadReactor<v1::Update> {
   bool UnpauseLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Starts the next read and drops the pause's hold.
   void ReadAgain();
+  // Cancels the call if it is not done yet. Never blocks.
+  void CancelCall();
 
   const uint64_t id_;
   const std::string key_;
@@ -92,7 +94,13 @@ class Upstream : public grpc::ClientReadReactor<v1::Update> {
   Backend* const backend_;
   Counters* const counters_;
 
-  grpc::ClientContext ctx_;
+  // The call's context. End() destroys it (under call_mu_, as TryCancel may
+  // race it) before the stream is counted out: a context holds a reference
+  // to the channel, and the channel's last reference must be dropped by the
+  // backend's owner, never on a gRPC callback thread (gRPC 1.51 then tears
+  // down the callback queue under the thread that is running it).
+  absl::Mutex call_mu_;
+  std::unique_ptr<grpc::ClientContext> ctx_ ABSL_GUARDED_BY(call_mu_);
   v1::SubscribeRequest request_;
   v1::Update incoming_;  // touched only by the one read in flight
 
