@@ -1,0 +1,131 @@
+// pulse-bench: ingest, query, fan-out and storage benchmarks against real
+// pulse-server and pulse-bridge processes on loopback.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "tools/bench/bench_options.h"
+#include "tools/bench/child_process.h"
+#include "tools/bench/report.h"
+#include "tools/bench/scenarios.h"
+
+ABSL_FLAG(bool, quick, false,
+          "Every scenario at a small size (the whole run in under a minute).");
+ABSL_FLAG(int, runs, 1,
+          "Runs of the command; the final table shows each figure's median, "
+          "min and max, and medians are printed as JSON lines too.");
+ABSL_FLAG(std::string, server_bin, "",
+          "pulse-server binary; default ../../server/pulse-server next to "
+          "this executable.");
+ABSL_FLAG(std::string, bridge_bin, "",
+          "pulse-bridge binary; default ../../bridge/pulse-bridge next to "
+          "this executable.");
+ABSL_FLAG(int64_t, posts, -1,
+          "Live posts in the firehose (default 1,000,000; --quick 5,000).");
+ABSL_FLAG(int64_t, ingest_engagements, -1,
+          "Engagements per ingest configuration (default 2,000,000).");
+ABSL_FLAG(int64_t, query_preload, -1,
+          "Engagements stored before queries are measured (default "
+          "3,000,000).");
+ABSL_FLAG(absl::Duration, query_duration, absl::ZeroDuration(),
+          "Measured time per RPC and concurrency (default 5s).");
+ABSL_FLAG(std::vector<std::string>, fanout_clients, {},
+          "Websocket client counts (default 1000,10000; --quick 100).");
+ABSL_FLAG(double, fanout_rate, -1,
+          "Background ingest during fan-out, engagements/s (default "
+          "100,000).");
+ABSL_FLAG(absl::Duration, fanout_duration, absl::ZeroDuration(),
+          "Measured time per fan-out run (default 20s).");
+ABSL_FLAG(int64_t, storage_engagements, -1,
+          "Engagements stored for the size and restart figures (default "
+          "100,000,000; --quick 200,000).");
+
+int main(int argc, char** argv) {
+  // --help lists the flags defined in this file.
+  absl::FlagsUsageConfig usage;
+  usage.contains_help_flags = [](absl::string_view path) {
+    return absl::EndsWith(path, "bench_main.cc");
+  };
+  absl::SetFlagsUsageConfig(usage);
+  absl::SetProgramUsageMessage(
+      "Pulse benchmarks against real pulse-server and pulse-bridge processes "
+      "on loopback.\n"
+      "Usage: pulse-bench [--quick] ingest|query|fanout|storage|all\n"
+      "Prints a table and one JSON line per figure.");
+  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  if (args.size() != 2) {
+    std::fprintf(stderr,
+                 "usage: pulse-bench [--quick] "
+                 "ingest|query|fanout|storage|all\n");
+    return 2;
+  }
+  using pulse::bench::BenchOptions;
+  BenchOptions options =
+      absl::GetFlag(FLAGS_quick) ? BenchOptions::Quick() : BenchOptions::Full();
+  const std::string dir = pulse::bench::SelfDir();
+  options.server_bin = absl::GetFlag(FLAGS_server_bin);
+  if (options.server_bin.empty()) {
+    options.server_bin = dir + "/../../server/pulse-server";
+  }
+  options.bridge_bin = absl::GetFlag(FLAGS_bridge_bin);
+  if (options.bridge_bin.empty()) {
+    options.bridge_bin = dir + "/../../bridge/pulse-bridge";
+  }
+  if (absl::GetFlag(FLAGS_posts) > 0)
+    options.posts = absl::GetFlag(FLAGS_posts);
+  if (absl::GetFlag(FLAGS_ingest_engagements) > 0) {
+    options.ingest_engagements = absl::GetFlag(FLAGS_ingest_engagements);
+  }
+  if (absl::GetFlag(FLAGS_query_preload) > 0) {
+    options.query_preload = absl::GetFlag(FLAGS_query_preload);
+  }
+  if (absl::GetFlag(FLAGS_query_duration) > absl::ZeroDuration()) {
+    options.query_duration = absl::GetFlag(FLAGS_query_duration);
+  }
+  if (!absl::GetFlag(FLAGS_fanout_clients).empty()) {
+    options.fanout_clients.clear();
+    for (const std::string& s : absl::GetFlag(FLAGS_fanout_clients)) {
+      int n = 0;
+      if (!absl::SimpleAtoi(s, &n) || n < 1) {
+        std::fprintf(stderr, "--fanout_clients: bad count '%s'\n", s.c_str());
+        return 2;
+      }
+      options.fanout_clients.push_back(n);
+    }
+  }
+  if (absl::GetFlag(FLAGS_fanout_rate) > 0) {
+    options.fanout_rate = absl::GetFlag(FLAGS_fanout_rate);
+  }
+  if (absl::GetFlag(FLAGS_fanout_duration) > absl::ZeroDuration()) {
+    options.fanout_duration = absl::GetFlag(FLAGS_fanout_duration);
+  }
+  if (absl::GetFlag(FLAGS_storage_engagements) > 0) {
+    options.storage_engagements = absl::GetFlag(FLAGS_storage_engagements);
+  }
+
+  const int runs = absl::GetFlag(FLAGS_runs);
+  if (runs < 1 || runs > 100) {
+    std::fprintf(stderr, "--runs must be 1 to 100\n");
+    return 2;
+  }
+
+  pulse::bench::Report report(stdout);
+  absl::Status status;
+  for (int run = 1; run <= runs && status.ok(); ++run) {
+    if (runs > 1)
+      std::fprintf(stderr, "pulse-bench: run %d of %d\n", run, runs);
+    status = pulse::bench::RunCommand(args[1], options, report);
+  }
+  report.PrintTable();
+  if (!status.ok()) {
+    std::fprintf(stderr, "pulse-bench: %s\n", status.ToString().c_str());
+    return status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+  }
+  return 0;
+}

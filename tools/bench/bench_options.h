@@ -1,0 +1,61 @@
+// What pulse-bench runs and at what size. Quick() and Full() are the two
+// presets; flags in bench_main.cc override single fields.
+#ifndef PULSE_TOOLS_BENCH_BENCH_OPTIONS_H_
+#define PULSE_TOOLS_BENCH_BENCH_OPTIONS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace pulse::bench {
+
+struct BenchOptions {
+  bool quick = false;
+  std::string server_bin;  // pulse-server
+  std::string bridge_bin;  // pulse-bridge
+  // Live posts in loadgen's firehose (Zipf over them); all are announced
+  // before the measured engagements.
+  int64_t posts = 1'000'000;
+  // Engagements sent per ingest configuration (batch 100 sends at most
+  // 2,000 batches).
+  int64_t ingest_engagements = 2'000'000;
+  std::vector<int> ingest_batches = {100, 1'000, 10'000};
+  // Engagements stored before the query scenario measures.
+  int64_t query_preload = 3'000'000;
+  absl::Duration query_duration = absl::Seconds(5);
+  std::vector<int> query_concurrency = {1, 16, 64};
+  // Websocket clients per fan-out run.
+  std::vector<int> fanout_clients = {1'000, 10'000};
+  double fanout_rate = 100'000;  // background engagements/s
+  int64_t fanout_posts = 100'000;
+  absl::Duration fanout_duration = absl::Seconds(20);
+  absl::Duration fanout_min_interval = absl::Milliseconds(100);
+  // Engagements stored for the size and restart figures.
+  int64_t storage_engagements = 100'000'000;
+
+  static BenchOptions Full();
+  static BenchOptions Quick();
+};
+
+inline BenchOptions BenchOptions::Full() { return BenchOptions(); }
+
+inline BenchOptions BenchOptions::Quick() {
+  BenchOptions o;
+  o.quick = true;
+  o.posts = 5'000;
+  o.ingest_engagements = 60'000;
+  o.query_preload = 60'000;
+  o.query_duration = absl::Milliseconds(400);
+  o.fanout_clients = {100};
+  o.fanout_rate = 5'000;
+  o.fanout_posts = 2'000;
+  o.fanout_duration = absl::Seconds(3);
+  o.storage_engagements = 200'000;
+  return o;
+}
+
+}  // namespace pulse::bench
+
+#endif  // PULSE_TOOLS_BENCH_BENCH_OPTIONS_H_

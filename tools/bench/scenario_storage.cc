@@ -1,0 +1,87 @@
+// Storage: bytes on disk per million engagements after a full compaction
+// (done in-process with pulse_storage once the server has stopped), and the
+// server's restart time (exec to serving) over that data.
+#include <filesystem>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "clients/client.h"
+#include "storage/store.h"
+#include "tools/bench/child_process.h"
+#include "tools/bench/load.h"
+#include "tools/bench/scenarios.h"
+
+namespace pulse::bench {
+
+absl::Status RunStorage(const BenchOptions& options, Report& report) {
+  TempDir dir;
+  const std::string data = dir.path() + "/data";
+  const std::vector<std::string> argv = {
+      options.server_bin, "--data_dir=" + data, "--log_level=warn"};
+  const int64_t posts =
+      std::min<int64_t>(options.posts, options.storage_engagements / 10 + 1);
+  int64_t stored = 0;
+  double ingest_seconds = 0;
+  {
+    absl::StatusOr<std::unique_ptr<ChildProcess>> server =
+        ChildProcess::Start(argv, dir.path() + "/server");
+    if (!server.ok()) return server.status();
+    absl::StatusOr<std::unique_ptr<Client>> client =
+        Client::Connect((*server)->address());
+    if (!client.ok()) return client.status();
+    loadgen::Firehose firehose(FirehoseFor(posts, 4));
+    if (auto s = AnnouncePosts(**client, firehose); !s.ok()) return s.status();
+    absl::StatusOr<SendResult> sent =
+        Preload(**client, firehose, options.storage_engagements);
+    if (!sent.ok()) return sent.status();
+    stored = sent->engagements;
+    ingest_seconds = absl::ToDoubleSeconds(sent->elapsed);
+    if ((*server)->Terminate() != 0) {
+      return absl::InternalError("pulse-server did not exit cleanly");
+    }
+  }
+  const int64_t before = DirectoryBytes(data);
+  {
+    storage::StoreOptions store_options;
+    store_options.data_dir = data;
+    absl::StatusOr<std::unique_ptr<storage::Store>> store =
+        storage::Store::Open(store_options);
+    if (!store.ok()) return store.status();
+    if (absl::Status s = (*store)->CompactAll(); !s.ok()) return s;
+  }
+  const int64_t after = DirectoryBytes(data);
+  Settings settings;
+  settings.Num("engagements", static_cast<double>(stored))
+      .Num("posts", static_cast<double>(posts))
+      .Num("bytes_before_compaction", static_cast<double>(before))
+      .Num("bytes_after_compaction", static_cast<double>(after))
+      .Num("ingest_seconds", ingest_seconds);
+  report.Add({"storage.bytes_per_million_engagements",
+              static_cast<double>(after) * 1e6 / static_cast<double>(stored),
+              "B", settings});
+
+  absl::StatusOr<std::unique_ptr<ChildProcess>> restarted =
+      ChildProcess::Start(argv, dir.path() + "/restart");
+  if (!restarted.ok()) return restarted.status();
+  // Serving means answering a query, not only having bound the port.
+  absl::StatusOr<std::unique_ptr<Client>> client =
+      Client::Connect((*restarted)->address());
+  if (!client.ok()) return client.status();
+  const absl::Time t0 = absl::Now();
+  absl::StatusOr<v1::GlobalStats> global =
+      (*client)->GetGlobalStats(v1::GetGlobalStatsRequest());
+  if (!global.ok()) return global.status();
+  const double seconds =
+      absl::ToDoubleSeconds((*restarted)->startup_time() + (absl::Now() - t0));
+  Settings restart_settings;
+  restart_settings.Num("engagements", static_cast<double>(stored))
+      .Num("bytes_on_disk", static_cast<double>(after))
+      .Num("global_engagements_seen",
+           static_cast<double>(global->impressions() + global->engagements()));
+  report.Add({absl::StrCat("restart.", options.storage_engagements, ".seconds"),
+              seconds, "s", restart_settings});
+  (*restarted)->Terminate();
+  return absl::OkStatus();
+}
+
+}  // namespace pulse::bench
