@@ -17,6 +17,9 @@ class UpstreamRegistry;
 
 // Monotonic counters, readable from any thread.
 struct Counters {
+  std::atomic<int64_t> connections_opened{0};
+  std::atomic<int64_t> handshakes_rejected{0};
+  std::atomic<int64_t> frames_received{0};
   std::atomic<int64_t> unary_calls{0};
   std::atomic<int64_t> upstreams_opened{0};
   std::atomic<int64_t> updates_sent{0};

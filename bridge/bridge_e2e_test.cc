@@ -1,8 +1,12 @@
 // End to end: a real pulse-server, a real bridge, real websocket clients.
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <regex>
+#include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "bridge/bridge_fixture.h"
 #include "bridge/raw_socket.h"
@@ -470,6 +474,74 @@ TEST_F(BridgeE2E, HealthzFollowsTheBackendsHealthCheck) {
         return down.ok() && down->status == 503;
       },
       absl::Seconds(10)));
+}
+
+// Every line of a Prometheus text exposition parsed: samples by name, and
+// each sample preceded by its # HELP and # TYPE. Fails the test on a line
+// that is neither.
+std::map<std::string, double> ParseExposition(const std::string& body) {
+  std::map<std::string, double> samples;
+  std::set<std::string> typed;
+  const std::regex help(R"(# HELP ([a-z_]+) .+)");
+  const std::regex type(R"(# TYPE ([a-z_]+) (counter|gauge))");
+  const std::regex sample(R"(([a-z_]+) (-?[0-9]+(\.[0-9]+)?))");
+  const std::vector<std::string> lines =
+      absl::StrSplit(body, '\n', absl::SkipEmpty());
+  for (const std::string& line : lines) {
+    std::smatch m;
+    if (std::regex_match(line, m, help)) continue;
+    if (std::regex_match(line, m, type)) {
+      typed.insert(m[1]);
+    } else if (std::regex_match(line, m, sample)) {
+      EXPECT_TRUE(typed.count(m[1])) << "no # TYPE before " << line;
+      EXPECT_TRUE(samples.emplace(m[1], std::stod(m[2])).second)
+          << "twice: " << line;
+    } else {
+      ADD_FAILURE() << "not Prometheus text: " << line;
+    }
+  }
+  return samples;
+}
+
+TEST_F(BridgeE2E, MetricsCountConnectionsStreamsAndFrames) {
+  auto ws = client_.ConnectOpen(stack_->WsUri());
+  ASSERT_NE(ws, nullptr);
+  const Value ack = ws->Call("Subscribe", R"({"global":true})");
+  ASSERT_GT(At(ack, "result.subscription").number_value(), 0) << ToJson(ack);
+  ASSERT_EQ(At(ws->Call("GetGlobalStats", "{}"), "error").kind_case(),
+            Value::KIND_NOT_SET);
+  auto evil =
+      client_.Connect(stack_->WsUri(), {{"Origin", "http://evil.example"}});
+  ASSERT_TRUE(evil->WaitSettled());
+  ASSERT_EQ(evil->http_status(), 403);
+
+  absl::StatusOr<HttpResponse> r = HttpGet(stack_->port(), "/metrics");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_NE(r->head.find("Content-Type: text/plain; version=0.0.4"),
+            std::string::npos)
+      << r->head;
+  const std::map<std::string, double> m = ParseExposition(r->body);
+  EXPECT_EQ(m.at("pulse_bridge_websocket_connections"), 1);
+  EXPECT_EQ(m.at("pulse_bridge_websocket_connections_opened_total"), 1);
+  EXPECT_EQ(m.at("pulse_bridge_websocket_handshakes_rejected_total"), 1);
+  EXPECT_EQ(m.at("pulse_bridge_frames_received_total"), 2);
+  EXPECT_EQ(m.at("pulse_bridge_unary_calls_total"), 1);
+  EXPECT_EQ(m.at("pulse_bridge_upstream_streams"), 1);
+  EXPECT_EQ(m.at("pulse_bridge_upstream_streams_opened_total"), 1);
+  EXPECT_EQ(m.at("pulse_bridge_upstream_streams_paused"), 0);
+  EXPECT_EQ(m.at("pulse_bridge_websocket_congested_connections"), 0);
+  EXPECT_GE(m.at("pulse_bridge_updates_sent_total"), 0);
+  EXPECT_EQ(m.size(), 14u);
+}
+
+TEST(BridgeMetricsOff, NoServeMetricsAnswers404) {
+  auto stack =
+      StartStack({}, [](BridgeOptions* o) { o->serve_metrics = false; });
+  ASSERT_NE(stack, nullptr);
+  absl::StatusOr<HttpResponse> r = HttpGet(stack->port(), "/metrics");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 404);
 }
 
 TEST_F(BridgeE2E, IdenticalSubscriptionsShareOneUpstreamStream) {

@@ -41,6 +41,8 @@ struct BridgeOptions {
   absl::Duration handshake_timeout = absl::Seconds(5);
   // Largest gRPC response accepted from the backend.
   int max_backend_message_bytes = 16 << 20;
+  // Serve the Prometheus metrics at GET /metrics.
+  bool serve_metrics = true;
 };
 
 }  // namespace pulse::bridge

@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "bridge/handshake_policy.h"
+#include "bridge/metrics.h"
 
 namespace pulse::bridge {
 namespace {
@@ -82,8 +83,11 @@ BridgeServer::BridgeServer(const BridgeOptions& options)
   server_.set_open_handshake_timeout(Millis(options.handshake_timeout));
   server_.set_close_handshake_timeout(1000);
   server_.set_pong_timeout(Millis(options.pong_timeout));
-  server_.set_validate_handler(
-      [this](websocketpp::connection_hdl hdl) { return Validate(hdl); });
+  server_.set_validate_handler([this](websocketpp::connection_hdl hdl) {
+    const bool ok = Validate(hdl);
+    if (!ok) counters_.handshakes_rejected++;
+    return ok;
+  });
   server_.set_open_handler(
       [this](websocketpp::connection_hdl hdl) { Open(hdl); });
   server_.set_http_handler(
@@ -199,6 +203,7 @@ void BridgeServer::Open(websocketpp::connection_hdl hdl) {
     }
     connections_[conn.get()] = conn;
   }
+  counters_.connections_opened++;
   std::weak_ptr<Connection> weak = conn;
   con->set_message_handler(
       [weak](websocketpp::connection_hdl, WsMessagePtr message) {
@@ -242,6 +247,13 @@ void BridgeServer::Http(websocketpp::connection_hdl hdl) {
     });
     return;
   }
+  if (path == "/metrics" && options_.serve_metrics) {
+    con->set_status(http::status_code::ok);
+    con->replace_header("Content-Type", "text/plain; version=0.0.4");
+    con->replace_header("Cache-Control", "no-store");
+    con->set_body(method == "HEAD" ? std::string() : RenderMetrics(Stats()));
+    return;
+  }
   if (path == "/ws") {
     con->set_status(http::status_code::upgrade_required);
     con->replace_header("Upgrade", "websocket");
@@ -283,7 +295,13 @@ BridgeStats BridgeServer::Stats() const {
   {
     absl::MutexLock lock(&mu_);
     stats.connections = static_cast<int>(connections_.size());
+    for (const auto& [key, conn] : connections_) {
+      if (conn->congested()) ++stats.congested_connections;
+    }
   }
+  stats.connections_opened = counters_.connections_opened.load();
+  stats.handshakes_rejected = counters_.handshakes_rejected.load();
+  stats.frames_received = counters_.frames_received.load();
   stats.upstreams = upstreams_.size();
   stats.paused_upstreams = counters_.paused_upstreams.load();
   stats.upstreams_opened = counters_.upstreams_opened.load();

@@ -45,6 +45,10 @@ namespace pulse::bridge {
 // A point-in-time view of a running bridge, for tests and operators.
 struct BridgeStats {
   int connections = 0;
+  int congested_connections = 0;
+  int64_t connections_opened = 0;
+  int64_t handshakes_rejected = 0;
+  int64_t frames_received = 0;
   int upstreams = 0;
   int paused_upstreams = 0;
   int64_t upstreams_opened = 0;

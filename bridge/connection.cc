@@ -44,6 +44,7 @@ void Connection::Post(std::function<void()> fn) {
 
 void Connection::OnMessage(WsMessagePtr message) {
   if (closed_) return;
+  ctx_->counters->frames_received++;
   if (message->get_opcode() != websocketpp::frame::opcode::text) {
     SendText(ErrorFrame(
         "null", absl::InvalidArgumentError(

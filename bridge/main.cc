@@ -45,6 +45,9 @@ ABSL_FLAG(absl::Duration, pong_timeout, absl::Seconds(10),
           "A socket that does not answer a ping within this is closed.");
 ABSL_FLAG(absl::Duration, handshake_timeout, absl::Seconds(5),
           "Time allowed for an HTTP request or websocket handshake.");
+ABSL_FLAG(bool, serve_metrics, true,
+          "Serve Prometheus metrics at GET /metrics on --listen "
+          "(--noserve_metrics to turn off).");
 ABSL_FLAG(std::string, port_file, "",
           "If set, the bound port is written here once serving.");
 
@@ -84,6 +87,7 @@ int main(int argc, char** argv) {
   options.ping_interval = absl::GetFlag(FLAGS_ping_interval);
   options.pong_timeout = absl::GetFlag(FLAGS_pong_timeout);
   options.handshake_timeout = absl::GetFlag(FLAGS_handshake_timeout);
+  options.serve_metrics = absl::GetFlag(FLAGS_serve_metrics);
 
   // Signals are taken by sigwait below; the io and gRPC threads started later
   // inherit the mask, so none of them is interrupted.
