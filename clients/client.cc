@@ -84,7 +84,8 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(
 
 Client::Client(std::shared_ptr<grpc::Channel> channel, ClientOptions options)
     : options_(std::move(options)),
-      stub_(v1::AnalyticsService::NewStub(std::move(channel))) {}
+      stub_(v1::AnalyticsService::NewStub(channel)),
+      admin_stub_(v1::AdminService::NewStub(channel)) {}
 
 void Client::PrepareUnary(grpc::ClientContext* context) const {
   SetDeadline(context, options_.deadline);
@@ -93,11 +94,11 @@ void Client::PrepareUnary(grpc::ClientContext* context) const {
 namespace {
 
 // Runs one unary RPC through `method` of `stub`.
-template <typename Request, typename Response>
+template <typename AnyStub, typename Request, typename Response>
 absl::StatusOr<Response> CallUnary(
-    Stub* stub,
-    grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
-                                 Response*),
+    AnyStub* stub,
+    grpc::Status (AnyStub::*method)(grpc::ClientContext*, const Request&,
+                                    Response*),
     grpc::ClientContext* context, const Request& request) {
   Response response;
   absl::Status status =
@@ -169,6 +170,39 @@ absl::StatusOr<v1::TrendingHashtagsResponse> Client::TrendingHashtags(
   grpc::ClientContext context;
   PrepareUnary(&context);
   return CallUnary(stub_.get(), &Stub::TrendingHashtags, &context, request);
+}
+
+using AdminStub = v1::AdminService::Stub;
+
+absl::StatusOr<v1::BackupInfo> Client::CreateBackup(
+    const v1::CreateBackupRequest& request) {
+  grpc::ClientContext context;
+  SetDeadline(&context, options_.long_deadline);
+  return CallUnary(admin_stub_.get(), &AdminStub::CreateBackup, &context,
+                   request);
+}
+
+absl::StatusOr<v1::ListBackupsResponse> Client::ListBackups(
+    const v1::ListBackupsRequest& request) {
+  grpc::ClientContext context;
+  PrepareUnary(&context);
+  return CallUnary(admin_stub_.get(), &AdminStub::ListBackups, &context,
+                   request);
+}
+
+absl::StatusOr<v1::CompactResponse> Client::Compact(
+    const v1::CompactRequest& request) {
+  grpc::ClientContext context;
+  SetDeadline(&context, options_.long_deadline);
+  return CallUnary(admin_stub_.get(), &AdminStub::Compact, &context, request);
+}
+
+absl::StatusOr<v1::StorageStats> Client::GetStorageStats(
+    const v1::GetStorageStatsRequest& request) {
+  grpc::ClientContext context;
+  PrepareUnary(&context);
+  return CallUnary(admin_stub_.get(), &AdminStub::GetStorageStats, &context,
+                   request);
 }
 
 std::unique_ptr<IngestStream> Client::StartIngestStream(

@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "pulse/v1/admin.grpc.pb.h"
 #include "pulse/v1/analytics.grpc.pb.h"
 
 namespace pulse {
@@ -26,6 +27,9 @@ namespace pulse {
 struct ClientOptions {
   // The deadline of each unary call; streams take their own.
   absl::Duration deadline = absl::Seconds(10);
+  // The deadline of the admin calls that copy or rewrite the database
+  // (CreateBackup, Compact), which may take minutes.
+  absl::Duration long_deadline = absl::Hours(1);
   // The channel's credentials; null means a plaintext (insecure) channel.
   std::shared_ptr<grpc::ChannelCredentials> credentials;
 };
@@ -80,7 +84,8 @@ class SubscribeHandle {
   grpc::ClientContext* context_ ABSL_GUARDED_BY(mu_) = nullptr;
 };
 
-// A connection to a pulse-server. Thread-safe: calls may run concurrently.
+// A connection to a pulse-server (its AnalyticsService and AdminService).
+// Thread-safe: calls may run concurrently.
 class Client {
  public:
   // Receives each Update of a subscription, on the calling thread of
@@ -114,6 +119,17 @@ class Client {
   absl::StatusOr<v1::TrendingHashtagsResponse> TrendingHashtags(
       const v1::TrendingHashtagsRequest& request);
 
+  // The AdminService RPCs. CreateBackup and Compact take
+  // ClientOptions::long_deadline, the others the default deadline.
+  absl::StatusOr<v1::BackupInfo> CreateBackup(
+      const v1::CreateBackupRequest& request);
+  absl::StatusOr<v1::ListBackupsResponse> ListBackups(
+      const v1::ListBackupsRequest& request);
+  absl::StatusOr<v1::CompactResponse> Compact(
+      const v1::CompactRequest& request);
+  absl::StatusOr<v1::StorageStats> GetStorageStats(
+      const v1::GetStorageStatsRequest& request);
+
   // Starts an IngestStream call; `deadline` bounds the whole call
   // (infinite by default, as a stream may run for long).
   std::unique_ptr<IngestStream> StartIngestStream(
@@ -133,6 +149,7 @@ class Client {
 
   ClientOptions options_;
   std::unique_ptr<v1::AnalyticsService::Stub> stub_;
+  std::unique_ptr<v1::AdminService::Stub> admin_stub_;
 };
 
 }  // namespace pulse

@@ -1,5 +1,7 @@
 // pulse: the command-line client of pulse-server. Flags and dispatch only;
-// the work is in pulse_client (clients/commands.h).
+// the work is in pulse_client (clients/commands.h, clients/admin_commands.h),
+// except `pulse backup restore`, which works offline on the backup files
+// through pulse_storage (storage/backup.h) and needs no server.
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,6 +11,7 @@
 #include <iostream>
 #include <istream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +26,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "clients/admin_commands.h"
 #include "clients/cli_values.h"
 #include "clients/client.h"
 #include "clients/commands.h"
@@ -30,6 +34,7 @@
 #include "clients/list_flags.h"
 #include "clients/watch_command.h"
 #include "clients/watch_stopper.h"
+#include "storage/backup.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051",
           "The pulse-server address (host:port).");
@@ -102,6 +107,15 @@ ABSL_FLAG(int64_t, count, 0,
 ABSL_FLAG(absl::Duration, duration, absl::InfiniteDuration(),
           "watch: end after this long (default: until Ctrl-C).");
 
+ABSL_FLAG(std::string, backup_dir, "",
+          "backup restore: the backup directory (pulse-server's "
+          "--backup_dir).");
+ABSL_FLAG(std::string, data_dir, "",
+          "backup restore: the data directory to create; must not exist or "
+          "be empty.");
+ABSL_FLAG(int64_t, backup_id, 0,
+          "backup restore: the backup to restore (0 = the newest).");
+
 namespace {
 
 constexpr char kUsage[] = R"(the command-line client of pulse-server.
@@ -141,6 +155,15 @@ Commands:
                        Lists are comma-separated or repeated flags. On a
                        terminal, a table redrawn in place; otherwise (or with
                        --json) one JSON Update per line, as received.
+  backup create        Back up the server's database into its --backup_dir
+                       (consistent while ingest runs).
+  backup list          The backups in the server's --backup_dir.
+  backup restore       Offline, no server needed: restore a backup into a new
+                       data dir. --backup_dir=DIR --data_dir=DIR
+                       [--backup_id=N] (default: the newest). DIR must not
+                       exist or be empty; then start pulse-server on it.
+  admin compact        Compact the server's database now (applies retention).
+  admin storage        Sizes on disk and in memory, per column family.
 
 Exit status: 0 on success, 1 when a call or the input failed, 2 on a usage
 error.)";
@@ -198,6 +221,62 @@ int RunIngest(pulse::Client& client, const std::string& path,
                                                : pulse::MakeUnarySink(client);
   absl::Status status =
       pulse::RunIngest(in, options, *sink, isatty(STDERR_FILENO) != 0, output);
+  return status.ok() ? 0 : Fail(status, kExitFailure);
+}
+
+// `pulse backup restore`: offline, on the files; the exit status.
+int RunRestore(const std::vector<std::string>& args,
+               const pulse::Output& output) {
+  if (!args.empty()) return UsageError("backup restore takes flags only");
+  const std::string backup_dir = absl::GetFlag(FLAGS_backup_dir);
+  const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
+  const int64_t id = absl::GetFlag(FLAGS_backup_id);
+  if (backup_dir.empty())
+    return UsageError("backup restore needs --backup_dir");
+  if (data_dir.empty()) return UsageError("backup restore needs --data_dir");
+  if (id < 0 || id > UINT32_MAX) {
+    return UsageError("--backup_id must be a backup's id (0 = the newest)");
+  }
+  std::optional<uint32_t> wanted;
+  if (id > 0) wanted = static_cast<uint32_t>(id);
+  absl::StatusOr<pulse::storage::BackupSummary> restored =
+      pulse::storage::RestoreBackup(backup_dir, data_dir, wanted);
+  if (!restored.ok()) return Fail(restored.status(), kExitFailure);
+  pulse::v1::BackupInfo info;
+  info.set_backup_id(restored->id);
+  *info.mutable_create_time() = pulse::ToProtoTimestamp(restored->created);
+  info.set_size_bytes(static_cast<int64_t>(restored->size_bytes));
+  info.set_file_count(static_cast<int32_t>(restored->file_count));
+  absl::Status status =
+      pulse::Emit(info,
+                  absl::StrCat("restored backup ", restored->id, " into ",
+                               data_dir, "\n", pulse::RenderBackupInfo(info),
+                               "start pulse-server --data_dir=", data_dir,
+                               " to serve it\n"),
+                  output);
+  return status.ok() ? 0 : Fail(status, kExitFailure);
+}
+
+// `pulse backup ...` and `pulse admin ...` against a server; the exit status.
+int RunAdminCommand(pulse::Client& client, const std::string& command,
+                    const std::vector<std::string>& args,
+                    const pulse::Output& output) {
+  const std::string usage = command == "backup"
+                                ? "usage: pulse backup create|list|restore"
+                                : "usage: pulse admin compact|storage";
+  if (args.size() != 1) return UsageError(usage);
+  absl::Status status;
+  if (command == "backup" && args[0] == "create") {
+    status = pulse::RunBackupCreate(client, output);
+  } else if (command == "backup" && args[0] == "list") {
+    status = pulse::RunBackupList(client, output);
+  } else if (command == "admin" && args[0] == "compact") {
+    status = pulse::RunAdminCompact(client, output);
+  } else if (command == "admin" && args[0] == "storage") {
+    status = pulse::RunAdminStorage(client, output);
+  } else {
+    return UsageError(usage);
+  }
   return status.ok() ? 0 : Fail(status, kExitFailure);
 }
 
@@ -354,6 +433,8 @@ int Dispatch(pulse::Client& client, const std::string& command,
   } else if (command == "watch") {
     if (!want_args(0)) return UsageError("watch takes flags only");
     return RunWatchCommand(client, output);
+  } else if (command == "backup" || command == "admin") {
+    return RunAdminCommand(client, command, args, output);
   } else {
     return UsageError(absl::StrCat("unknown command \"", command, "\""));
   }
@@ -379,6 +460,15 @@ int main(int argc, char** argv) {
   if (positional.size() < 2) return UsageError("no command given");
   std::string command = positional[1];
   std::vector<std::string> args(positional.begin() + 2, positional.end());
+
+  pulse::Output output;
+  output.json = absl::GetFlag(FLAGS_json);
+  output.out = &std::cout;
+  output.err = &std::cerr;
+  if (command == "backup" && !args.empty() && args[0] == "restore") {
+    return RunRestore(std::vector<std::string>(args.begin() + 1, args.end()),
+                      output);
+  }
   // Before Connect: gRPC's threads must inherit the blocked signals.
   if (command == "watch") pulse::BlockStopSignals();
 
@@ -390,10 +480,5 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<pulse::Client>> client =
       pulse::Client::Connect(absl::GetFlag(FLAGS_server), options);
   if (!client.ok()) return Fail(client.status(), kExitUsage);
-
-  pulse::Output output;
-  output.json = absl::GetFlag(FLAGS_json);
-  output.out = &std::cout;
-  output.err = &std::cerr;
   return Dispatch(**client, command, args, output);
 }

@@ -20,20 +20,23 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
 AnalyticsService::AnalyticsService(const ServiceDeps& deps)
     : deps_(deps), reader_(*deps.reader) {}
 
-grpc::ServerUnaryReactor* AnalyticsService::RunOnPool(
-    grpc::CallbackServerContext* ctx, const char* method,
-    std::function<absl::Status()> work) {
+grpc::ServerUnaryReactor* RunUnaryOnPool(WorkerPool* pool,
+                                         ServerMetrics* metrics,
+                                         grpc::CallbackServerContext* ctx,
+                                         const char* method,
+                                         std::function<absl::Status()> work,
+                                         std::function<void()> on_refused) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   const absl::Time start = absl::Now();
-  ServerMetrics* metrics = deps_.metrics;
-  const bool queued = deps_.pool->Submit(
-      [reactor, method, start, metrics, work = std::move(work)] {
+  const bool queued =
+      pool->Submit([reactor, method, start, metrics, work = std::move(work)] {
         const absl::Status status = work();
         metrics->RecordRpc(method, static_cast<int>(status.code()),
                            absl::Now() - start);
         reactor->Finish(ToGrpcStatus(status));
       });
   if (!queued) {
+    if (on_refused) on_refused();
     metrics->RecordRpc(method, grpc::StatusCode::RESOURCE_EXHAUSTED,
                        absl::Now() - start);
     reactor->Finish(
@@ -41,6 +44,13 @@ grpc::ServerUnaryReactor* AnalyticsService::RunOnPool(
                      "server busy: the request queue is full; retry later"));
   }
   return reactor;
+}
+
+grpc::ServerUnaryReactor* AnalyticsService::RunOnPool(
+    grpc::CallbackServerContext* ctx, const char* method,
+    std::function<absl::Status()> work) {
+  return RunUnaryOnPool(deps_.pool, deps_.metrics, ctx, method,
+                        std::move(work));
 }
 
 grpc::ServerUnaryReactor* AnalyticsService::FinishNow(

@@ -108,6 +108,15 @@ class AnalyticsService final : public v1::AnalyticsService::CallbackService {
 // The one mapping from absl::Status to grpc::Status.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
+// Runs `work` on `pool` and finishes the unary call with its status, counted
+// in `metrics` under `method`. When the pool's queue is full the call fails
+// with RESOURCE_EXHAUSTED at once and `on_refused` (if any) runs instead of
+// `work`. Called on a gRPC callback thread; never blocks.
+grpc::ServerUnaryReactor* RunUnaryOnPool(
+    WorkerPool* pool, ServerMetrics* metrics, grpc::CallbackServerContext* ctx,
+    const char* method, std::function<absl::Status()> work,
+    std::function<void()> on_refused = nullptr);
+
 }  // namespace pulse::server
 
 #endif  // PULSE_SERVER_ANALYTICS_SERVICE_H_

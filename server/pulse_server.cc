@@ -1,5 +1,7 @@
 #include "server/pulse_server.h"
 
+#include <filesystem>
+#include <system_error>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -15,6 +17,15 @@ absl::StatusOr<std::unique_ptr<PulseServer>> PulseServer::Start(
   std::unique_ptr<PulseServer> server(new PulseServer);
   server->options_ = options;
 
+  if (!options.backup_dir.empty()) {
+    // Now rather than at the first backup, so that a bad path stops start-up.
+    std::error_code ec;
+    std::filesystem::create_directories(options.backup_dir, ec);
+    if (ec) {
+      return absl::UnavailableError(absl::StrCat(
+          "creating --backup_dir ", options.backup_dir, ": ", ec.message()));
+    }
+  }
   absl::StatusOr<std::unique_ptr<storage::Store>> store =
       storage::Store::Open(options.store);
   if (!store.ok()) return store.status();
@@ -50,6 +61,14 @@ absl::StatusOr<std::unique_ptr<PulseServer>> PulseServer::Start(
   deps.clock = options.store.clock;
   deps.max_batch_items = options.max_batch_items;
   server->service_ = std::make_unique<AnalyticsService>(deps);
+  AdminDeps admin;
+  admin.store = server->store_.get();
+  admin.pool = server->pool_.get();
+  admin.metrics = server->metrics_.get();
+  admin.backup_dir = options.backup_dir;
+  admin.backup_keep = options.backup_keep;
+  admin.data_dir = options.store.data_dir;
+  server->admin_ = std::make_unique<AdminService>(admin);
 
   // Linking health.proto's generated code lets reflection describe the
   // built-in health service; referencing it keeps the linker from dropping it.
@@ -62,6 +81,7 @@ absl::StatusOr<std::unique_ptr<PulseServer>> PulseServer::Start(
                            &server->port_);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   builder.RegisterService(server->service_.get());
+  builder.RegisterService(server->admin_.get());
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(absl::StrCat(
@@ -104,11 +124,14 @@ void PulseServer::Shutdown() {
   if (grpc_server_ != nullptr) {
     grpc_server_->GetHealthCheckService()->SetServingStatus(false);
     hub_->Shutdown();  // Server::Shutdown waits for open streams: end them
+    // ... and for unary calls: a Compact could run for minutes.
+    store_->CancelCompactions();
     grpc_server_->Shutdown(
         absl::ToChronoTime(absl::Now() + options_.shutdown_grace));
     grpc_server_->Wait();
     grpc_server_.reset();
   }
+  admin_.reset();
   service_.reset();
   metrics_.reset();
   hub_.reset();   // every subscription is done: the timer has nothing to wake

@@ -1,5 +1,6 @@
 // The whole pulse-server process minus flag parsing: store, boards, worker
-// pool, gRPC service, health and reflection, started and stopped together.
+// pool, gRPC services (analytics and admin), health and reflection, started
+// and stopped together.
 #ifndef PULSE_SERVER_PULSE_SERVER_H_
 #define PULSE_SERVER_PULSE_SERVER_H_
 
@@ -10,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
+#include "server/admin_service.h"
 #include "server/analytics_service.h"
 #include "server/boards.h"
 #include "server/change_tracker.h"
@@ -35,6 +37,11 @@ struct ServerOptions {
   int worker_threads = 8;
   size_t max_queued_requests = 4096;
   int max_receive_message_bytes = 64 << 20;
+  // Where AdminService.CreateBackup writes backups (created at start-up);
+  // empty: backups are refused.
+  std::string backup_dir;
+  // After each backup, delete all but the newest this many (0: keep all).
+  uint32_t backup_keep = 0;
   // How long Shutdown lets in-flight calls finish before cancelling them.
   absl::Duration shutdown_grace = absl::Seconds(5);
 };
@@ -56,8 +63,9 @@ class PulseServer {
   // The Prometheus text exposition of the server's metrics now.
   std::string RenderMetrics() const;
 
-  // Stops accepting calls, lets in-flight calls finish (cancelling them after
-  // the grace period), then closes the store. Blocks; idempotent.
+  // Stops accepting calls, aborts a running Compact, lets in-flight calls
+  // finish (cancelling them after the grace period), then closes the store.
+  // Blocks; idempotent.
   void Shutdown();
 
  private:
@@ -72,6 +80,7 @@ class PulseServer {
   std::unique_ptr<SubscriptionHub> hub_;
   std::unique_ptr<ServerMetrics> metrics_;
   std::unique_ptr<AnalyticsService> service_;
+  std::unique_ptr<AdminService> admin_;
   std::unique_ptr<HttpEndpoint> http_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int port_ = 0;

@@ -3,8 +3,10 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -57,6 +59,13 @@ ABSL_FLAG(int, max_subscriptions, 20'000,
           "Most live Subscribe streams at once.");
 ABSL_FLAG(int, max_subscription_items, 1'000,
           "Most posts + accounts + hashtags one subscription may watch.");
+ABSL_FLAG(std::string, backup_dir, "",
+          "Where AdminService.CreateBackup (`pulse backup create`) writes "
+          "RocksDB backups; created if missing. Empty: backups are refused. "
+          "Must not be inside --data_dir.");
+ABSL_FLAG(int, backup_keep, 0,
+          "After each backup, delete all but the newest this many (0 keeps "
+          "all).");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warn or error.");
 
 namespace {
@@ -79,6 +88,19 @@ std::string EffectiveFlags() {
   }
   std::sort(flags.begin(), flags.end());
   return absl::StrJoin(flags, " ");
+}
+
+// True when `path` is `dir` or lies under it (lexically, symlinks resolved
+// where they exist).
+bool IsWithin(const std::string& path, const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::path p = std::filesystem::weakly_canonical(path, ec);
+  std::filesystem::path d = std::filesystem::weakly_canonical(dir, ec);
+  // "data/" ends in an empty element that "data/backups" does not have.
+  if (!d.has_filename()) d = d.parent_path();
+  auto [d_end, p_end] = std::mismatch(d.begin(), d.end(), p.begin(), p.end());
+  (void)p_end;
+  return d_end == d.end();
 }
 
 }  // namespace
@@ -128,6 +150,14 @@ int main(int argc, char** argv) {
       absl::GetFlag(FLAGS_max_subscriptions);
   options.subscriptions.max_watched_items =
       absl::GetFlag(FLAGS_max_subscription_items);
+  options.backup_dir = absl::GetFlag(FLAGS_backup_dir);
+  const int backup_keep = absl::GetFlag(FLAGS_backup_keep);
+  if (backup_keep < 0) return Fail("--backup_keep: must be >= 0");
+  options.backup_keep = static_cast<uint32_t>(backup_keep);
+  if (!options.backup_dir.empty() &&
+      IsWithin(options.backup_dir, options.store.data_dir)) {
+    return Fail("--backup_dir: must not be --data_dir or inside it");
+  }
   options.windows.clear();
   for (const std::string& w : absl::GetFlag(FLAGS_windows)) {
     absl::Duration d;

@@ -287,6 +287,8 @@ absl::Status Store::CompactAll() {
   return absl::OkStatus();
 }
 
+void Store::CancelCompactions() { impl_->db->DisableManualCompaction(); }
+
 std::vector<std::pair<std::string, uint64_t>> Store::Stats() const {
   static constexpr const char* kProperties[] = {
       "rocksdb.cur-size-all-mem-tables",
@@ -306,5 +308,34 @@ std::vector<std::pair<std::string, uint64_t>> Store::Stats() const {
   }
   return out;
 }
+
+StorageFigures Store::Storage() const {
+  StorageFigures figures;
+  for (rocksdb::ColumnFamilyHandle* h : impl_->handles) {
+    ColumnFamilyFigures cf;
+    cf.name = h->GetName();
+    impl_->db->GetIntProperty(h, "rocksdb.total-sst-files-size", &cf.sst_bytes);
+    impl_->db->GetIntProperty(h, "rocksdb.cur-size-all-mem-tables",
+                              &cf.memtable_bytes);
+    impl_->db->GetIntProperty(h, "rocksdb.estimate-num-keys",
+                              &cf.estimated_keys);
+    figures.column_families.push_back(std::move(cf));
+  }
+  // Files come and go under compaction: a vanished one is skipped.
+  std::error_code ec;
+  for (std::filesystem::recursive_directory_iterator
+           it(impl_->options.data_dir, ec),
+       end;
+       !ec && it != end; it.increment(ec)) {
+    std::error_code size_ec;
+    if (!it->is_regular_file(size_ec)) continue;
+    const uintmax_t size = it->file_size(size_ec);
+    if (!size_ec) figures.disk_bytes += size;
+  }
+  figures.properties = Stats();
+  return figures;
+}
+
+rocksdb::DB* Store::db() const { return impl_->db.get(); }
 
 }  // namespace pulse::storage

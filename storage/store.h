@@ -25,6 +25,10 @@
 #include "absl/time/time.h"
 #include "storage/clock.h"
 
+namespace rocksdb {
+class DB;
+}  // namespace rocksdb
+
 namespace pulse::storage {
 
 // What a counter is about.
@@ -131,6 +135,24 @@ struct Bucket {
   Counts counts{};
 };
 
+// The sizes of one column family.
+struct ColumnFamilyFigures {
+  std::string name;
+  uint64_t sst_bytes = 0;
+  uint64_t memtable_bytes = 0;
+  uint64_t estimated_keys = 0;
+};
+
+// Where the database's bytes are.
+struct StorageFigures {
+  // Every column family, in the order they were opened.
+  std::vector<ColumnFamilyFigures> column_families;
+  // Every regular file under the data dir.
+  uint64_t disk_bytes = 0;
+  // What Stats() reports.
+  std::vector<std::pair<std::string, uint64_t>> properties;
+};
+
 // Store configuration.
 struct StoreOptions {
   std::string data_dir = "./pulse-data";
@@ -190,13 +212,27 @@ class Store {
       const std::function<void(absl::Time bucket, std::string_view id,
                                const Counts& counts)>& fn) const;
 
-  // Compacts every column family now (applies retention). Blocks.
+  // Compacts every column family now (applies retention). Blocks; returns
+  // an error early once CancelCompactions has been called.
   absl::Status CompactAll();
+
+  // Makes a running CompactAll (and every later one) return early, so that
+  // shutdown does not wait for a whole compaction. Blocks until the running
+  // one has stopped.
+  void CancelCompactions();
 
   // RocksDB's figures for monitoring, summed over column families, as
   // (name, value) pairs: memtable and block cache bytes, pending compaction
   // bytes, SST bytes, running compactions, write stall state. Never blocks.
   std::vector<std::pair<std::string, uint64_t>> Stats() const;
+
+  // Per column family sizes, the data dir's bytes on disk and Stats().
+  // Lists the data dir (file metadata only); never waits for RocksDB.
+  StorageFigures Storage() const;
+
+  // The open database, for storage/backup.cc's BackupEngine; owned by the
+  // store and valid while it lives. Not for reads or writes.
+  rocksdb::DB* db() const;
 
  private:
   struct Impl;

@@ -11,6 +11,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
+#include "pulse/v1/admin.pb.h"
 #include "tests/server_process.h"
 #include "tests/update_collector.h"
 
@@ -101,8 +102,12 @@ TEST(ReadmeExamples, EveryGrpcurlExampleSucceeds) {
   const std::vector<Example> examples = ReadExamples();
   ASSERT_GE(examples.size(), 5u)
       << "the README's grpcurl examples were not found";
+  // Links admin.proto's generated code, so that the pool knows AdminService.
+  (void)v1::GetStorageStatsRequest::descriptor();
   TempDir dir;
-  auto server = ServerProcess::Start(dir.path() + "/data");
+  // With --backup_dir, so that the backup examples work too.
+  auto server = ServerProcess::Start(
+      dir.path() + "/data", {"--backup_dir=" + dir.path() + "/backups"});
   ASSERT_TRUE(server.ok()) << server.status();
 
   std::vector<std::string> answers;

@@ -169,7 +169,7 @@ class ReflectionTest : public ::testing::Test {
   std::unique_ptr<ServerProcess> server_;
 };
 
-TEST_F(ReflectionTest, ListsTheAnalyticsHealthAndReflectionServices) {
+TEST_F(ReflectionTest, ListsTheAnalyticsAdminHealthAndReflectionServices) {
   ReflectionClient client(server_->channel());
   ASSERT_TRUE(client.ready());
   const std::vector<std::string> names =
@@ -192,6 +192,18 @@ TEST_F(ReflectionTest, DescribesTheAnalyticsService) {
         "GetAccountStats", "QueryTimeSeries", "TopPosts", "TrendingHashtags",
         "Subscribe"}) {
     EXPECT_TRUE(DescribesService(files, "pulse.v1", "AnalyticsService", method))
+        << method;
+  }
+}
+
+TEST_F(ReflectionTest, DescribesTheAdminService) {
+  ReflectionClient client(server_->channel());
+  ASSERT_TRUE(client.ready());
+  const auto files =
+      Files(*client.Ask("file_containing_symbol", "pulse.v1.AdminService"));
+  for (const char* method :
+       {"CreateBackup", "ListBackups", "Compact", "GetStorageStats"}) {
+    EXPECT_TRUE(DescribesService(files, "pulse.v1", "AdminService", method))
         << method;
   }
 }

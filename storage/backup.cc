@@ -1,0 +1,166 @@
+#include "storage/backup.h"
+
+#include <filesystem>
+#include <memory>
+#include <system_error>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "rocksdb/env.h"
+#include "rocksdb/utilities/backup_engine.h"
+#include "storage/rocksdb_status.h"
+#include "storage/status_macros.h"
+
+namespace pulse::storage {
+namespace {
+
+// BackupEngine must not run two creates on one directory at once (nor a list
+// beside a create); one lock for every directory is simple and enough.
+absl::Mutex& BackupMutex() {
+  static absl::Mutex* mu = new absl::Mutex;
+  return *mu;
+}
+
+BackupSummary Summarize(const rocksdb::BackupInfo& info) {
+  BackupSummary s;
+  s.id = info.backup_id;
+  s.created = absl::FromUnixSeconds(info.timestamp);
+  s.size_bytes = info.size;
+  s.file_count = info.number_files;
+  return s;
+}
+
+// True when `dir` holds a backup directory's metadata.
+bool HasBackups(const std::string& dir) {
+  std::error_code ec;
+  return std::filesystem::is_directory(std::filesystem::path(dir) / "meta", ec);
+}
+
+absl::StatusOr<std::unique_ptr<rocksdb::BackupEngineReadOnly>> OpenReadOnly(
+    const std::string& backup_dir) {
+  rocksdb::BackupEngineReadOnly* engine = nullptr;
+  PULSE_RETURN_IF_ERROR(
+      FromRocksStatus(rocksdb::BackupEngineReadOnly::Open(
+                          rocksdb::BackupEngineOptions(backup_dir),
+                          rocksdb::Env::Default(), &engine),
+                      absl::StrCat("opening backup dir ", backup_dir)));
+  return std::unique_ptr<rocksdb::BackupEngineReadOnly>(engine);
+}
+
+// The backups of an opened engine, oldest first.
+std::vector<BackupSummary> Summaries(
+    const rocksdb::BackupEngineReadOnlyBase& engine) {
+  std::vector<rocksdb::BackupInfo> infos;
+  engine.GetBackupInfo(&infos);
+  std::vector<BackupSummary> out;
+  out.reserve(infos.size());
+  for (const rocksdb::BackupInfo& info : infos) out.push_back(Summarize(info));
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<BackupSummary> CreateBackup(Store& store,
+                                           const std::string& backup_dir,
+                                           uint32_t keep) {
+  absl::MutexLock lock(&BackupMutex());
+  std::error_code ec;
+  std::filesystem::create_directories(backup_dir, ec);
+  if (ec) {
+    return absl::UnavailableError(
+        absl::StrCat("creating backup dir ", backup_dir, ": ", ec.message()));
+  }
+  rocksdb::BackupEngine* raw = nullptr;
+  PULSE_RETURN_IF_ERROR(FromRocksStatus(
+      rocksdb::BackupEngine::Open(rocksdb::BackupEngineOptions(backup_dir),
+                                  rocksdb::Env::Default(), &raw),
+      absl::StrCat("opening backup dir ", backup_dir)));
+  std::unique_ptr<rocksdb::BackupEngine> engine(raw);
+
+  // Flushing first puts every acknowledged write into SST files; the live
+  // WAL is copied too, and since a WriteBatch is one WAL record, a restore
+  // replays whole batches only: the backup is one point in the write order.
+  rocksdb::CreateBackupOptions options;
+  options.flush_before_backup = true;
+  rocksdb::BackupID id = 0;
+  PULSE_RETURN_IF_ERROR(
+      FromRocksStatus(engine->CreateNewBackup(options, store.db(), &id),
+                      absl::StrCat("creating a backup in ", backup_dir)));
+  if (keep > 0) {
+    PULSE_RETURN_IF_ERROR(
+        FromRocksStatus(engine->PurgeOldBackups(keep),
+                        absl::StrCat("deleting old backups in ", backup_dir)));
+  }
+  rocksdb::BackupInfo info;
+  PULSE_RETURN_IF_ERROR(
+      FromRocksStatus(engine->GetBackupInfo(id, &info),
+                      absl::StrCat("reading backup ", id, " in ", backup_dir)));
+  return Summarize(info);
+}
+
+absl::StatusOr<std::vector<BackupSummary>> ListBackups(
+    const std::string& backup_dir) {
+  absl::MutexLock lock(&BackupMutex());
+  std::error_code ec;
+  if (!std::filesystem::is_directory(backup_dir, ec)) {
+    return absl::NotFoundError(
+        absl::StrCat("backup dir ", backup_dir, " does not exist"));
+  }
+  if (!HasBackups(backup_dir)) return std::vector<BackupSummary>();
+  PULSE_ASSIGN_OR_RETURN(std::unique_ptr<rocksdb::BackupEngineReadOnly> engine,
+                         OpenReadOnly(backup_dir));
+  return Summaries(*engine);
+}
+
+absl::StatusOr<BackupSummary> RestoreBackup(const std::string& backup_dir,
+                                            const std::string& data_dir,
+                                            std::optional<uint32_t> id) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(backup_dir, ec) ||
+      !HasBackups(backup_dir)) {
+    return absl::NotFoundError(absl::StrCat("no backups in ", backup_dir));
+  }
+  // RestoreDBFromBackup empties the target first: never let it near a
+  // directory that holds anything, above all a live database.
+  if (std::filesystem::exists(data_dir, ec)) {
+    if (!std::filesystem::is_directory(data_dir, ec)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "data dir ", data_dir, " exists and is not a directory"));
+    }
+    if (!std::filesystem::is_empty(data_dir, ec) || ec) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("data dir ", data_dir,
+                       " is not empty; restore into a new or empty directory"));
+    }
+  }
+  PULSE_ASSIGN_OR_RETURN(std::unique_ptr<rocksdb::BackupEngineReadOnly> engine,
+                         OpenReadOnly(backup_dir));
+  const std::vector<BackupSummary> backups = Summaries(*engine);
+  if (backups.empty()) {
+    return absl::NotFoundError(absl::StrCat("no backups in ", backup_dir));
+  }
+  const BackupSummary* chosen = &backups.back();
+  if (id.has_value()) {
+    chosen = nullptr;
+    for (const BackupSummary& b : backups) {
+      if (b.id == *id) chosen = &b;
+    }
+    if (chosen == nullptr) {
+      return absl::NotFoundError(
+          absl::StrCat("backup_id: no backup ", *id, " in ", backup_dir));
+    }
+  }
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) {
+    return absl::UnavailableError(
+        absl::StrCat("creating data dir ", data_dir, ": ", ec.message()));
+  }
+  PULSE_RETURN_IF_ERROR(FromRocksStatus(
+      engine->RestoreDBFromBackup(rocksdb::RestoreOptions(), chosen->id,
+                                  data_dir, data_dir),
+      absl::StrCat("restoring backup ", chosen->id, " into ", data_dir)));
+  return *chosen;
+}
+
+}  // namespace pulse::storage
