@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "bridge/bridge_server.h"
+#include "server/log.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:8080",
           "host:port for HTTP and websockets; port 0 picks a free port (see "
@@ -48,6 +49,7 @@ ABSL_FLAG(absl::Duration, handshake_timeout, absl::Seconds(5),
 ABSL_FLAG(bool, serve_metrics, true,
           "Serve Prometheus metrics at GET /metrics on --listen "
           "(--noserve_metrics to turn off).");
+ABSL_FLAG(std::string, log_level, "info", "debug, info, warn or error.");
 ABSL_FLAG(std::string, port_file, "",
           "If set, the bound port is written here once serving.");
 
@@ -64,6 +66,13 @@ int main(int argc, char** argv) {
       "Usage: pulse-bridge [--listen=127.0.0.1:8080] "
       "[--backend=127.0.0.1:50051] ...");
   absl::ParseCommandLine(argc, argv);
+  if (absl::Status level =
+          pulse::server::SetLogLevelByName(absl::GetFlag(FLAGS_log_level));
+      !level.ok()) {
+    std::fprintf(stderr, "pulse-bridge: %s\n",
+                 std::string(level.message()).c_str());
+    return 1;
+  }
 
   pulse::bridge::BridgeOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
@@ -99,11 +108,13 @@ int main(int argc, char** argv) {
   // A peer that resets a socket must not kill the process.
   signal(SIGPIPE, SIG_IGN);
 
+  using pulse::server::Log;
+  using pulse::server::LogLevel;
   absl::StatusOr<std::unique_ptr<pulse::bridge::BridgeServer>> bridge =
       pulse::bridge::BridgeServer::Start(options);
   if (!bridge.ok()) {
-    std::fprintf(stderr, "pulse-bridge: cannot start: %s\n",
-                 bridge.status().ToString().c_str());
+    Log(LogLevel::kError, absl::StrCat("pulse-bridge: cannot start: ",
+                                       bridge.status().ToString()));
     return 1;
   }
   const std::string port_file = absl::GetFlag(FLAGS_port_file);
@@ -111,20 +122,23 @@ int main(int argc, char** argv) {
     const std::string tmp = port_file + ".tmp";
     std::ofstream(tmp) << (*bridge)->port() << "\n";
     if (std::rename(tmp.c_str(), port_file.c_str()) != 0) {
-      std::fprintf(stderr, "pulse-bridge: cannot write --port_file %s\n",
-                   port_file.c_str());
+      Log(LogLevel::kError,
+          absl::StrCat("pulse-bridge: cannot write --port_file ", port_file));
       return 1;
     }
   }
-  std::fprintf(
-      stderr, "pulse-bridge serving on port %d (backend %s, web_root %s)\n",
-      (*bridge)->port(), options.backend.c_str(), options.web_root.c_str());
+  Log(LogLevel::kInfo,
+      absl::StrCat("flags: ", pulse::server::EffectiveFlags("bridge/main.cc")));
+  Log(LogLevel::kInfo,
+      absl::StrCat("pulse-bridge serving on port ", (*bridge)->port(),
+                   " (backend=", options.backend,
+                   " web_root=", options.web_root, ")"));
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
-  std::fprintf(stderr, "pulse-bridge: signal %d, shutting down\n",
-               signal_number);
+  Log(LogLevel::kInfo,
+      absl::StrCat("signal ", signal_number, ": shutting down"));
   (*bridge)->Shutdown();
-  std::fprintf(stderr, "pulse-bridge: stopped cleanly\n");
+  Log(LogLevel::kInfo, "stopped cleanly");
   return 0;
 }

@@ -1,9 +1,15 @@
 #include "server/log.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <vector>
 
+#include "absl/flags/reflection.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
@@ -14,6 +20,28 @@ constexpr const char* kNames[] = {"DEBUG", "INFO", "WARN", "ERROR"};
 }  // namespace
 
 void SetLogLevel(LogLevel level) { min_level = static_cast<int>(level); }
+
+absl::Status SetLogLevelByName(absl::string_view name) {
+  for (int i = 0; i < 4; ++i) {
+    if (name == absl::AsciiStrToLower(kNames[i])) {
+      SetLogLevel(static_cast<LogLevel>(i));
+      return absl::OkStatus();
+    }
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--log_level: expected debug, info, warn or error, not \"", name, "\""));
+}
+
+std::string EffectiveFlags(absl::string_view main_file) {
+  std::vector<std::string> flags;
+  for (const auto& [name, flag] : absl::GetAllFlags()) {
+    if (absl::EndsWith(flag->Filename(), main_file)) {
+      flags.push_back(absl::StrCat(name, "=", flag->CurrentValue()));
+    }
+  }
+  std::sort(flags.begin(), flags.end());
+  return absl::StrJoin(flags, " ");
+}
 
 void Log(LogLevel level, absl::string_view message) {
   if (static_cast<int>(level) < min_level) return;

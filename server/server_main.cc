@@ -78,18 +78,6 @@ int Fail(const std::string& message) {
   return 1;
 }
 
-// "name=value ..." of every pulse-server flag, sorted, for the start-up log.
-std::string EffectiveFlags() {
-  std::vector<std::string> flags;
-  for (const auto& [name, flag] : absl::GetAllFlags()) {
-    if (absl::EndsWith(flag->Filename(), "server_main.cc")) {
-      flags.push_back(absl::StrCat(name, "=", flag->CurrentValue()));
-    }
-  }
-  std::sort(flags.begin(), flags.end());
-  return absl::StrJoin(flags, " ");
-}
-
 // True when `path` is `dir` or lies under it (lexically, symlinks resolved
 // where they exist).
 bool IsWithin(const std::string& path, const std::string& dir) {
@@ -120,15 +108,11 @@ int main(int argc, char** argv) {
       "line.");
   absl::ParseCommandLine(argc, argv);
 
-  const std::string level = absl::GetFlag(FLAGS_log_level);
-  if (level == "debug")
-    pulse::server::SetLogLevel(LogLevel::kDebug);
-  else if (level == "warn")
-    pulse::server::SetLogLevel(LogLevel::kWarning);
-  else if (level == "error")
-    pulse::server::SetLogLevel(LogLevel::kError);
-  else if (level != "info")
-    return Fail("--log_level: expected debug, info, warn or error");
+  if (absl::Status level =
+          pulse::server::SetLogLevelByName(absl::GetFlag(FLAGS_log_level));
+      !level.ok()) {
+    return Fail(std::string(level.message()));
+  }
 
   pulse::server::ServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
@@ -205,7 +189,8 @@ int main(int argc, char** argv) {
       return Fail(absl::StrCat("cannot write --port_file ", port_file));
     }
   }
-  Log(LogLevel::kInfo, absl::StrCat("flags: ", EffectiveFlags()));
+  Log(LogLevel::kInfo,
+      absl::StrCat("flags: ", pulse::server::EffectiveFlags("server_main.cc")));
   Log(LogLevel::kInfo,
       absl::StrCat("pulse-server serving on port ", (*server)->port(),
                    " (listen=", options.listen,
