@@ -113,8 +113,8 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<pulse::bridge::BridgeServer>> bridge =
       pulse::bridge::BridgeServer::Start(options);
   if (!bridge.ok()) {
-    Log(LogLevel::kError, absl::StrCat("pulse-bridge: cannot start: ",
-                                       bridge.status().ToString()));
+    Log(LogLevel::kError, absl::StrCat("cannot start error=\"",
+                                       bridge.status().ToString(), "\""));
     return 1;
   }
   const std::string port_file = absl::GetFlag(FLAGS_port_file);
@@ -123,21 +123,19 @@ int main(int argc, char** argv) {
     std::ofstream(tmp) << (*bridge)->port() << "\n";
     if (std::rename(tmp.c_str(), port_file.c_str()) != 0) {
       Log(LogLevel::kError,
-          absl::StrCat("pulse-bridge: cannot write --port_file ", port_file));
+          absl::StrCat("cannot write --port_file path=", port_file));
       return 1;
     }
   }
   Log(LogLevel::kInfo,
       absl::StrCat("flags: ", pulse::server::EffectiveFlags("bridge/main.cc")));
   Log(LogLevel::kInfo,
-      absl::StrCat("pulse-bridge serving on port ", (*bridge)->port(),
-                   " (backend=", options.backend,
-                   " web_root=", options.web_root, ")"));
+      absl::StrCat("pulse-bridge serving port=", (*bridge)->port(), " backend=",
+                   options.backend, " web_root=", options.web_root));
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
-  Log(LogLevel::kInfo,
-      absl::StrCat("signal ", signal_number, ": shutting down"));
+  Log(LogLevel::kInfo, absl::StrCat("shutting down signal=", signal_number));
   (*bridge)->Shutdown();
   Log(LogLevel::kInfo, "stopped cleanly");
   return 0;

@@ -38,7 +38,7 @@ absl::StatusOr<std::unique_ptr<PulseServer>> PulseServer::Start(
     return s;
   }
   Log(LogLevel::kInfo,
-      absl::StrCat("boards rebuilt in ",
+      absl::StrCat("boards rebuilt duration=",
                    absl::FormatDuration(absl::Now() - rebuild_start)));
 
   server->pool_ = std::make_unique<WorkerPool>(options.worker_threads,

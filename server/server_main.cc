@@ -192,13 +192,12 @@ int main(int argc, char** argv) {
   Log(LogLevel::kInfo,
       absl::StrCat("flags: ", pulse::server::EffectiveFlags("server_main.cc")));
   Log(LogLevel::kInfo,
-      absl::StrCat("pulse-server serving on port ", (*server)->port(),
-                   " (listen=", options.listen,
-                   " data_dir=", options.store.data_dir, ")"));
+      absl::StrCat("pulse-server serving port=", (*server)->port(), " listen=",
+                   options.listen, " data_dir=", options.store.data_dir));
 
   int signal = 0;
   sigwait(&signals, &signal);
-  Log(LogLevel::kInfo, absl::StrCat("signal ", signal, ": shutting down"));
+  Log(LogLevel::kInfo, absl::StrCat("shutting down signal=", signal));
   (*server)->Shutdown();
   Log(LogLevel::kInfo, "stopped cleanly");
   return 0;
