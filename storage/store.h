@@ -32,7 +32,12 @@ class DB;
 namespace pulse::storage {
 
 // What a counter is about.
-enum class Scope : uint8_t { kGlobal = 1, kAccount = 2, kPost = 3, kHashtag = 4 };
+enum class Scope : uint8_t {
+  kGlobal = 1,
+  kAccount = 2,
+  kPost = 3,
+  kHashtag = 4
+};
 
 // A counter's bucket width; kTotal is the all-time bucket.
 enum class Resolution : uint8_t {
@@ -122,8 +127,8 @@ struct WriteResult {
   int new_posts = 0;             // of which not seen before
   int engagements_written = 0;
   int follows_written = 0;
-  std::vector<int> duplicate_engagements;  // indices into input.engagements
-  std::vector<int> duplicate_follows;      // indices into input.follows
+  std::vector<int> duplicate_engagements;     // indices into input.engagements
+  std::vector<int> duplicate_follows;         // indices into input.follows
   std::vector<int> unknown_post_engagements;  // written, post not known
   std::vector<AppliedEngagement> applied;     // in input order
   std::vector<FollowEvent> applied_follows;   // in input order
@@ -177,7 +182,8 @@ struct StoreOptions {
 class Store {
  public:
   // Opens (creating if missing) the database in options.data_dir.
-  static absl::StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
+  static absl::StatusOr<std::unique_ptr<Store>> Open(
+      const StoreOptions& options);
   ~Store();
 
   Store(const Store&) = delete;
@@ -193,16 +199,20 @@ class Store {
 
   // Non-empty buckets of one entity at `res` (not kTotal) whose start is in
   // [start, end), oldest first. May block on disk I/O.
-  absl::StatusOr<std::vector<Bucket>> ScanSeries(Scope scope, std::string_view id,
-                                                 Resolution res, absl::Time start,
+  absl::StatusOr<std::vector<Bucket>> ScanSeries(Scope scope,
+                                                 std::string_view id,
+                                                 Resolution res,
+                                                 absl::Time start,
                                                  absl::Time end) const;
 
   // A post's metadata, or nullopt when unknown.
-  absl::StatusOr<std::optional<PostMeta>> GetPost(std::string_view post_id) const;
+  absl::StatusOr<std::optional<PostMeta>> GetPost(
+      std::string_view post_id) const;
 
   // Estimated distinct users who engaged with a post or an account (kPost or
   // kAccount); 0 when none.
-  absl::StatusOr<int64_t> EstimateUniqueUsers(Scope scope, std::string_view id) const;
+  absl::StatusOr<int64_t> EstimateUniqueUsers(Scope scope,
+                                              std::string_view id) const;
 
   // Calls fn for every non-empty post-scope (or hashtag-scope) bucket at `res`
   // (kSecond or kMinute) whose start is in [start, end), in time order; used to
