@@ -66,9 +66,7 @@ absl::StatusOr<SendResult> AnnouncePosts(Client& client,
     }
     absl::StatusOr<SendResult> sent = SendBatches(client, chunk, 16);
     if (!sent.ok()) return sent.status();
-    total.batches += sent->batches;
-    total.engagements += sent->engagements;
-    total.accepted += sent->accepted;
+    total.AddCounts(*sent);
   }
   total.elapsed = absl::Now() - start;
   return total;
@@ -111,9 +109,7 @@ absl::StatusOr<SendResult> Preload(Client& client, loadgen::Firehose& firehose,
                     /*event_ids=*/false);
     absl::StatusOr<SendResult> sent = SendBatches(client, chunk, 64);
     if (!sent.ok()) return sent.status();
-    total.batches += sent->batches;
-    total.engagements += sent->engagements;
-    total.accepted += sent->accepted;
+    total.AddCounts(*sent);
   }
   total.elapsed = absl::Now() - start;
   return total;

@@ -28,6 +28,15 @@ struct SendResult {
   int64_t duplicates = 0;
   int64_t rejected = 0;
   absl::Duration elapsed;
+
+  // Adds `other`'s counts (not its elapsed time).
+  void AddCounts(const SendResult& other) {
+    batches += other.batches;
+    engagements += other.engagements;
+    accepted += other.accepted;
+    duplicates += other.duplicates;
+    rejected += other.rejected;
+  }
 };
 
 // Sends `batches` over IngestStream calls of at most `per_call` batches each

@@ -50,6 +50,12 @@ Settings& Settings::Str(const std::string& key, const std::string& value) {
   return *this;
 }
 
+Settings& Settings::Set(const std::string& key,
+                        const google::protobuf::Value& value) {
+  (*fields_.mutable_fields())[key] = value;
+  return *this;
+}
+
 Settings& Settings::Bool(const std::string& key, bool value) {
   (*fields_.mutable_fields())[key].set_bool_value(value);
   return *this;
@@ -111,8 +117,23 @@ void Report::PrintTable() const {
                  absl::StrFormat("%.3f", values.back()).c_str(), n,
                  r.front()->unit.c_str());
     if (n > 1) {
-      Figure m = *r.front();
+      // Settings that differ between runs (measured seconds, RSS...) would
+      // be one run's, not the median's: only those all runs share are kept.
+      Figure m;
+      m.name = r.front()->name;
+      m.unit = r.front()->unit;
       m.value = median;
+      for (const auto& field : r.front()->settings.proto().fields()) {
+        const std::string wanted = field.second.SerializeAsString();
+        const bool shared =
+            std::all_of(r.begin(), r.end(), [&](const Figure* f) {
+              const auto& fields = f->settings.proto().fields();
+              auto it = fields.find(field.first);
+              return it != fields.end() &&
+                     it->second.SerializeAsString() == wanted;
+            });
+        if (shared) m.settings.Set(field.first, field.second);
+      }
       m.settings.Num("runs", static_cast<double>(n)).Str("stat", "median");
       medians.push_back(std::move(m));
     }

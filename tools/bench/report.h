@@ -20,6 +20,7 @@ class Settings {
   Settings& Num(const std::string& key, double value);
   Settings& Str(const std::string& key, const std::string& value);
   Settings& Bool(const std::string& key, bool value);
+  Settings& Set(const std::string& key, const google::protobuf::Value& value);
   const google::protobuf::Struct& proto() const { return fields_; }
 
  private:
@@ -43,8 +44,8 @@ class Report {
   void Add(Figure figure);
   // Prints an aligned table of every figure added so far. A figure measured
   // more than once (pulse-bench --runs) shows the median, min and max of its
-  // runs, and its median is also printed as a JSON line whose settings add
-  // "runs" and "stat": "median".
+  // runs, and its median is also printed as a JSON line with the settings
+  // every run shared, plus "runs" and "stat": "median".
   void PrintTable() const;
 
   const std::vector<Figure>& figures() const { return figures_; }
