@@ -107,19 +107,10 @@ std::string ChildProcess::address() const {
   return absl::StrCat("127.0.0.1:", port_);
 }
 
-int64_t ChildProcess::RssKib() const {
-  if (pid_ <= 0) return -1;
-  std::ifstream in(absl::StrCat("/proc/", pid_, "/status"));
-  std::string key;
-  while (in >> key) {
-    if (key == "VmRSS:") {
-      int64_t kib = -1;
-      in >> kib;
-      return kib;
-    }
-    in.ignore(1 << 20, '\n');
-  }
-  return -1;
+int64_t ChildProcess::RssKib() const { return pid_ > 0 ? RssKibOf(pid_) : -1; }
+
+int64_t ChildProcess::OpenFiles() const {
+  return pid_ > 0 ? OpenFilesOf(pid_) : -1;
 }
 
 double ChildProcess::CpuSeconds() const {
@@ -163,6 +154,33 @@ std::string ChildProcess::LogTail() const {
                    std::istreambuf_iterator<char>());
   if (text.size() > 2000) text = text.substr(text.size() - 2000);
   return text;
+}
+
+int64_t RssKibOf(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
+  std::string key;
+  while (in >> key) {
+    if (key == "VmRSS:") {
+      int64_t kib = -1;
+      in >> kib;
+      return kib;
+    }
+    in.ignore(1 << 20, '\n');
+  }
+  return -1;
+}
+
+int64_t OpenFilesOf(pid_t pid) {
+  std::error_code ec;
+  std::filesystem::directory_iterator it(absl::StrCat("/proc/", pid, "/fd"),
+                                         ec);
+  if (ec) return -1;
+  int64_t n = 0;
+  for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    if (ec) return -1;
+    ++n;
+  }
+  return n;
 }
 
 std::string SelfDir() {

@@ -1,6 +1,6 @@
 // Starts pulse-server / pulse-bridge child processes on loopback free ports
 // (--listen=127.0.0.1:0 plus --port_file) and reads their RSS and CPU time
-// from /proc. Knows nothing of what the children do.
+// and open files from /proc. Knows nothing of what the children do.
 #ifndef PULSE_TOOLS_BENCH_CHILD_PROCESS_H_
 #define PULSE_TOOLS_BENCH_CHILD_PROCESS_H_
 
@@ -49,6 +49,8 @@ class ChildProcess {
 
   // VmRSS in KiB; -1 once exited.
   int64_t RssKib() const;
+  // Open file descriptors; -1 once exited.
+  int64_t OpenFiles() const;
   // User + system CPU seconds so far; -1 once exited.
   double CpuSeconds() const;
   // SIGTERM, then waits at most `timeout`, then SIGKILL. Returns the exit
@@ -63,6 +65,13 @@ class ChildProcess {
   absl::Duration startup_;
   std::string log_file_;
 };
+
+// VmRSS of process `pid` in KiB; -1 when it cannot be read (no such process).
+int64_t RssKibOf(pid_t pid);
+
+// The open file descriptors of process `pid` (entries of /proc/PID/fd); -1
+// when they cannot be listed (no such process, or not ours).
+int64_t OpenFilesOf(pid_t pid);
 
 // The directory holding the running executable (from /proc/self/exe).
 std::string SelfDir();

@@ -1,23 +1,18 @@
 // Fan-out: N websocket clients through pulse-bridge, each subscribed to the
 // global totals, the 1 h top-posts board and one marker post, while a paced
-// firehose ingests in the background. A ticker adds one like to every marker
-// post per tick with a unary Ingest; tick b leaves each marker at b likes, so
-// a client seeing likes == b has seen tick b. Visibility latency is the
-// frame's arrival minus tick b's acknowledgement (0 when the frame won).
+// firehose ingests in the background; visibility latency is timed with the
+// marker ticks of fanout_setup.h (0 when the frame beat the ack).
 #include <atomic>
 #include <chrono>
-#include <filesystem>
 #include <string>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "clients/client.h"
-#include "google/protobuf/util/json_util.h"
-#include "google/protobuf/util/time_util.h"
 #include "tools/bench/child_process.h"
+#include "tools/bench/fanout_setup.h"
 #include "tools/bench/load.h"
 #include "tools/bench/scenarios.h"
 #include "tools/bench/ws_fleet.h"
@@ -25,98 +20,48 @@
 namespace pulse::bench {
 namespace {
 
-using google::protobuf::util::TimeUtil;
-
 constexpr absl::Duration kTick = absl::Milliseconds(250);
 constexpr char kMarkerProducer[] = "bench-marker";
 
-std::string MarkerId(int i) { return absl::StrFormat("marker-%06d", i); }
-
-// The Subscribe frame of a client watching marker `marker`.
-std::string SubscribeFrame(const std::string& marker, absl::Duration interval) {
-  v1::SubscribeRequest request;
-  request.set_global(true);
-  *request.mutable_top_posts()->mutable_window() =
-      TimeUtil::SecondsToDuration(3600);
-  request.mutable_top_posts()->set_limit(10);
-  request.add_post_ids(marker);
-  *request.mutable_min_interval() =
-      TimeUtil::NanosecondsToDuration(absl::ToInt64Nanoseconds(interval));
-  std::string params;
-  (void)google::protobuf::util::MessageToJsonString(request, &params);
-  return absl::StrCat(
-      R"({"jsonrpc":"2.0","id":1,"method":"Subscribe","params":)", params, "}");
-}
-
-// Tick `tick`'s batch: tick 0 announces the markers, later ticks like each.
-v1::IngestRequest MarkerBatch(int markers, int64_t tick) {
-  v1::IngestRequest batch;
-  batch.set_producer_id(kMarkerProducer);
-  batch.set_sequence(static_cast<uint64_t>(tick) + 1);
-  const auto now =
-      TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(absl::Now()));
-  for (int i = 0; i < markers; ++i) {
-    if (tick == 0) {
-      v1::Post* p = batch.add_posts();
-      p->set_post_id(MarkerId(i));
-      p->set_account_id("bench-marker-account");
-      p->set_platform("bench");
-      *p->mutable_published_at() = now;
-    } else {
-      v1::Engagement* e = batch.add_engagements();
-      e->set_post_id(MarkerId(i));
-      e->set_kind(v1::LIKE);
-      e->set_count(1);
-      e->set_user_id(absl::StrCat("marker-user-", tick));
-      *e->mutable_time() = now;
-    }
-  }
-  return batch;
-}
-
 absl::Status RunOne(const BenchOptions& options, int clients, Report& report) {
   TempDir dir;
-  std::filesystem::create_directories(dir.path() + "/web");
-  absl::StatusOr<std::unique_ptr<ChildProcess>> server = ChildProcess::Start(
-      {options.server_bin, "--data_dir=" + dir.path() + "/data",
-       "--log_level=warn", absl::StrCat("--max_subscriptions=", clients + 100)},
-      dir.path() + "/server");
-  if (!server.ok()) return server.status();
-  absl::StatusOr<std::unique_ptr<ChildProcess>> bridge = ChildProcess::Start(
-      {options.bridge_bin, "--backend=" + (*server)->address(),
-       "--allowed_origins=*", "--web_root=" + dir.path() + "/web",
-       absl::StrCat("--max_connections=", clients + 100)},
-      dir.path() + "/bridge");
-  if (!bridge.ok()) return bridge.status();
+  absl::StatusOr<FanoutProcesses> processes = StartFanoutProcesses(
+      options.server_bin, options.bridge_bin, dir.path(), clients);
+  if (!processes.ok()) return processes.status();
+  ChildProcess* server = processes->server.get();
+  ChildProcess* bridge = processes->bridge.get();
   absl::StatusOr<std::unique_ptr<Client>> client =
-      Client::Connect((*server)->address());
+      Client::Connect(server->address());
   if (!client.ok()) return client.status();
 
   loadgen::Firehose firehose(FirehoseFor(options.fanout_posts, 3));
   if (auto s = AnnouncePosts(**client, firehose); !s.ok()) return s.status();
   const int markers = std::min(clients, 1'000);
-  if (auto s = (*client)->Ingest(MarkerBatch(markers, 0)); !s.ok()) {
+  if (auto s = (*client)->Ingest(
+          MarkerBatch(kMarkerProducer, markers, 0, absl::Now()));
+      !s.ok()) {
     return s.status();
   }
 
-  const int64_t bridge_rss0 = (*bridge)->RssKib();
+  const int64_t bridge_rss0 = bridge->RssKib();
   auto fleet_owner = std::make_unique<WsFleet>(
-      absl::StrCat("ws://", (*bridge)->address(), "/ws"));
+      absl::StrCat("ws://", bridge->address(), "/ws"));
   WsFleet& fleet = *fleet_owner;
   std::vector<std::string> frames;
   for (int i = 0; i < markers; ++i) {
-    frames.push_back(SubscribeFrame(MarkerId(i), options.fanout_min_interval));
+    frames.push_back(SubscribeFrame({MarkerId(kMarkerProducer, i)},
+                                    options.fanout_min_interval));
   }
   const absl::Time open_start = absl::Now();
   if (absl::Status s = fleet.Open(
           clients, 200, [&](int i) { return frames[i % markers]; },
-          [&](int i) { return MarkerId(i % markers); },
+          [&](int i) { return MarkerId(kMarkerProducer, i % markers); },
           absl::Seconds(30) + absl::Milliseconds(10) * clients);
       !s.ok()) {
     return s;
   }
   const double open_seconds = absl::ToDoubleSeconds(absl::Now() - open_start);
-  const int64_t bridge_rss_open = (*bridge)->RssKib();
+  const int64_t bridge_rss_open = bridge->RssKib();
 
   // Background ingest, paced at fanout_rate, in 100 ms chunks.
   std::atomic<bool> stop{false};
@@ -148,8 +93,8 @@ absl::Status RunOne(const BenchOptions& options, int clients, Report& report) {
 
   // Give the firehose a moment so that the measured period is steady.
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  const double server_cpu0 = (*server)->CpuSeconds();
-  const double bridge_cpu0 = (*bridge)->CpuSeconds();
+  const double server_cpu0 = server->CpuSeconds();
+  const double bridge_cpu0 = bridge->CpuSeconds();
   const int64_t ingested0 = ingested.load();
   fleet.StartMeasuring();
   const absl::Time start = absl::Now();
@@ -158,8 +103,8 @@ absl::Status RunOne(const BenchOptions& options, int clients, Report& report) {
   int64_t tick = 1;
   for (absl::Time next = start; absl::Now() < start + options.fanout_duration;
        ++tick) {
-    absl::StatusOr<v1::IngestResponse> r =
-        (*client)->Ingest(MarkerBatch(markers, tick));
+    absl::StatusOr<v1::IngestResponse> r = (*client)->Ingest(
+        MarkerBatch(kMarkerProducer, markers, tick, absl::Now()));
     if (!r.ok()) {
       tick_status = r.status();
       break;
@@ -175,10 +120,10 @@ absl::Status RunOne(const BenchOptions& options, int clients, Report& report) {
   const absl::Time end = absl::Now();
   std::vector<Seen> seen = fleet.StopMeasuring();
   const double seconds = absl::ToDoubleSeconds(end - start);
-  const double server_cpu = (*server)->CpuSeconds() - server_cpu0;
-  const double bridge_cpu = (*bridge)->CpuSeconds() - bridge_cpu0;
-  const int64_t bridge_rss = (*bridge)->RssKib();
-  const int64_t server_rss = (*server)->RssKib();
+  const double server_cpu = server->CpuSeconds() - server_cpu0;
+  const double bridge_cpu = bridge->CpuSeconds() - bridge_cpu0;
+  const int64_t bridge_rss = bridge->RssKib();
+  const int64_t server_rss = server->RssKib();
   const int64_t frames_n = fleet.frames();
   const int64_t min_last = fleet.MinLastSeen();
   stop = true;
@@ -237,8 +182,8 @@ absl::Status RunOne(const BenchOptions& options, int clients, Report& report) {
   report.Add({p + "bridge_cpu_s", bridge_cpu, "s", settings});
   report.Add({p + "server_cpu_s", server_cpu, "s", settings});
   fleet_owner.reset();
-  (*bridge)->Terminate();
-  (*server)->Terminate();
+  bridge->Terminate();
+  server->Terminate();
   return absl::OkStatus();
 }
 

@@ -201,6 +201,13 @@ std::vector<Seen> WsFleet::StopMeasuring() {
   return std::move(impl_->seen);
 }
 
+std::vector<Seen> WsFleet::TakeSeen() {
+  absl::MutexLock lock(&impl_->mu);
+  std::vector<Seen> seen;
+  seen.swap(impl_->seen);
+  return seen;
+}
+
 int64_t WsFleet::MinLastSeen() {
   absl::MutexLock lock(&impl_->mu);
   int64_t min = INT64_MAX;

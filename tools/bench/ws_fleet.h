@@ -55,10 +55,15 @@ class WsFleet {
   // Stops recording; returns, per newly visible like count, when it arrived.
   // Each rise from a to b records values a+1..b at the frame's time.
   std::vector<Seen> StopMeasuring();
+  // Returns what was recorded since StartMeasuring or the last TakeSeen, and
+  // goes on measuring (for long runs that report by interval).
+  std::vector<Seen> TakeSeen();
 
   int64_t frames() const { return frames_.load(); }
   int64_t bytes() const { return bytes_.load(); }
   int64_t opened() const { return opened_.load(); }
+  // Sockets open now: opened and not closed by the peer.
+  int64_t connected() const { return opened_.load() - closed_.load(); }
   // Sockets that failed to open or closed before the fleet did.
   int64_t dropped() const { return failed_.load() + closed_.load(); }
   int64_t error_frames() const { return errors_.load(); }

@@ -1,0 +1,220 @@
+// pulse-soak: loadgen plus many websocket clients through pulse-bridge for
+// a long time, sampling RSS, open files and visibility latency; exits
+// non-zero when, after warm-up, something grew or failed. Flags, signals and
+// printing only; the work is in soak.h and checks.h.
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_format.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "tools/bench/child_process.h"
+#include "tools/soak/checks.h"
+#include "tools/soak/soak.h"
+
+ABSL_FLAG(std::string, server_bin, "",
+          "pulse-server binary; default ../../server/pulse-server next to "
+          "this executable.");
+ABSL_FLAG(std::string, bridge_bin, "",
+          "pulse-bridge binary; default ../../bridge/pulse-bridge next to "
+          "this executable.");
+ABSL_FLAG(std::string, server, "",
+          "Use the pulse-server at this address instead of starting one "
+          "(needs --bridge too).");
+ABSL_FLAG(std::string, bridge, "",
+          "Use the pulse-bridge at this host:port instead of starting one "
+          "(needs --server too).");
+ABSL_FLAG(int, server_pid, 0,
+          "With --server: its pid, to sample its RSS and open files.");
+ABSL_FLAG(int, bridge_pid, 0,
+          "With --bridge: its pid, to sample its RSS and open files.");
+ABSL_FLAG(double, rate, 2000,
+          "Firehose engagements/s (pulse-loadgen's distribution, flat).");
+ABSL_FLAG(int64_t, posts, 10'000, "Live posts in the firehose.");
+ABSL_FLAG(uint64_t, seed, 1, "Seed of the firehose and the clients' posts.");
+ABSL_FLAG(int, clients, 1000,
+          "Websocket clients, each subscribed to the global totals, the 1 h "
+          "top-posts board, one marker post and one random post.");
+ABSL_FLAG(int, markers, 100,
+          "Marker posts (client i watches marker i % markers); each gets one "
+          "like per --tick, whose visibility is timed.");
+ABSL_FLAG(absl::Duration, tick, absl::Milliseconds(250),
+          "How often every marker gets a like.");
+ABSL_FLAG(absl::Duration, min_interval, absl::Milliseconds(100),
+          "The subscriptions' min_interval.");
+ABSL_FLAG(absl::Duration, duration, absl::Minutes(2), "How long to run.");
+ABSL_FLAG(absl::Duration, interval, absl::Seconds(10),
+          "One sample (table row and JSON line) every this long.");
+ABSL_FLAG(absl::Duration, warmup, absl::Seconds(30),
+          "Samples before this are not judged.");
+ABSL_FLAG(double, max_rss_growth, 0.10,
+          "Allowed RSS growth of each process from the first sample after "
+          "warm-up to the last, as a fraction of the first ...");
+ABSL_FLAG(int64_t, max_rss_growth_mib, 16,
+          "... or this many MiB, whichever is larger.");
+ABSL_FLAG(int64_t, fd_slack, 8,
+          "Allowed growth of each process's open files after warm-up.");
+ABSL_FLAG(double, max_visibility_p99_ms, 1000,
+          "Bound on the p99 visibility latency of every marker like seen "
+          "after warm-up.");
+ABSL_FLAG(double, max_stalest_ms, 5000,
+          "Bound on how far behind the stalest client may be at the end.");
+ABSL_FLAG(std::string, format, "both",
+          "Per sample: table (rows on stdout), json (JSON lines on stdout) "
+          "or both.");
+ABSL_FLAG(bool, check, true,
+          "Check the limits at the end and exit 1 when one is exceeded.");
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+extern "C" void OnSignal(int signal_number) {
+  g_stop.store(true);
+  std::signal(signal_number, SIG_DFL);
+}
+
+int Usage(const std::string& message) {
+  std::fprintf(stderr, "pulse-soak: %s\n", message.c_str());
+  return 2;
+}
+
+std::string ResultJson(const pulse::soak::SoakSummary& summary,
+                       const std::vector<std::string>& failures) {
+  google::protobuf::Struct json;
+  auto& f = *json.mutable_fields();
+  f["soak"].set_string_value("result");
+  f["ok"].set_bool_value(failures.empty());
+  f["visibility_p99_after_warmup_ms"].set_number_value(
+      summary.visibility_p99_after_warmup_ms);
+  f["visible_after_warmup"].set_number_value(
+      static_cast<double>(summary.visible_after_warmup));
+  for (const std::string& failure : failures) {
+    f["failures"].mutable_list_value()->add_values()->set_string_value(failure);
+  }
+  std::string out;
+  (void)google::protobuf::util::MessageToJsonString(json, &out);
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::FlagsUsageConfig usage;
+  usage.contains_help_flags = [](absl::string_view path) {
+    return absl::EndsWith(path, "soak/main.cc");
+  };
+  absl::SetFlagsUsageConfig(usage);
+  absl::SetProgramUsageMessage(
+      "Soak test: a paced loadgen firehose into pulse-server and many "
+      "websocket clients on pulse-bridge for --duration, sampling RSS, open "
+      "files and visibility latency every --interval; exits 1 when, after "
+      "--warmup, RSS or open files grew, a client dropped, anything failed "
+      "or visibility p99 exceeded its bound.\n\n"
+      "  pulse-soak [--duration=2m] [--rate=2000] [--clients=1000] ...");
+  absl::ParseCommandLine(argc, argv);
+
+  pulse::soak::SoakOptions options;
+  const std::string dir = pulse::bench::SelfDir();
+  options.server_bin = absl::GetFlag(FLAGS_server_bin);
+  if (options.server_bin.empty()) {
+    options.server_bin = dir + "/../../server/pulse-server";
+  }
+  options.bridge_bin = absl::GetFlag(FLAGS_bridge_bin);
+  if (options.bridge_bin.empty()) {
+    options.bridge_bin = dir + "/../../bridge/pulse-bridge";
+  }
+  options.server_address = absl::GetFlag(FLAGS_server);
+  options.bridge_address = absl::GetFlag(FLAGS_bridge);
+  if (options.server_address.empty() != options.bridge_address.empty()) {
+    return Usage("--server and --bridge go together");
+  }
+  options.server_pid = absl::GetFlag(FLAGS_server_pid);
+  options.bridge_pid = absl::GetFlag(FLAGS_bridge_pid);
+  options.rate = absl::GetFlag(FLAGS_rate);
+  options.posts = absl::GetFlag(FLAGS_posts);
+  options.seed = absl::GetFlag(FLAGS_seed);
+  options.clients = absl::GetFlag(FLAGS_clients);
+  options.markers = absl::GetFlag(FLAGS_markers);
+  options.tick = absl::GetFlag(FLAGS_tick);
+  options.min_interval = absl::GetFlag(FLAGS_min_interval);
+  options.duration = absl::GetFlag(FLAGS_duration);
+  options.interval = absl::GetFlag(FLAGS_interval);
+  options.warmup = absl::GetFlag(FLAGS_warmup);
+  if (!(options.rate > 0)) return Usage("--rate must be > 0");
+  if (options.posts < 1) return Usage("--posts must be >= 1");
+  if (options.clients < 1) return Usage("--clients must be >= 1");
+  if (options.markers < 1 || options.markers > options.clients) {
+    return Usage("--markers must be 1 to --clients");
+  }
+  if (options.tick <= absl::ZeroDuration() ||
+      options.interval <= absl::ZeroDuration() ||
+      options.duration < options.interval ||
+      options.warmup < absl::ZeroDuration()) {
+    return Usage(
+        "--tick and --interval must be positive, --duration at least "
+        "--interval, --warmup not negative");
+  }
+  const std::string format = absl::GetFlag(FLAGS_format);
+  if (format != "table" && format != "json" && format != "both") {
+    return Usage("--format must be table, json or both");
+  }
+  pulse::soak::SoakLimits limits;
+  limits.warmup_s = absl::ToDoubleSeconds(options.warmup);
+  limits.max_rss_growth_fraction = absl::GetFlag(FLAGS_max_rss_growth);
+  limits.max_rss_growth_kib = absl::GetFlag(FLAGS_max_rss_growth_mib) * 1024;
+  limits.fd_slack = absl::GetFlag(FLAGS_fd_slack);
+  limits.max_visibility_p99_ms = absl::GetFlag(FLAGS_max_visibility_p99_ms);
+  limits.max_stalest_client_ms = absl::GetFlag(FLAGS_max_stalest_ms);
+  limits.clients = options.clients;
+  limits.own_processes = options.server_address.empty();
+
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  std::fprintf(stderr,
+               "pulse-soak: %d clients, %.0f engagements/s, %s, sample every "
+               "%s, warm-up %s\n",
+               options.clients, options.rate,
+               absl::FormatDuration(options.duration).c_str(),
+               absl::FormatDuration(options.interval).c_str(),
+               absl::FormatDuration(options.warmup).c_str());
+  const bool table = format != "json";
+  const bool json = format != "table";
+  if (table) std::printf("%s\n", pulse::soak::TableHeader().c_str());
+  absl::StatusOr<pulse::soak::SoakSummary> summary = pulse::soak::RunSoak(
+      options, g_stop, [&](const pulse::soak::Sample& sample) {
+        if (table) std::printf("%s\n", pulse::soak::TableRow(sample).c_str());
+        if (json) std::printf("%s\n", pulse::soak::SampleJson(sample).c_str());
+        std::fflush(stdout);
+      });
+  if (!summary.ok()) {
+    std::fprintf(stderr, "pulse-soak: %s\n",
+                 summary.status().ToString().c_str());
+    return 1;
+  }
+  const std::vector<std::string> failures =
+      absl::GetFlag(FLAGS_check) ? pulse::soak::CheckSoak(*summary, limits)
+                                 : std::vector<std::string>();
+  std::printf("visibility p99 after warm-up: %.0f ms over %lld likes\n",
+              summary->visibility_p99_after_warmup_ms,
+              static_cast<long long>(summary->visible_after_warmup));
+  if (json) std::printf("%s\n", ResultJson(*summary, failures).c_str());
+  std::fflush(stdout);
+  for (const std::string& failure : failures) {
+    std::fprintf(stderr, "pulse-soak: FAIL: %s\n", failure.c_str());
+  }
+  if (!failures.empty()) return 1;
+  std::fprintf(stderr, "pulse-soak: PASS\n");
+  return 0;
+}
