@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "bridge/backend.h"
 #include "bridge/method_registry.h"
+#include "bridge/request_decoder.h"
 #include "bridge/upstream.h"
 
 namespace pulse::bridge {
@@ -52,39 +53,26 @@ void Connection::OnMessage(WsMessagePtr message) {
     return;
   }
   std::string id_json = "null";
-  absl::StatusOr<RpcRequest> request =
-      ParseRequest(message->get_payload(), &id_json);
+  absl::StatusOr<DecodedRequest> request =
+      DecodeRequest(*ctx_->methods, message->get_payload(), &id_json);
   if (!request.ok()) {
     SendText(ErrorFrame(id_json, request.status()));
     return;
   }
-  HandleRequest(*request);
+  switch (request->kind) {
+    case DecodedRequest::Kind::kUnary:
+      HandleUnary(std::move(*request));
+      return;
+    case DecodedRequest::Kind::kSubscribe:
+      HandleSubscribe(*request);
+      return;
+    case DecodedRequest::Kind::kUnsubscribe:
+      HandleUnsubscribe(*request);
+      return;
+  }
 }
 
-void Connection::HandleRequest(const RpcRequest& request) {
-  if (request.method == "Unsubscribe") {
-    HandleUnsubscribe(request);
-    return;
-  }
-  absl::StatusOr<const MethodInfo*> method =
-      ctx_->methods->Find(request.method);
-  if (!method.ok()) {
-    SendText(ErrorFrame(request.id_json, method.status()));
-    return;
-  }
-  if ((*method)->subscribe) {
-    HandleSubscribe(request);
-    return;
-  }
-  if (!(*method)->unary) {
-    SendText(ErrorFrame(
-        request.id_json,
-        absl::UnimplementedError(absl::StrCat(
-            (*method)->descriptor->name(),
-            " streams from the client and is not offered over the websocket; "
-            "send batches with Ingest"))));
-    return;
-  }
+void Connection::HandleUnary(DecodedRequest request) {
   if (inflight_ >= ctx_->options.max_inflight_calls) {
     SendText(ErrorFrame(
         request.id_json,
@@ -93,17 +81,12 @@ void Connection::HandleRequest(const RpcRequest& request) {
             " calls in flight per connection (--max_inflight_calls)"))));
     return;
   }
-  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> input =
-      ctx_->methods->ParseInput(**method, request.params_json);
-  if (!input.ok()) {
-    SendText(ErrorFrame(request.id_json, input.status()));
-    return;
-  }
   ++inflight_;
   ctx_->counters->unary_calls++;
   std::weak_ptr<Connection> weak = weak_from_this();
   ctx_->backend->CallUnary(
-      (*method)->path, **input, ctx_->methods->NewOutput(**method), token_,
+      request.method->path, *request.input,
+      ctx_->methods->NewOutput(*request.method), token_,
       [weak, id = request.id_json](
           absl::StatusOr<std::unique_ptr<google::protobuf::Message>> response) {
         // gRPC thread: print here, send on the strand.
@@ -124,7 +107,7 @@ void Connection::HandleRequest(const RpcRequest& request) {
       });
 }
 
-void Connection::HandleSubscribe(const RpcRequest& request) {
+void Connection::HandleSubscribe(const DecodedRequest& request) {
   if (static_cast<int>(subs_.size()) >= ctx_->options.max_subscriptions) {
     SendText(ErrorFrame(
         request.id_json,
@@ -133,15 +116,8 @@ void Connection::HandleSubscribe(const RpcRequest& request) {
             " subscriptions per connection (--max_subscriptions)"))));
     return;
   }
-  absl::StatusOr<const MethodInfo*> method = ctx_->methods->Find("Subscribe");
-  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> input =
-      ctx_->methods->ParseInput(**method, request.params_json);
-  if (!input.ok()) {
-    SendText(ErrorFrame(request.id_json, input.status()));
-    return;
-  }
   v1::SubscribeRequest subscribe;
-  subscribe.CopyFrom(**input);
+  subscribe.CopyFrom(*request.input);
   absl::StatusOr<std::shared_ptr<Upstream>> upstream = ctx_->upstreams->Attach(
       subscribe, token_, shared_from_this(), request.id_json);
   if (!upstream.ok()) {
@@ -152,25 +128,20 @@ void Connection::HandleSubscribe(const RpcRequest& request) {
   subs_[(*upstream)->id()].upstream = *upstream;
 }
 
-void Connection::HandleUnsubscribe(const RpcRequest& request) {
-  absl::StatusOr<uint64_t> id =
-      ReadUintParam(request.params_json, "subscription");
-  if (!id.ok()) {
-    SendText(ErrorFrame(request.id_json, id.status()));
-    return;
-  }
-  auto it = subs_.find(*id);
+void Connection::HandleUnsubscribe(const DecodedRequest& request) {
+  const uint64_t id = request.subscription;
+  auto it = subs_.find(id);
   if (it == subs_.end()) {
     SendText(ErrorFrame(request.id_json,
                         absl::NotFoundError(absl::StrCat(
-                            "no subscription ", *id, " on this connection"))));
+                            "no subscription ", id, " on this connection"))));
     return;
   }
   std::shared_ptr<Upstream> upstream = std::move(it->second.upstream);
   subs_.erase(it);
   upstream->Detach(this);
   SendText(ResultFrame(request.id_json,
-                       absl::StrCat(R"({"subscription":)", *id, "}")));
+                       absl::StrCat(R"({"subscription":)", id, "}")));
 }
 
 void Connection::DeliverSubscribed(uint64_t subscription,

@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "bridge/bridge_context.h"
 #include "bridge/json_rpc.h"
+#include "bridge/request_decoder.h"
 #include "bridge/ws_types.h"
 
 namespace pulse::bridge {
@@ -70,9 +71,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     uint64_t last_version = 0;
   };
 
-  void HandleRequest(const RpcRequest& request);
-  void HandleSubscribe(const RpcRequest& request);
-  void HandleUnsubscribe(const RpcRequest& request);
+  void HandleUnary(DecodedRequest request);
+  void HandleSubscribe(const DecodedRequest& request);
+  void HandleUnsubscribe(const DecodedRequest& request);
   void SendText(const std::string& text);
   void SendMessage(const WsMessagePtr& message);
   // Sends the merged state of `sub`'s stream instead of what it skipped.
