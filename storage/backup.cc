@@ -84,9 +84,10 @@ absl::StatusOr<BackupSummary> CreateBackup(Store& store,
   rocksdb::CreateBackupOptions options;
   options.flush_before_backup = true;
   rocksdb::BackupID id = 0;
-  PULSE_RETURN_IF_ERROR(
-      FromRocksStatus(engine->CreateNewBackup(options, store.db(), &id),
-                      absl::StrCat("creating a backup in ", backup_dir)));
+  PULSE_RETURN_IF_ERROR(store.WithDb([&](rocksdb::DB* db) {
+    return FromRocksStatus(engine->CreateNewBackup(options, db, &id),
+                           absl::StrCat("creating a backup in ", backup_dir));
+  }));
   if (keep > 0) {
     PULSE_RETURN_IF_ERROR(
         FromRocksStatus(engine->PurgeOldBackups(keep),

@@ -15,7 +15,10 @@ absl::Status FromRocksStatus(const rocksdb::Status& s,
     case rocksdb::Status::kNotFound:
       return absl::NotFoundError(message);
     case rocksdb::Status::kCorruption:
-      return absl::DataLossError(message);
+      return absl::DataLossError(absl::StrCat(
+          message,
+          "; the data dir is damaged: stop the server and restore the newest "
+          "backup into a new data dir (README: Backup and restore)"));
     case rocksdb::Status::kInvalidArgument:
       return absl::InvalidArgumentError(message);
     case rocksdb::Status::kNotSupported:

@@ -10,7 +10,8 @@
 namespace pulse::storage {
 
 // Maps `s` to an absl::Status whose message starts with `context`: I/O and
-// transient errors are kUnavailable, corruption kDataLoss, NotFound kNotFound,
+// transient errors are kUnavailable, corruption kDataLoss (saying to restore
+// a backup), NotFound kNotFound,
 // invalid arguments kInvalidArgument, anything else kInternal. OK stays OK.
 absl::Status FromRocksStatus(const rocksdb::Status& s,
                              std::string_view context);

@@ -94,14 +94,69 @@ std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors(
 }  // namespace
 
 Store::Impl::~Impl() {
+  absl::MutexLock lock(&db_mu);
+  CloseDb();
+}
+
+void Store::Impl::CloseDb() {
   if (db == nullptr) return;
   for (rocksdb::ColumnFamilyHandle* h : handles)
     db->DestroyColumnFamilyHandle(h);
   handles.clear();
+  counters = activity = metadata = idempotency = sketches = nullptr;
   // Close reports errors we cannot act on here: the WAL already holds every
   // acknowledged write, so the next Open recovers regardless.
   db->Close().PermitUncheckedError();
   db.reset();
+}
+
+absl::Status Store::Impl::CheckOpen() const {
+  if (db != nullptr) return absl::OkStatus();
+  return absl::UnavailableError(
+      absl::StrCat("storage is closed after a failed reopen (",
+                   options.data_dir, "); the next write tries again"));
+}
+
+absl::Status Store::Impl::OpenDb() {
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+  // Write errors: RocksDB's recovery off, ours on (write_errors.h); its info
+  // log in our log, not in a file on the disk that may be full.
+  db_options.listeners.push_back(
+      std::make_shared<WriteErrorListener>(write_errors));
+  db_options.max_bgerror_resume_count = 0;
+  db_options.info_log = NewRocksLogger();
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors =
+      Descriptors(options, retention);
+  // RocksDB refuses to open a database without listing every column family it
+  // has, so open any that a newer version added, with plain options.
+  std::vector<std::string> existing;
+  if (rocksdb::DB::ListColumnFamilies(db_options, options.data_dir, &existing)
+          .ok()) {
+    absl::flat_hash_set<std::string> known;
+    for (const auto& d : descriptors) known.insert(d.name);
+    for (const std::string& name : existing) {
+      if (!known.contains(name)) descriptors.emplace_back(name, BaseOptions());
+    }
+  }
+
+  rocksdb::DB* raw = nullptr;
+  PULSE_RETURN_IF_ERROR(
+      FromRocksStatus(rocksdb::DB::Open(db_options, options.data_dir,
+                                        descriptors, &handles, &raw),
+                      absl::StrCat("opening RocksDB in ", options.data_dir)));
+  db.reset(raw);
+  // Handles come back in descriptor order.
+  counters = handles[1];
+  activity = handles[2];
+  metadata = handles[3];
+  idempotency = handles[4];
+  sketches = handles[5];
+  if (compactions_cancelled) db->DisableManualCompaction();
+  return absl::OkStatus();
 }
 
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -118,38 +173,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
         "creating data dir ", options.data_dir, ": ", ec.message()));
   }
   auto impl = std::make_unique<Impl>(options);
-
-  rocksdb::DBOptions db_options;
-  db_options.create_if_missing = true;
-  db_options.create_missing_column_families = true;
-  db_options.max_background_jobs = 2;
-
-  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors =
-      Descriptors(options, impl->retention);
-  // RocksDB refuses to open a database without listing every column family it
-  // has, so open any that a newer version added, with plain options.
-  std::vector<std::string> existing;
-  if (rocksdb::DB::ListColumnFamilies(db_options, options.data_dir, &existing)
-          .ok()) {
-    absl::flat_hash_set<std::string> known;
-    for (const auto& d : descriptors) known.insert(d.name);
-    for (const std::string& name : existing) {
-      if (!known.contains(name)) descriptors.emplace_back(name, BaseOptions());
-    }
+  {
+    absl::MutexLock lock(&impl->db_mu);
+    PULSE_RETURN_IF_ERROR(impl->OpenDb());
   }
-
-  rocksdb::DB* db = nullptr;
-  PULSE_RETURN_IF_ERROR(
-      FromRocksStatus(rocksdb::DB::Open(db_options, options.data_dir,
-                                        descriptors, &impl->handles, &db),
-                      absl::StrCat("opening RocksDB in ", options.data_dir)));
-  impl->db.reset(db);
-  // Handles come back in descriptor order.
-  impl->counters = impl->handles[1];
-  impl->activity = impl->handles[2];
-  impl->metadata = impl->handles[3];
-  impl->idempotency = impl->handles[4];
-  impl->sketches = impl->handles[5];
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
@@ -160,6 +187,8 @@ absl::StatusOr<WriteResult> Store::Write(const WriteInput& input) {
 absl::StatusOr<Counts> Store::GetTotals(Scope scope,
                                         std::string_view id) const {
   const std::string key = CounterKeyString({scope, id, Resolution::kTotal, 0});
+  absl::ReaderMutexLock lock(&impl_->db_mu);
+  PULSE_RETURN_IF_ERROR(impl_->CheckOpen());
   rocksdb::PinnableSlice value;
   rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->counters,
                                      ToSlice(key), &value);
@@ -189,6 +218,8 @@ absl::StatusOr<std::vector<Bucket>> Store::ScanSeries(Scope scope,
   rocksdb::ReadOptions ro;
   ro.iterate_lower_bound = &lower_slice;
   ro.iterate_upper_bound = &upper_slice;
+  absl::ReaderMutexLock lock(&impl_->db_mu);
+  PULSE_RETURN_IF_ERROR(impl_->CheckOpen());
   std::unique_ptr<rocksdb::Iterator> it(
       impl_->db->NewIterator(ro, impl_->counters));
   for (it->Seek(lower_slice); it->Valid(); it->Next()) {
@@ -208,6 +239,8 @@ absl::StatusOr<std::optional<PostMeta>> Store::GetPost(
           impl_->post_cache.Lookup(post_id)) {
     return std::optional<PostMeta>(*cached);
   }
+  absl::ReaderMutexLock lock(&impl_->db_mu);
+  PULSE_RETURN_IF_ERROR(impl_->CheckOpen());
   rocksdb::PinnableSlice value;
   rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->metadata,
                                      ToSlice(PostMetaKey(post_id)), &value);
@@ -228,6 +261,8 @@ absl::StatusOr<int64_t> Store::EstimateUniqueUsers(Scope scope,
     return absl::InvalidArgumentError(
         "EstimateUniqueUsers: scope must be post or account");
   }
+  absl::ReaderMutexLock lock(&impl_->db_mu);
+  PULSE_RETURN_IF_ERROR(impl_->CheckOpen());
   rocksdb::PinnableSlice value;
   rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->sketches,
                                      ToSlice(SketchKey(scope, id)), &value);
@@ -261,6 +296,8 @@ absl::Status Store::ScanActivity(
   rocksdb::ReadOptions ro;
   ro.iterate_lower_bound = &lower_slice;
   ro.iterate_upper_bound = &upper_slice;
+  absl::ReaderMutexLock lock(&impl_->db_mu);
+  PULSE_RETURN_IF_ERROR(impl_->CheckOpen());
   std::unique_ptr<rocksdb::Iterator> it(
       impl_->db->NewIterator(ro, impl_->activity));
   for (it->Seek(lower_slice); it->Valid(); it->Next()) {
@@ -279,6 +316,8 @@ absl::Status Store::CompactAll() {
   // Force rewriting the bottommost level too, or its buckets never meet the
   // retention filters.
   opts.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  absl::ReaderMutexLock lock(&impl_->db_mu);
+  PULSE_RETURN_IF_ERROR(impl_->CheckOpen());
   for (rocksdb::ColumnFamilyHandle* h : impl_->handles) {
     PULSE_RETURN_IF_ERROR(
         FromRocksStatus(impl_->db->CompactRange(opts, h, nullptr, nullptr),
@@ -287,7 +326,15 @@ absl::Status Store::CompactAll() {
   return absl::OkStatus();
 }
 
-void Store::CancelCompactions() { impl_->db->DisableManualCompaction(); }
+void Store::CancelCompactions() {
+  impl_->compactions_cancelled = true;
+  // Without the lock: a running CompactAll holds it shared, and so may a
+  // reopen waiting for it, which then disables compactions itself.
+  if (impl_->db_mu.ReaderTryLock()) {
+    if (impl_->db != nullptr) impl_->db->DisableManualCompaction();
+    impl_->db_mu.ReaderUnlock();
+  }
+}
 
 std::vector<std::pair<std::string, uint64_t>> Store::Stats() const {
   static constexpr const char* kProperties[] = {
@@ -298,28 +345,41 @@ std::vector<std::pair<std::string, uint64_t>> Store::Stats() const {
       "rocksdb.num-running-compactions",
       "rocksdb.actual-delayed-write-rate",
       "rocksdb.is-write-stopped",
+      "rocksdb.background-errors",
   };
   std::vector<std::pair<std::string, uint64_t>> out;
-  for (const char* name : kProperties) {
-    uint64_t value = 0;
-    if (impl_->db->GetAggregatedIntProperty(name, &value)) {
-      out.emplace_back(name, value);
+  // Not while a reopen holds the database: never block.
+  if (impl_->db_mu.ReaderTryLock()) {
+    if (impl_->db != nullptr) {
+      for (const char* name : kProperties) {
+        uint64_t value = 0;
+        if (impl_->db->GetAggregatedIntProperty(name, &value)) {
+          out.emplace_back(name, value);
+        }
+      }
     }
+    impl_->db_mu.ReaderUnlock();
   }
+  out.emplace_back("storage.writes-failing",
+                   impl_->write_errors->failing() ? 1 : 0);
   return out;
 }
 
 StorageFigures Store::Storage() const {
   StorageFigures figures;
-  for (rocksdb::ColumnFamilyHandle* h : impl_->handles) {
-    ColumnFamilyFigures cf;
-    cf.name = h->GetName();
-    impl_->db->GetIntProperty(h, "rocksdb.total-sst-files-size", &cf.sst_bytes);
-    impl_->db->GetIntProperty(h, "rocksdb.cur-size-all-mem-tables",
-                              &cf.memtable_bytes);
-    impl_->db->GetIntProperty(h, "rocksdb.estimate-num-keys",
-                              &cf.estimated_keys);
-    figures.column_families.push_back(std::move(cf));
+  {
+    absl::ReaderMutexLock lock(&impl_->db_mu);
+    for (rocksdb::ColumnFamilyHandle* h : impl_->handles) {
+      ColumnFamilyFigures cf;
+      cf.name = h->GetName();
+      impl_->db->GetIntProperty(h, "rocksdb.total-sst-files-size",
+                                &cf.sst_bytes);
+      impl_->db->GetIntProperty(h, "rocksdb.cur-size-all-mem-tables",
+                                &cf.memtable_bytes);
+      impl_->db->GetIntProperty(h, "rocksdb.estimate-num-keys",
+                                &cf.estimated_keys);
+      figures.column_families.push_back(std::move(cf));
+    }
   }
   // Files come and go under compaction: a vanished one is skipped.
   std::error_code ec;
@@ -336,6 +396,11 @@ StorageFigures Store::Storage() const {
   return figures;
 }
 
-rocksdb::DB* Store::db() const { return impl_->db.get(); }
+absl::Status Store::WithDb(
+    const std::function<absl::Status(rocksdb::DB* db)>& fn) const {
+  absl::ReaderMutexLock lock(&impl_->db_mu);
+  PULSE_RETURN_IF_ERROR(impl_->CheckOpen());
+  return fn(impl_->db.get());
+}
 
 }  // namespace pulse::storage

@@ -191,7 +191,9 @@ class Store {
 
   // Writes one batch atomically (one WriteBatch, WAL on) and returns only
   // when it is in the WAL. Dedupes by (producer_id, sequence) and by event id.
-  // Blocks on disk I/O. An error means nothing of the batch was written.
+  // Blocks on disk I/O. An error means nothing of the batch was written: while
+  // RocksDB cannot write (disk full, I/O error) UNAVAILABLE, saying so; the
+  // store then tries to recover on later writes (write_errors.h).
   absl::StatusOr<WriteResult> Write(const WriteInput& input);
 
   // All-time counters of one entity (id ignored for kGlobal); zeros if none.
@@ -233,16 +235,21 @@ class Store {
 
   // RocksDB's figures for monitoring, summed over column families, as
   // (name, value) pairs: memtable and block cache bytes, pending compaction
-  // bytes, SST bytes, running compactions, write stall state. Never blocks.
+  // bytes, SST bytes, running compactions, write stall state, background
+  // errors; then "storage.writes-failing", 1 while writes fail (disk full,
+  // I/O error) and 0 otherwise. Never blocks.
   std::vector<std::pair<std::string, uint64_t>> Stats() const;
 
   // Per column family sizes, the data dir's bytes on disk and Stats().
   // Lists the data dir (file metadata only); never waits for RocksDB.
   StorageFigures Storage() const;
 
-  // The open database, for storage/backup.cc's BackupEngine; owned by the
-  // store and valid while it lives. Not for reads or writes.
-  rocksdb::DB* db() const;
+  // Calls fn with the open database, for storage/backup.cc's BackupEngine,
+  // and returns what it returns; the database stays open (no recovery
+  // reopens it) until fn returns. UNAVAILABLE while it is closed. Not for
+  // reads or writes.
+  absl::Status WithDb(
+      const std::function<absl::Status(rocksdb::DB* db)>& fn) const;
 
  private:
   struct Impl;

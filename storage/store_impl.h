@@ -3,6 +3,7 @@
 #ifndef PULSE_STORAGE_STORE_IMPL_H_
 #define PULSE_STORAGE_STORE_IMPL_H_
 
+#include <atomic>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "storage/post_cache.h"
 #include "storage/retention_filter.h"
 #include "storage/store.h"
+#include "storage/write_errors.h"
 
 namespace pulse::storage {
 
@@ -24,9 +26,25 @@ struct Store::Impl {
       : options(opts),
         retention{opts.second_retention, opts.minute_retention,
                   opts.hour_retention, opts.day_retention},
-        post_cache(opts.post_cache_entries) {}
+        post_cache(opts.post_cache_entries),
+        write_errors(std::make_shared<WriteErrors>(opts.data_dir)) {}
   // Destroys every column family handle, then closes the database.
   ~Impl();
+
+  // Opens the database in options.data_dir and sets db and the handles.
+  absl::Status OpenDb() ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu);
+  // Destroys the handles and closes the database, if open.
+  void CloseDb() ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu);
+  // UNAVAILABLE while the database is closed (a failed reopen, see
+  // store_recovery.cc); OK otherwise.
+  absl::Status CheckOpen() const ABSL_SHARED_LOCKS_REQUIRED(db_mu);
+
+  // While writes fail: at most once per backoff step (1 s doubling to 30 s;
+  // not at all while the disk has too little free space), DB::Resume(), and
+  // a reopen when Resume cannot switch to a new WAL (store_recovery.cc).
+  // OK when writes work (again). Blocks on disk I/O.
+  absl::Status MaybeRecover() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu)
+      ABSL_LOCKS_EXCLUDED(db_mu);
 
   // The write path (store_write.cc); serialized by write_mu.
   absl::StatusOr<WriteResult> Write(const WriteInput& input)
@@ -43,25 +61,29 @@ struct Store::Impl {
                          const std::vector<std::string_view>& ids,
                          absl::Time now, rocksdb::WriteBatch* batch,
                          std::vector<bool>* dup)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu);
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu) ABSL_SHARED_LOCKS_REQUIRED(db_mu);
   // Resolves into *posts the metadata of `ids` not resolved yet: cache first,
   // then one MultiGet on the metadata column family for the rest.
   absl::Status ResolvePosts(const std::vector<std::string_view>& ids,
                             PostMap* posts)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu);
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu) ABSL_SHARED_LOCKS_REQUIRED(db_mu);
 
   const StoreOptions options;
   const RetentionPolicy retention;
 
-  std::unique_ptr<rocksdb::DB> db;
+  // Readers (every read, a write's body, a backup) hold db_mu shared; only
+  // a recovery's reopen holds it exclusively, so db and the handles below
+  // change only then. db is null while a reopen has failed.
+  mutable absl::Mutex db_mu;  // after write_mu when both are held
+  std::unique_ptr<rocksdb::DB> db ABSL_GUARDED_BY(db_mu);
   // Every handle opened, including "default" and any column family a newer
   // version created; all are destroyed before the DB.
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::ColumnFamilyHandle* counters = nullptr;
-  rocksdb::ColumnFamilyHandle* activity = nullptr;
-  rocksdb::ColumnFamilyHandle* metadata = nullptr;
-  rocksdb::ColumnFamilyHandle* idempotency = nullptr;
-  rocksdb::ColumnFamilyHandle* sketches = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles ABSL_GUARDED_BY(db_mu);
+  rocksdb::ColumnFamilyHandle* counters ABSL_GUARDED_BY(db_mu) = nullptr;
+  rocksdb::ColumnFamilyHandle* activity ABSL_GUARDED_BY(db_mu) = nullptr;
+  rocksdb::ColumnFamilyHandle* metadata ABSL_GUARDED_BY(db_mu) = nullptr;
+  rocksdb::ColumnFamilyHandle* idempotency ABSL_GUARDED_BY(db_mu) = nullptr;
+  rocksdb::ColumnFamilyHandle* sketches ABSL_GUARDED_BY(db_mu) = nullptr;
 
   // Filled only by Write (under write_mu) so that it never holds metadata
   // older than the metadata column family.
@@ -70,6 +92,14 @@ struct Store::Impl {
   // Serializes writes so that idempotency read-check-write is atomic and a
   // post counts as new exactly once.
   absl::Mutex write_mu;
+
+  // Whether writes fail (and why); also told by RocksDB's listener.
+  std::shared_ptr<WriteErrors> write_errors;
+  // When MaybeRecover may try next, and the step after that.
+  absl::Time next_recovery ABSL_GUARDED_BY(write_mu) = absl::InfinitePast();
+  absl::Duration recovery_backoff ABSL_GUARDED_BY(write_mu) = absl::Seconds(1);
+  // Set by CancelCompactions; a reopened database inherits it.
+  std::atomic<bool> compactions_cancelled{false};
 };
 
 }  // namespace pulse::storage

@@ -111,6 +111,9 @@ absl::Status Store::Impl::ResolvePosts(const std::vector<std::string_view>& ids,
 
 absl::StatusOr<WriteResult> Store::Impl::Write(const WriteInput& input) {
   absl::MutexLock lock(&write_mu);
+  PULSE_RETURN_IF_ERROR(MaybeRecover());
+  absl::ReaderMutexLock db_lock(&db_mu);
+  PULSE_RETURN_IF_ERROR(CheckOpen());
   const absl::Time now = options.clock->Now();
   WriteResult result;
   rocksdb::WriteBatch batch;
@@ -244,8 +247,12 @@ absl::StatusOr<WriteResult> Store::Impl::Write(const WriteInput& input) {
     rocksdb::WriteOptions wo;
     wo.sync = options.sync_writes;
     wo.disableWAL = false;
-    PULSE_RETURN_IF_ERROR(
-        FromRocksStatus(db->Write(wo, &batch), "writing batch"));
+    if (rocksdb::Status s = db->Write(wo, &batch); !s.ok()) {
+      // RocksDB's listener has normally recorded it already.
+      if (s.IsIOError() && !write_errors->failing())
+        write_errors->Failed(s, /*in_wal=*/true);
+      return WriteErrorStatus(s, options.data_dir);
+    }
   }
   // Only now that the batch is durable may readers see its posts.
   for (std::shared_ptr<const PostMeta>& p : written_posts)

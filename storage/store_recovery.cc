@@ -1,0 +1,96 @@
+// Store's recovery from write errors (write_errors.h): DB::Resume(), and a
+// reopen where Resume is not enough.
+//
+// RocksDB 7.8's Resume() flushes the memtables and thereby switches to a new
+// WAL, but only when some memtable holds data. After a failed WAL append with
+// every memtable empty (e.g. right after a restart, whose recovery flushes
+// them) it clears the error and keeps the failed WAL, and the next write fails
+// again (Debian's librocksdb, built with assertions, aborts on it). Then the
+// store closes and reopens the database: the reopen replays the WAL up to the
+// torn record of the failed write (no acknowledged write comes after it) and
+// starts a new one.
+#include <sys/statvfs.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "rocksdb/transaction_log.h"
+#include "storage/rocksdb_status.h"
+#include "storage/status_macros.h"
+#include "storage/store_impl.h"
+
+namespace pulse::storage {
+namespace {
+
+constexpr absl::Duration kMaxRecoveryBackoff = absl::Seconds(30);
+// Free space a resume needs besides what the memtables flush into.
+constexpr uint64_t kSpareBytes = 1 << 20;
+
+// The number of the WAL that writes go to; 0 when unknown.
+uint64_t CurrentWal(rocksdb::DB* db) {
+  std::unique_ptr<rocksdb::LogFile> wal;
+  if (!db->GetCurrentWalFile(&wal).ok() || wal == nullptr) return 0;
+  return wal->LogNumber();
+}
+
+// Bytes free for an unprivileged writer under `dir`; max when unknown.
+uint64_t FreeBytes(const std::string& dir) {
+  struct statvfs st;
+  if (statvfs(dir.c_str(), &st) != 0) return UINT64_MAX;
+  return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+}
+
+}  // namespace
+
+absl::Status Store::Impl::MaybeRecover() {
+  if (!write_errors->failing()) return absl::OkStatus();
+  const absl::Time now = absl::Now();
+  if (now < next_recovery) return write_errors->status();
+  if (write_errors->no_space()) {
+    // A flush into a still full disk would only fail again; this costs no
+    // backoff step, so a freed disk is used at once.
+    uint64_t memtables = 0;
+    {
+      absl::ReaderMutexLock lock(&db_mu);
+      if (db != nullptr) {
+        db->GetAggregatedIntProperty("rocksdb.cur-size-all-mem-tables",
+                                     &memtables);
+      }
+    }
+    if (FreeBytes(options.data_dir) < memtables + kSpareBytes)
+      return write_errors->status();
+  }
+  next_recovery = now + recovery_backoff;
+  recovery_backoff = std::min(recovery_backoff * 2, kMaxRecoveryBackoff);
+
+  bool reopen = true;
+  {
+    absl::ReaderMutexLock lock(&db_mu);
+    if (db != nullptr) {
+      const uint64_t wal_before = CurrentWal(db.get());
+      rocksdb::Status s = db->Resume();
+      // Still failing: the error is logged already; the next write tries
+      // again after the backoff.
+      if (!s.ok()) return write_errors->status();
+      reopen = write_errors->wal_failed() &&
+               (wal_before == 0 || CurrentWal(db.get()) == wal_before);
+    }
+  }
+  if (reopen) {
+    absl::MutexLock lock(&db_mu);
+    CloseDb();
+    if (absl::Status s = OpenDb(); !s.ok()) {
+      return absl::UnavailableError(absl::StrCat(
+          "storage is reopening after a write error: ", s.message(),
+          "; the batch was not stored: retry it later"));
+    }
+  }
+  next_recovery = absl::InfinitePast();
+  recovery_backoff = absl::Seconds(1);
+  write_errors->Recovered(reopen ? "reopen" : "resume");
+  return absl::OkStatus();
+}
+
+}  // namespace pulse::storage
