@@ -6,3 +6,5 @@ cd "$(dirname "$0")/.."
 bash tools/install-web-deps.sh
 bash tools/build.sh
 ctest --preset default -j2 "$@"
+# And each fuzz target for 60 s (README: Fuzzing).
+bash tools/fuzz.sh 60

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (tools/fuzz/, clang, ASan+UBSan, into
+# build-fuzz/) and runs each for SECONDS (default 60) on a scratch copy of its
+# seed corpus; the repo's corpus is never written. Fails if any target
+# crashes, leaks, hangs or runs out of memory, printing the input that did it.
+#   tools/fuzz.sh [SECONDS] [TARGET...]   e.g. tools/fuzz.sh 3600 ingest
+# Targets run two at a time (FUZZ_JOBS=2).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds=${1:-60}
+shift || true
+all_targets=(bridge_frame ingest storage_key storage_value)
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then targets=("${all_targets[@]}"); fi
+jobs=${FUZZ_JOBS:-2}
+
+bash tools/install-deps.sh
+started=$SECONDS
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -DPULSE_FUZZ=ON \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build-fuzz -j2 --target "${targets[@]/%/_fuzzer}"
+built=$SECONDS
+
+out=build-fuzz/fuzz-runs
+rm -rf "$out"
+mkdir -p "$out"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+# Runs one target; its log is $out/<target>.log, crash inputs land in
+# $out/<target>/artifacts/.
+run() {
+  local t=$1 dir=$out/$1
+  mkdir -p "$dir/corpus" "$dir/artifacts"
+  cp -r tools/fuzz/corpus/"$t"/. "$dir/corpus/"
+  local dict=()
+  if [ -f "tools/fuzz/$t.dict" ]; then dict=(-dict="tools/fuzz/$t.dict"); fi
+  # -timeout: one input taking over 10 s is a hang; the outer timeout stops
+  # a fuzzer that does not stop itself.
+  timeout --signal=KILL $((seconds + 120)) \
+    "build-fuzz/tools/fuzz/${t}_fuzzer" "$dir/corpus" "${dict[@]}" \
+    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    -artifact_prefix="$dir/artifacts/" -print_final_stats=1 \
+    >"$out/$t.log" 2>&1
+}
+
+pids=()
+names=()
+status=0
+for t in "${targets[@]}"; do
+  run "$t" &
+  pids+=($!)
+  names+=("$t")
+  if [ ${#pids[@]} -ge "$jobs" ]; then
+    wait "${pids[0]}" || echo "fuzz.sh: ${names[0]} exited with $?" >&2
+    pids=("${pids[@]:1}")
+    names=("${names[@]:1}")
+  fi
+done
+for i in "${!pids[@]}"; do
+  wait "${pids[$i]}" || echo "fuzz.sh: ${names[$i]} exited with $?" >&2
+done
+
+for t in "${targets[@]}"; do
+  log=$out/$t.log
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
+  rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$log")
+  artifacts=$(find "$out/$t/artifacts" -type f)
+  if [ -n "$artifacts" ] || [ -z "$runs" ]; then
+    status=1
+    echo "=== $t FAILED; the end of $log:" >&2
+    tail -n 60 "$log" >&2
+    for a in $artifacts; do
+      echo "fuzz.sh: $t: input that failed: $a" >&2
+      echo "  replay: build-fuzz/tools/fuzz/${t}_fuzzer $a" >&2
+    done
+  else
+    echo "fuzz.sh: $t: ${runs} runs, ${rate} runs/s, peak RSS ${rss} MB, $(find "$out/$t/corpus" -type f | wc -l) corpus files"
+  fi
+done
+echo "fuzz.sh: build $((built - started)) s, fuzzing $((SECONDS - built)) s"
+exit "$status"
