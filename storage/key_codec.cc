@@ -123,6 +123,11 @@ bool DecodeCounterKey(std::string_view in, CounterKey* key) {
   if (!r.GetString(&key->id)) return false;
   if (!r.GetU8(&res) || !ValidResolution(res)) return false;
   if (!r.GetU64(&key->bucket) || !r.Done()) return false;
+  // Only the encoding EncodeCounterKey writes: one key per counter.
+  if (scope == static_cast<uint8_t>(Scope::kGlobal) && !key->id.empty())
+    return false;
+  if (res == static_cast<uint8_t>(Resolution::kTotal) && key->bucket != 0)
+    return false;
   key->scope = static_cast<Scope>(scope);
   key->res = static_cast<Resolution>(res);
   return true;

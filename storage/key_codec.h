@@ -65,7 +65,9 @@ struct CounterKey {
 void EncodeCounterKey(const CounterKey& key, std::string* out);
 // Returns the encoding of `key`.
 std::string CounterKeyString(const CounterKey& key);
-// Parses a whole counters key; `key->id` views into `in`.
+// Parses a whole counters key as EncodeCounterKey writes it (no id for
+// kGlobal, bucket 0 for kTotal), so that each counter has one key;
+// `key->id` views into `in`.
 bool DecodeCounterKey(std::string_view in, CounterKey* key);
 
 // activity CF: [resolution][bucket start seconds][scope][id], time-major.

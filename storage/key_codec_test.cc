@@ -135,6 +135,24 @@ TEST(KeyCodec, MalformedCounterKeysAreRejected) {
   EXPECT_FALSE(DecodeCounterKey(long_len, &out));
 }
 
+// Found by tools/fuzz (storage_key): these decoded as counters that have
+// another key, so two byte strings named one counter.
+TEST(KeyCodec, CounterKeysDecodeOnlyInTheOneEncodingTheyAreWrittenIn) {
+  CounterKey out;
+  std::string total_with_bucket;
+  PutU8(&total_with_bucket, static_cast<uint8_t>(Scope::kAccount));
+  PutString(&total_with_bucket, "acme");
+  PutU8(&total_with_bucket, static_cast<uint8_t>(Resolution::kTotal));
+  PutU64(&total_with_bucket, 60);
+  EXPECT_FALSE(DecodeCounterKey(total_with_bucket, &out));
+  std::string global_with_id;
+  PutU8(&global_with_id, static_cast<uint8_t>(Scope::kGlobal));
+  PutString(&global_with_id, "acme");
+  PutU8(&global_with_id, static_cast<uint8_t>(Resolution::kMinute));
+  PutU64(&global_with_id, 60);
+  EXPECT_FALSE(DecodeCounterKey(global_with_id, &out));
+}
+
 TEST(KeyCodec, RandomBytesNeverCrashTheDecoders) {
   std::mt19937 rng(42);
   for (int i = 0; i < 20'000; ++i) {
