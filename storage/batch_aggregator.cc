@@ -21,8 +21,16 @@ constexpr std::array<ResolutionWidth, 4> kResolutions = {{
     {Resolution::kDay, 86400},
 }};
 
+// Wraps like the merge operator's sum (AddCountValues) instead of
+// overflowing: counts come from clients, and two events of count 2^63-1 must
+// not be undefined behaviour.
+int64_t WrappingAdd(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) +
+                              static_cast<uint64_t>(b));
+}
+
 void AddInto(Counts& into, const Counts& delta) {
-  for (int i = 0; i < kNumSlots; ++i) into[i] += delta[i];
+  for (int i = 0; i < kNumSlots; ++i) into[i] = WrappingAdd(into[i], delta[i]);
 }
 
 bool IsZero(const Counts& c) {
@@ -64,7 +72,7 @@ void BatchAggregator::AddCount(Scope scope, std::string_view id, absl::Time t,
   PutString(&scratch_, scope == Scope::kGlobal ? std::string_view() : id);
   PutU64(&scratch_, KeySecondsFloor(t));
   auto it = by_second_.try_emplace(scratch_).first;
-  it->second[slot] += delta;
+  it->second[slot] = WrappingAdd(it->second[slot], delta);
 }
 
 void BatchAggregator::AddUser(Scope scope, std::string_view id,
