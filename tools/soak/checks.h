@@ -15,9 +15,12 @@ namespace pulse::soak {
 struct SoakLimits {
   // Samples before this many seconds are not judged (start-up, caches and
   // memtables filling).
-  double warmup_s = 30;
+  double warmup_s = 60;
   // RSS may grow from the first sample after warm-up to the last by
-  // whichever is larger: this fraction of the first, or this many KiB.
+  // whichever is larger: this fraction of the first, or this many KiB. The
+  // growth of the server's RocksDB memtables and block cache (their high
+  // water mark) is subtracted first when known: bounded by configuration,
+  // they fill for minutes, and RSS keeps what a flush frees.
   double max_rss_growth_fraction = 0.10;
   int64_t max_rss_growth_kib = 16 * 1024;
   // Open files may grow by this many from the first sample after warm-up.

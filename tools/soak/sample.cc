@@ -20,21 +20,22 @@ std::string Count(int64_t n) { return n < 0 ? "-" : absl::StrCat(n); }
 
 std::string TableHeader() {
   return absl::StrFormat(
-      "%7s %10s %10s %6s %6s %8s %8s %8s %8s %9s %8s %7s %7s %9s %6s",
-      "elapsed", "server_MiB", "bridge_MiB", "s_fds", "b_fds", "vis_p50",
-      "vis_p99", "vis_max", "visible", "stalest", "frames", "clients",
-      "dropped", "acked/s", "errors");
+      "%7s %10s %10s %10s %6s %6s %8s %8s %8s %8s %9s %8s %7s %7s %9s %6s",
+      "elapsed", "server_MiB", "s_rocks_pk", "bridge_MiB", "s_fds", "b_fds",
+      "vis_p50", "vis_p99", "vis_max", "visible", "stalest", "frames",
+      "clients", "dropped", "acked/s", "errors");
 }
 
 std::string TableRow(const Sample& s) {
   return absl::StrFormat(
-      "%6.0fs %10s %10s %6s %6s %6.0fms %6.0fms %6.0fms %8d %7.0fms %8d %7d "
+      "%6.0fs %10s %10s %10s %6s %6s %6.0fms %6.0fms %6.0fms %8d %7.0fms %8d "
+      "%7d "
       "%7d %9.0f %6d",
-      s.elapsed_s, Mib(s.server_rss_kib), Mib(s.bridge_rss_kib),
-      Count(s.server_fds), Count(s.bridge_fds), s.visibility_p50_ms,
-      s.visibility_p99_ms, s.visibility_max_ms, s.visible_likes,
-      s.stalest_client_ms, s.frames, s.clients_connected, s.clients_dropped,
-      s.acked_items_per_s, s.errors);
+      s.elapsed_s, Mib(s.server_rss_kib), Mib(s.server_rocksdb_peak_kib),
+      Mib(s.bridge_rss_kib), Count(s.server_fds), Count(s.bridge_fds),
+      s.visibility_p50_ms, s.visibility_p99_ms, s.visibility_max_ms,
+      s.visible_likes, s.stalest_client_ms, s.frames, s.clients_connected,
+      s.clients_dropped, s.acked_items_per_s, s.errors);
 }
 
 std::string SampleJson(const Sample& s) {
@@ -43,6 +44,8 @@ std::string SampleJson(const Sample& s) {
   f["soak"].set_string_value("sample");
   f["elapsed_s"].set_number_value(s.elapsed_s);
   f["server_rss_kib"].set_number_value(static_cast<double>(s.server_rss_kib));
+  f["server_rocksdb_peak_kib"].set_number_value(
+      static_cast<double>(s.server_rocksdb_peak_kib));
   f["bridge_rss_kib"].set_number_value(static_cast<double>(s.bridge_rss_kib));
   f["server_fds"].set_number_value(static_cast<double>(s.server_fds));
   f["bridge_fds"].set_number_value(static_cast<double>(s.bridge_fds));

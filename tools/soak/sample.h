@@ -16,6 +16,11 @@ struct Sample {
   int64_t server_rss_kib = -1;
   int64_t bridge_rss_kib = -1;
   int64_t server_fds = -1;
+  // The most the server's RocksDB memtables plus block cache have held so
+  // far (GetStorageStats): memory bounded by configuration that fills for
+  // minutes and that RSS keeps after a flush frees it, so the RSS check
+  // discounts its growth. -1 when unknown.
+  int64_t server_rocksdb_peak_kib = -1;
   int64_t bridge_fds = -1;
   // Visibility latency of the marker likes that became visible in the
   // interval: the frame's arrival minus the like's ingest acknowledgement.

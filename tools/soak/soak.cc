@@ -138,7 +138,7 @@ double StalestMs(bench::WsFleet& fleet, Shared& shared, absl::Time now) {
   absl::MutexLock lock(&shared.mu);
   if (shared.acks.empty() || min_seen >= shared.last_tick()) return 0;
   const int64_t oldest = std::max(min_seen + 1, shared.first_tick);
-  return absl::ToDoubleMilliseconds(now - *shared.AckOf(oldest));
+  return std::max(0.0, absl::ToDoubleMilliseconds(now - *shared.AckOf(oldest)));
 }
 
 }  // namespace
@@ -238,6 +238,7 @@ absl::StatusOr<SoakSummary> RunSoak(
   LatencyHistogram after_warmup;
   int64_t frames_before = 0;
   int64_t acked_before = 0;
+  int64_t rocksdb_peak_kib = -1;
   absl::Time last_sample = start;
   absl::Duration unused;
   const int64_t samples =
@@ -257,6 +258,14 @@ absl::StatusOr<SoakSummary> RunSoak(
     s.bridge_rss_kib = bridge_pid > 0 ? bench::RssKibOf(bridge_pid) : -1;
     s.server_fds = server_pid > 0 ? bench::OpenFilesOf(server_pid) : -1;
     s.bridge_fds = bridge_pid > 0 ? bench::OpenFilesOf(bridge_pid) : -1;
+    if (absl::StatusOr<v1::StorageStats> storage =
+            (*client)->GetStorageStats(v1::GetStorageStatsRequest());
+        storage.ok()) {
+      rocksdb_peak_kib = std::max(
+          rocksdb_peak_kib,
+          (storage->memtable_bytes() + storage->block_cache_bytes()) / 1024);
+    }
+    s.server_rocksdb_peak_kib = rocksdb_peak_kib;
     const Visibility v = Measure(fleet->TakeSeen(), shared,
                                  start + options.warmup, after_warmup);
     s.visibility_p50_ms = v.p50;

@@ -38,13 +38,13 @@ struct SoakOptions {
   // firehose post, with the global totals and the 1 h top-posts board.
   int clients = 1'000;
   int markers = 100;
-  absl::Duration min_interval = absl::Milliseconds(100);
+  absl::Duration min_interval = absl::Seconds(5);
   // Every `tick` each marker gets one like (the visibility clock).
   absl::Duration tick = absl::Milliseconds(250);
   absl::Duration duration = absl::Minutes(2);
   absl::Duration interval = absl::Seconds(10);
   // Latencies from this point on make the summary's p99.
-  absl::Duration warmup = absl::Seconds(30);
+  absl::Duration warmup = absl::Seconds(60);
 };
 
 // Runs the soak: starts or connects, opens the clients, then samples every
