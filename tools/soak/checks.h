@@ -22,7 +22,7 @@ struct SoakLimits {
   // water mark) is subtracted first when known: bounded by configuration,
   // they fill for minutes, and RSS keeps what a flush frees.
   double max_rss_growth_fraction = 0.10;
-  int64_t max_rss_growth_kib = 16 * 1024;
+  int64_t max_rss_growth_kib = 32 * 1024;
   // Open files may grow by this many from the first sample after warm-up.
   int64_t fd_slack = 8;
   // Bound on the p99 visibility latency over every like after warm-up.

@@ -30,6 +30,7 @@ Sample At(double elapsed_s, int64_t server_mib, int64_t bridge_mib,
 SoakLimits Limits() {
   SoakLimits limits;
   limits.warmup_s = 30;
+  limits.max_rss_growth_kib = 16 * kMib;
   limits.clients = 1000;
   return limits;
 }

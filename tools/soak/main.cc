@@ -2,8 +2,6 @@
 // a long time, sampling RSS, open files and visibility latency; exits
 // non-zero when, after warm-up, something grew or failed. Flags, signals and
 // printing only; the work is in soak.h and checks.h.
-#include <unistd.h>
-
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -15,7 +13,7 @@
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
-#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "tools/bench/child_process.h"
@@ -64,8 +62,9 @@ ABSL_FLAG(absl::Duration, warmup, absl::Seconds(60),
 ABSL_FLAG(double, max_rss_growth, 0.10,
           "Allowed RSS growth of each process from the first sample after "
           "warm-up to the last, as a fraction of the first ...");
-ABSL_FLAG(int64_t, max_rss_growth_mib, 16,
-          "... or this many MiB, whichever is larger.");
+ABSL_FLAG(int64_t, max_rss_growth_mib, 32,
+          "... or this many MiB, whichever is larger (README, Soak test, says "
+          "why 32).");
 ABSL_FLAG(int64_t, fd_slack, 8,
           "Allowed growth of each process's open files after warm-up.");
 ABSL_FLAG(absl::Duration, max_visibility_p99, absl::ZeroDuration(),

@@ -29,6 +29,8 @@ namespace {
 // Acknowledgement times kept for the latency of late frames and for the
 // stalest client: 10 minutes of 250 ms ticks.
 constexpr size_t kMaxAcks = 2'400;
+// How often the server's RocksDB memory is polled between samples.
+constexpr absl::Duration kRocksDbPoll = absl::Seconds(1);
 
 // State shared by the sampling (calling) thread, the marker ticker and the
 // firehose runner.
@@ -130,6 +132,18 @@ Visibility Measure(const std::vector<bench::Seen>& seen, Shared& shared,
   v.p99 = bench::Quantile(ms, 0.99);
   v.max = ms.empty() ? 0 : ms.back();
   return v;
+}
+
+// Raises `peak_kib` to what the server's RocksDB memtables and block cache
+// hold now, when GetStorageStats answers.
+void UpdateRocksDbPeak(Client& client, int64_t& peak_kib) {
+  absl::StatusOr<v1::StorageStats> storage =
+      client.GetStorageStats(v1::GetStorageStatsRequest());
+  if (storage.ok()) {
+    peak_kib = std::max(
+        peak_kib,
+        (storage->memtable_bytes() + storage->block_cache_bytes()) / 1024);
+  }
 }
 
 // How long ago the oldest like that some client has not seen was acked.
@@ -244,13 +258,21 @@ absl::StatusOr<SoakSummary> RunSoak(
   const int64_t samples =
       absl::IDivDuration(options.duration, options.interval, &unused);
   for (int64_t k = 0; k <= samples; ++k) {
-    if (k > 0) {
-      absl::MutexLock lock(&shared.mu);
-      if (shared.mu.AwaitWithDeadline(absl::Condition(&Stopping, &shared),
-                                      start + options.interval * k)) {
-        break;
+    // Until the sample is due, the memtables' peak is polled every second:
+    // a flush holds the old and the new memtable for a moment, and RSS keeps
+    // that peak.
+    bool stopping = false;
+    for (absl::Time due = start + options.interval * k;
+         k > 0 && !stopping && absl::Now() < due;) {
+      {
+        absl::MutexLock lock(&shared.mu);
+        stopping = shared.mu.AwaitWithDeadline(
+            absl::Condition(&Stopping, &shared),
+            std::min(due, absl::Now() + kRocksDbPoll));
       }
+      UpdateRocksDbPeak(**client, rocksdb_peak_kib);
     }
+    if (stopping) break;
     const absl::Time now = absl::Now();
     Sample s;
     s.elapsed_s = absl::ToDoubleSeconds(now - start);
@@ -258,13 +280,7 @@ absl::StatusOr<SoakSummary> RunSoak(
     s.bridge_rss_kib = bridge_pid > 0 ? bench::RssKibOf(bridge_pid) : -1;
     s.server_fds = server_pid > 0 ? bench::OpenFilesOf(server_pid) : -1;
     s.bridge_fds = bridge_pid > 0 ? bench::OpenFilesOf(bridge_pid) : -1;
-    if (absl::StatusOr<v1::StorageStats> storage =
-            (*client)->GetStorageStats(v1::GetStorageStatsRequest());
-        storage.ok()) {
-      rocksdb_peak_kib = std::max(
-          rocksdb_peak_kib,
-          (storage->memtable_bytes() + storage->block_cache_bytes()) / 1024);
-    }
+    UpdateRocksDbPeak(**client, rocksdb_peak_kib);
     s.server_rocksdb_peak_kib = rocksdb_peak_kib;
     const Visibility v = Measure(fleet->TakeSeen(), shared,
                                  start + options.warmup, after_warmup);
