@@ -345,7 +345,6 @@ std::vector<std::pair<std::string, uint64_t>> Store::Stats() const {
       "rocksdb.num-running-compactions",
       "rocksdb.actual-delayed-write-rate",
       "rocksdb.is-write-stopped",
-      "rocksdb.background-errors",
   };
   std::vector<std::pair<std::string, uint64_t>> out;
   // Not while a reopen holds the database: never block.

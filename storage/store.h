@@ -235,9 +235,9 @@ class Store {
 
   // RocksDB's figures for monitoring, summed over column families, as
   // (name, value) pairs: memtable and block cache bytes, pending compaction
-  // bytes, SST bytes, running compactions, write stall state, background
-  // errors; then "storage.writes-failing", 1 while writes fail (disk full,
-  // I/O error) and 0 otherwise. Never blocks.
+  // bytes, SST bytes, running compactions, write stall state; then
+  // "storage.writes-failing", 1 while writes fail (disk full, I/O error) and
+  // 0 otherwise. Never blocks.
   std::vector<std::pair<std::string, uint64_t>> Stats() const;
 
   // Per column family sizes, the data dir's bytes on disk and Stats().
