@@ -33,15 +33,22 @@ struct Backend::UnaryCall {
 };
 
 Backend::Backend(const std::string& address, absl::Duration call_timeout,
-                 int max_message_bytes)
+                 int max_message_bytes, const std::string& root_certs_pem)
     : call_timeout_(call_timeout) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(max_message_bytes);
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
-  channel_ = grpc::CreateCustomChannel(
-      address, grpc::InsecureChannelCredentials(), args);
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  if (root_certs_pem.empty()) {
+    credentials = grpc::InsecureChannelCredentials();
+  } else {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = root_certs_pem;
+    credentials = grpc::SslCredentials(ssl);
+  }
+  channel_ = grpc::CreateCustomChannel(address, credentials, args);
   generic_ = std::make_unique<grpc::GenericStub>(channel_);
   analytics_ = v1::AnalyticsService::NewStub(channel_);
   health_ = grpc::health::v1::Health::NewStub(channel_);

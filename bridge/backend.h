@@ -29,9 +29,11 @@ absl::Status FromGrpc(const grpc::Status& status);
 class Backend {
  public:
   // Creates the channel (it connects lazily and reconnects by itself, with a
-  // short backoff so that a restarted server is found again quickly).
+  // short backoff so that a restarted server is found again quickly). With
+  // `root_certs_pem` (PEM) the channel speaks TLS and trusts only those
+  // roots; empty, plaintext.
   Backend(const std::string& address, absl::Duration call_timeout,
-          int max_message_bytes);
+          int max_message_bytes, const std::string& root_certs_pem);
   // Requires that WaitIdle() returned true (no call is left).
   ~Backend();
 

@@ -19,6 +19,9 @@ class UpstreamRegistry;
 struct Counters {
   std::atomic<int64_t> connections_opened{0};
   std::atomic<int64_t> handshakes_rejected{0};
+  // TLS handshakes that failed or timed out (plain HTTP to the TLS port, a
+  // bad ClientHello, a client that does not trust the certificate).
+  std::atomic<int64_t> tls_handshakes_failed{0};
   std::atomic<int64_t> frames_received{0};
   std::atomic<int64_t> unary_calls{0};
   std::atomic<int64_t> upstreams_opened{0};

@@ -15,6 +15,13 @@ struct BridgeOptions {
   std::string listen = "127.0.0.1:8080";
   // pulse-server's gRPC address.
   std::string backend = "127.0.0.1:50051";
+  // PEM certificate chain and private key: when both are set the bridge
+  // serves wss:// and https:// only; when neither, ws:// and http://.
+  std::string tls_cert;
+  std::string tls_key;
+  // PEM root certificates the backend channel trusts: set, it speaks TLS to
+  // pulse-server; empty, plaintext.
+  std::string backend_tls_ca;
   // io threads running websocketpp.
   int threads = 2;
   // Where the dashboard's files are; empty serves none.

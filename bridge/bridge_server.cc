@@ -9,6 +9,9 @@
 #include "absl/strings/str_cat.h"
 #include "bridge/handshake_policy.h"
 #include "bridge/metrics.h"
+#include "bridge/tls.h"
+#include "bridge/ws_socket.h"
+#include "server/log.h"
 
 namespace pulse::bridge {
 namespace {
@@ -58,52 +61,111 @@ absl::Status CheckOptions(const BridgeOptions& o) {
     return absl::InvalidArgumentError(
         "--pong_timeout must be shorter than --ping_interval");
   }
+  if (o.tls_cert.empty() != o.tls_key.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls_cert and --tls_key: set both (wss://) or neither (ws://)");
+  }
   return absl::OkStatus();
+}
+
+// A TLS handshake that failed or timed out, as websocketpp reports it.
+bool IsTlsHandshakeError(const websocketpp::lib::error_code& ec) {
+  namespace socket = websocketpp::transport::asio::socket;
+  return ec == socket::make_error_code(socket::error::tls_handshake_failed) ||
+         ec == socket::make_error_code(socket::error::tls_handshake_timeout);
 }
 
 }  // namespace
 
-BridgeServer::BridgeServer(const BridgeOptions& options)
+BridgeServer::BridgeServer(const BridgeOptions& options,
+                           const std::string& backend_roots,
+                           std::shared_ptr<boost::asio::ssl::context> tls)
     : options_(options),
       backend_(options.backend, options.call_timeout,
-               options.max_backend_message_bytes),
+               options.max_backend_message_bytes, backend_roots),
       upstreams_(&backend_, &counters_),
       ctx_{options, &methods_, &backend_, &upstreams_, &counters_},
       files_(options.web_root),
+      tls_(std::move(tls)),
       ping_timer_(io_) {
+  if (tls_ == nullptr) {
+    auto server = std::make_unique<WsServer>();
+    Configure(*server);
+    server_ = std::move(server);
+    return;
+  }
+  auto server = std::make_unique<WssServer>();
+  Configure(*server);
+  server->set_tls_init_handler([tls = tls_, s = server.get()](
+                                   websocketpp::connection_hdl hdl) {
+    // The TLS shutdown is quiet (see MakeServerTlsContext) and leaves the TCP
+    // socket open, where a pending read would keep the connection alive
+    // until the client hangs up: end it as the plain transport does.
+    s->get_con_from_hdl(hdl)->set_termination_handler(
+        [](const WssServer::connection_ptr& con) {
+          boost::system::error_code ignored;
+          con->get_raw_socket().shutdown(boost::asio::socket_base::shutdown_both,
+                                         ignored);
+        });
+    return tls;
+  });
+  server_ = std::move(server);
+}
+
+template <typename Server>
+void BridgeServer::Configure(Server& server) {
   // Both logs off: the access log writes a line per frame, and the error log
   // reports every peer that resets its socket as "fatal".
-  server_.clear_access_channels(websocketpp::log::alevel::all);
-  server_.clear_error_channels(websocketpp::log::elevel::all);
+  server.clear_access_channels(websocketpp::log::alevel::all);
+  server.clear_error_channels(websocketpp::log::elevel::all);
   websocketpp::lib::error_code ec;
-  server_.init_asio(&io_, ec);
-  server_.set_reuse_addr(true);
-  server_.set_max_message_size(options.max_frame_bytes);
-  server_.set_max_http_body_size(options.max_frame_bytes);
-  server_.set_open_handshake_timeout(Millis(options.handshake_timeout));
-  server_.set_close_handshake_timeout(1000);
-  server_.set_pong_timeout(Millis(options.pong_timeout));
-  server_.set_validate_handler([this](websocketpp::connection_hdl hdl) {
-    const bool ok = Validate(hdl);
+  server.init_asio(&io_, ec);
+  server.set_reuse_addr(true);
+  server.set_max_message_size(options_.max_frame_bytes);
+  server.set_max_http_body_size(options_.max_frame_bytes);
+  server.set_open_handshake_timeout(Millis(options_.handshake_timeout));
+  server.set_close_handshake_timeout(1000);
+  server.set_pong_timeout(Millis(options_.pong_timeout));
+  server.set_validate_handler([this, &server](websocketpp::connection_hdl hdl) {
+    const bool ok = Validate(server.get_con_from_hdl(hdl));
     if (!ok) counters_.handshakes_rejected++;
     return ok;
   });
-  server_.set_open_handler(
-      [this](websocketpp::connection_hdl hdl) { Open(hdl); });
-  server_.set_http_handler(
-      [this](websocketpp::connection_hdl hdl) { Http(hdl); });
-  server_.set_pong_timeout_handler(
-      [this](websocketpp::connection_hdl hdl, std::string) {
+  server.set_open_handler([this, &server](websocketpp::connection_hdl hdl) {
+    Open(server.get_con_from_hdl(hdl));
+  });
+  server.set_http_handler([this, &server](websocketpp::connection_hdl hdl) {
+    Http(server.get_con_from_hdl(hdl));
+  });
+  server.set_fail_handler([this, &server](websocketpp::connection_hdl hdl) {
+    HandshakeFailed(server.get_con_from_hdl(hdl));
+  });
+  server.set_pong_timeout_handler(
+      [&server](websocketpp::connection_hdl hdl, std::string) {
         websocketpp::lib::error_code ignored;
-        server_.close(hdl, websocketpp::close::status::going_away,
-                      "pong timeout", ignored);
+        server.close(hdl, websocketpp::close::status::going_away,
+                     "pong timeout", ignored);
       });
 }
 
 absl::StatusOr<std::unique_ptr<BridgeServer>> BridgeServer::Start(
     const BridgeOptions& options) {
   if (absl::Status s = CheckOptions(options); !s.ok()) return s;
-  auto bridge = std::unique_ptr<BridgeServer>(new BridgeServer(options));
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  if (!options.tls_cert.empty()) {
+    absl::StatusOr<std::shared_ptr<boost::asio::ssl::context>> context =
+        MakeServerTlsContext(options.tls_cert, options.tls_key);
+    if (!context.ok()) return context.status();
+    tls = *std::move(context);
+  }
+  std::string backend_roots;
+  if (!options.backend_tls_ca.empty()) {
+    absl::StatusOr<std::string> roots = ReadRootCerts(options.backend_tls_ca);
+    if (!roots.ok()) return roots.status();
+    backend_roots = *std::move(roots);
+  }
+  auto bridge = std::unique_ptr<BridgeServer>(
+      new BridgeServer(options, backend_roots, std::move(tls)));
   if (absl::Status s = bridge->Listen(); !s.ok()) return s;
   bridge->ArmPingTimer();
   BridgeServer* b = bridge.get();
@@ -135,21 +197,25 @@ absl::Status BridgeServer::Listen() {
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
   }
-  websocketpp::lib::error_code ec;
-  server_.listen(host, std::to_string(port), ec);
-  if (!ec) server_.start_accept(ec);
-  if (ec) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", listen, ": ", ec.message()));
-  }
-  boost::system::error_code aec;
-  port_ = server_.get_local_endpoint(aec).port();
-  if (aec) return absl::UnavailableError("cannot read the bound port");
-  return absl::OkStatus();
+  return std::visit(
+      [&](auto& server) {
+        websocketpp::lib::error_code ec;
+        server->listen(host, std::to_string(port), ec);
+        if (!ec) server->start_accept(ec);
+        if (ec) {
+          return absl::UnavailableError(
+              absl::StrCat("cannot listen on ", listen, ": ", ec.message()));
+        }
+        boost::system::error_code aec;
+        port_ = server->get_local_endpoint(aec).port();
+        if (aec) return absl::UnavailableError("cannot read the bound port");
+        return absl::OkStatus();
+      },
+      server_);
 }
 
-bool BridgeServer::Validate(websocketpp::connection_hdl hdl) {
-  WsConnectionPtr con = server_.get_con_from_hdl(hdl);
+template <typename ConnectionPtr>
+bool BridgeServer::Validate(const ConnectionPtr& con) {
   auto [path, query] = SplitTarget(con->get_resource());
   if (path != "/ws") {
     con->set_status(http::status_code::not_found);
@@ -184,13 +250,14 @@ bool BridgeServer::Validate(websocketpp::connection_hdl hdl) {
   return true;
 }
 
-void BridgeServer::Open(websocketpp::connection_hdl hdl) {
-  WsConnectionPtr con = server_.get_con_from_hdl(hdl);
+template <typename ConnectionPtr>
+void BridgeServer::Open(const ConnectionPtr& con) {
   absl::StatusOr<HandshakeAuth> auth =
       ReadHandshakeAuth(con->get_requested_subprotocols(),
                         SplitTarget(con->get_resource()).second);
-  auto conn =
-      std::make_shared<Connection>(&ctx_, con, auth.ok() ? auth->token : "");
+  auto conn = std::make_shared<Connection>(
+      &ctx_, std::make_unique<WsSocketOf<ConnectionPtr>>(con),
+      auth.ok() ? auth->token : "");
   {
     absl::MutexLock lock(&mu_);
     // Handshakes run concurrently on several io threads: re-check the bound.
@@ -219,8 +286,8 @@ void BridgeServer::Open(websocketpp::connection_hdl hdl) {
   });
 }
 
-void BridgeServer::Http(websocketpp::connection_hdl hdl) {
-  WsConnectionPtr con = server_.get_con_from_hdl(hdl);
+template <typename ConnectionPtr>
+void BridgeServer::Http(const ConnectionPtr& con) {
   auto [path, query] = SplitTarget(con->get_resource());
   const std::string& method = con->get_request().get_method();
   con->append_header("X-Content-Type-Options", "nosniff");
@@ -270,6 +337,18 @@ void BridgeServer::Http(websocketpp::connection_hdl hdl) {
   con->set_body(std::move(response.body));
 }
 
+template <typename ConnectionPtr>
+void BridgeServer::HandshakeFailed(const ConnectionPtr& con) {
+  const websocketpp::lib::error_code ec = con->get_ec();
+  if (!IsTlsHandshakeError(ec)) return;
+  counters_.tls_handshakes_failed++;
+  // Debug only: anyone can make these by connecting with plain HTTP.
+  server::Log(server::LogLevel::kDebug,
+              absl::StrCat("tls handshake failed peer=",
+                           con->get_remote_endpoint(), " error=\"",
+                           ec.message(), "\""));
+}
+
 void BridgeServer::ArmPingTimer() {
   ping_timer_.expires_after(
       std::chrono::milliseconds(Millis(options_.ping_interval)));
@@ -301,6 +380,7 @@ BridgeStats BridgeServer::Stats() const {
   }
   stats.connections_opened = counters_.connections_opened.load();
   stats.handshakes_rejected = counters_.handshakes_rejected.load();
+  stats.tls_handshakes_failed = counters_.tls_handshakes_failed.load();
   stats.frames_received = counters_.frames_received.load();
   stats.upstreams = upstreams_.size();
   stats.paused_upstreams = counters_.paused_upstreams.load();
@@ -321,8 +401,12 @@ void BridgeServer::Shutdown() {
     stopping_ = true;
   }
   boost::asio::post(io_, [this] {
-    websocketpp::lib::error_code ignored;
-    server_.stop_listening(ignored);
+    std::visit(
+        [](auto& server) {
+          websocketpp::lib::error_code ignored;
+          server->stop_listening(ignored);
+        },
+        server_);
     ping_timer_.cancel();
   });
   for (const std::shared_ptr<Connection>& c : Connections()) {

@@ -17,14 +17,22 @@
 //   stops listening, closes every socket, cancels every gRPC call, then
 //   waits (bounded) for the io threads and for gRPC to finish.
 // Nothing blocks an io thread except reading a static file from disk.
+//
+// ws:// or wss://: the websocketpp endpoint is of one config or the other
+// (--tls_cert/--tls_key); the handlers are templates over the connection
+// type, and Connection sees its socket through WsSocket, so both share all
+// of the logic.
 #ifndef PULSE_BRIDGE_BRIDGE_SERVER_H_
 #define PULSE_BRIDGE_BRIDGE_SERVER_H_
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -48,6 +56,7 @@ struct BridgeStats {
   int congested_connections = 0;
   int64_t connections_opened = 0;
   int64_t handshakes_rejected = 0;
+  int64_t tls_handshakes_failed = 0;
   int64_t frames_received = 0;
   int upstreams = 0;
   int paused_upstreams = 0;
@@ -63,8 +72,9 @@ struct BridgeStats {
 // A running bridge. Thread-safe.
 class BridgeServer {
  public:
-  // Validates options, binds the listen address and starts the io threads.
-  // INVALID_ARGUMENT for bad options, UNAVAILABLE if it cannot listen.
+  // Validates options (reading the TLS files it names), binds the listen
+  // address and starts the io threads. INVALID_ARGUMENT for bad options or
+  // TLS files, UNAVAILABLE if it cannot listen.
   static absl::StatusOr<std::unique_ptr<BridgeServer>> Start(
       const BridgeOptions& options);
   // Shuts down if still running.
@@ -79,12 +89,21 @@ class BridgeServer {
   void Shutdown();
 
  private:
-  explicit BridgeServer(const BridgeOptions& options);
+  BridgeServer(const BridgeOptions& options, const std::string& backend_roots,
+               std::shared_ptr<boost::asio::ssl::context> tls);
   absl::Status Listen();
 
-  bool Validate(websocketpp::connection_hdl hdl);
-  void Open(websocketpp::connection_hdl hdl);
-  void Http(websocketpp::connection_hdl hdl);
+  // Sets up `server` (either config) with this bridge's handlers.
+  template <typename Server>
+  void Configure(Server& server);
+  template <typename ConnectionPtr>
+  bool Validate(const ConnectionPtr& con);
+  template <typename ConnectionPtr>
+  void Open(const ConnectionPtr& con);
+  template <typename ConnectionPtr>
+  void Http(const ConnectionPtr& con);
+  template <typename ConnectionPtr>
+  void HandshakeFailed(const ConnectionPtr& con);
   void ArmPingTimer();
   std::vector<std::shared_ptr<Connection>> Connections() const;
 
@@ -97,7 +116,10 @@ class BridgeServer {
   StaticFiles files_;
 
   boost::asio::io_context io_;
-  WsServer server_;
+  // Shared by every wss:// connection; null for ws://.
+  const std::shared_ptr<boost::asio::ssl::context> tls_;
+  // One of the two, chosen by tls_.
+  std::variant<std::unique_ptr<WsServer>, std::unique_ptr<WssServer>> server_;
   boost::asio::steady_timer ping_timer_;
   std::vector<std::thread> threads_;
   int port_ = 0;

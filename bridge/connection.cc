@@ -1,7 +1,6 @@
 #include "bridge/connection.h"
 
 #include <algorithm>
-#include <boost/asio/post.hpp>
 #include <chrono>
 #include <utility>
 
@@ -32,15 +31,15 @@ WsMessagePtr PrepareTextMessage(std::string payload) {
   return message;
 }
 
-Connection::Connection(const BridgeContext* ctx, WsConnectionPtr con,
-                       std::string token)
+Connection::Connection(const BridgeContext* ctx,
+                       std::unique_ptr<WsSocket> socket, std::string token)
     : ctx_(ctx),
-      con_(std::move(con)),
+      socket_(std::move(socket)),
       token_(std::move(token)),
-      drain_timer_(con_->get_raw_socket().get_executor()) {}
+      drain_timer_(socket_->executor()) {}
 
 void Connection::Post(std::function<void()> fn) {
-  boost::asio::post(*con_->get_strand(), std::move(fn));
+  socket_->Post(std::move(fn));
 }
 
 void Connection::OnMessage(WsMessagePtr message) {
@@ -216,9 +215,8 @@ void Connection::SendText(const std::string& text) {
 }
 
 void Connection::SendMessage(const WsMessagePtr& message) {
-  // A failed send means the socket is closing; its close handler cleans up.
-  (void)con_->send(message);
-  const int64_t buffered = static_cast<int64_t>(con_->get_buffered_amount());
+  socket_->Send(message);
+  const int64_t buffered = static_cast<int64_t>(socket_->BufferedAmount());
   int64_t seen =
       ctx_->counters->max_buffered_seen.load(std::memory_order_relaxed);
   while (buffered > seen &&
@@ -229,32 +227,32 @@ void Connection::SendMessage(const WsMessagePtr& message) {
 
 bool Connection::Congested() {
   if (congested_.load(std::memory_order_relaxed)) return true;
-  if (con_->get_buffered_amount() <= ctx_->options.max_buffered_bytes)
+  if (socket_->BufferedAmount() <= ctx_->options.max_buffered_bytes)
     return false;
   congested_.store(true, std::memory_order_release);
   // Requests are not read either, so a client that does not read its
   // answers cannot grow the queue by sending more.
-  con_->pause_reading();
+  socket_->PauseReading();
   ArmDrainTimer();
   return true;
 }
 
 void Connection::ArmDrainTimer() {
   drain_timer_.expires_after(kDrainPoll);
-  drain_timer_.async_wait(con_->get_strand()->wrap(
+  drain_timer_.async_wait(
       [self = shared_from_this()](const boost::system::error_code& ec) {
-        if (!ec) self->CheckDrained();
-      }));
+        if (!ec) self->Post([self] { self->CheckDrained(); });
+      });
 }
 
 void Connection::CheckDrained() {
   if (closed_) return;
-  if (con_->get_buffered_amount() > ctx_->options.max_buffered_bytes) {
+  if (socket_->BufferedAmount() > ctx_->options.max_buffered_bytes) {
     ArmDrainTimer();
     return;
   }
   congested_.store(false, std::memory_order_release);
-  con_->resume_reading();
+  socket_->ResumeReading();
   for (auto& [id, sub] : subs_) {
     if (sub.acked && sub.dirty) SendCatchUp(&sub);
   }
@@ -273,15 +271,13 @@ void Connection::OnClose() {
 
 void Connection::CloseForShutdown() {
   OnClose();
-  websocketpp::lib::error_code ec;
-  con_->close(websocketpp::close::status::going_away, "bridge shutting down",
-              ec);
+  socket_->Close(websocketpp::close::status::going_away,
+                 "bridge shutting down");
 }
 
 void Connection::Ping() {
   if (closed_) return;
-  websocketpp::lib::error_code ec;
-  con_->ping("", ec);
+  socket_->Ping();
 }
 
 }  // namespace pulse::bridge

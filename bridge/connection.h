@@ -17,6 +17,7 @@
 #include "bridge/bridge_context.h"
 #include "bridge/json_rpc.h"
 #include "bridge/request_decoder.h"
+#include "bridge/ws_socket.h"
 #include "bridge/ws_types.h"
 
 namespace pulse::bridge {
@@ -30,7 +31,8 @@ WsMessagePtr PrepareTextMessage(std::string payload);
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   // `token` is forwarded as "authorization: Bearer <token>" when not empty.
-  Connection(const BridgeContext* ctx, WsConnectionPtr con, std::string token);
+  Connection(const BridgeContext* ctx, std::unique_ptr<WsSocket> socket,
+             std::string token);
 
   // Strand: one incoming frame.
   void OnMessage(WsMessagePtr message);
@@ -85,7 +87,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void CheckDrained();
 
   const BridgeContext* const ctx_;
-  const WsConnectionPtr con_;
+  const std::unique_ptr<WsSocket> socket_;
   const std::string token_;
   std::atomic<bool> congested_{false};
 

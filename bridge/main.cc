@@ -22,6 +22,14 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:8080",
           "--port_file).");
 ABSL_FLAG(std::string, backend, "127.0.0.1:50051",
           "pulse-server's gRPC address.");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain; with --tls_key the bridge serves wss:// and "
+          "https:// (TLS 1.2+) instead of ws:// and http://.");
+ABSL_FLAG(std::string, tls_key, "",
+          "PEM private key (unencrypted) of --tls_cert.");
+ABSL_FLAG(std::string, backend_tls_ca, "",
+          "PEM root certificates: if set, the backend connection uses TLS and "
+          "trusts only these; empty, plaintext.");
 ABSL_FLAG(int, threads, 2, "io threads running websocketpp.");
 ABSL_FLAG(std::string, web_root, "clients/web",
           "Directory of the dashboard's files.");
@@ -77,6 +85,9 @@ int main(int argc, char** argv) {
   pulse::bridge::BridgeOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
   options.backend = absl::GetFlag(FLAGS_backend);
+  options.tls_cert = absl::GetFlag(FLAGS_tls_cert);
+  options.tls_key = absl::GetFlag(FLAGS_tls_key);
+  options.backend_tls_ca = absl::GetFlag(FLAGS_backend_tls_ca);
   options.threads = absl::GetFlag(FLAGS_threads);
   options.web_root = absl::GetFlag(FLAGS_web_root);
   options.allowed_origins = absl::GetFlag(FLAGS_allowed_origins);
@@ -131,7 +142,9 @@ int main(int argc, char** argv) {
       absl::StrCat("flags: ", pulse::server::EffectiveFlags("bridge/main.cc")));
   Log(LogLevel::kInfo,
       absl::StrCat("pulse-bridge serving port=", (*bridge)->port(), " backend=",
-                   options.backend, " web_root=", options.web_root));
+                   options.backend, " web_root=", options.web_root,
+                   " tls=", options.tls_cert.empty() ? "off" : "on",
+                   " backend_tls=", options.backend_tls_ca.empty() ? "off" : "on"));
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);

@@ -26,6 +26,10 @@ std::string RenderMetrics(const BridgeStats& s) {
       {"websocket_handshakes_rejected_total", "counter",
        "Websocket handshakes refused (origin, limit, bad token, path).",
        s.handshakes_rejected},
+      {"tls_handshakes_failed_total", "counter",
+       "TLS handshakes that failed or timed out (plain HTTP to the TLS port, "
+       "a bad ClientHello, a client that does not trust the certificate).",
+       s.tls_handshakes_failed},
       {"websocket_congested_connections", "gauge",
        "Connections whose buffered bytes are over --max_buffered_bytes.",
        s.congested_connections},

@@ -6,6 +6,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/write.hpp>
 #include <cstring>
 
 #include "absl/strings/numbers.h"
@@ -90,18 +96,9 @@ bool RawSocket::WaitEof(absl::Duration timeout) {
   }
 }
 
-absl::StatusOr<HttpResponse> HttpGet(
-    int port, const std::string& target,
-    const std::vector<std::string>& extra_headers) {
-  absl::StatusOr<std::unique_ptr<RawSocket>> socket = RawSocket::Connect(port);
-  if (!socket.ok()) return socket.status();
-  std::string request = absl::StrCat(
-      "GET ", target, " HTTP/1.1\r\nHost: 127.0.0.1:", port, "\r\n");
-  for (const std::string& h : extra_headers)
-    absl::StrAppend(&request, h, "\r\n");
-  absl::StrAppend(&request, "Connection: close\r\n\r\n");
-  if (!(*socket)->SendAll(request)) return absl::UnavailableError("send");
-  const std::string raw = (*socket)->Read(absl::Seconds(10));
+namespace {
+
+absl::StatusOr<HttpResponse> ParseHttpResponse(const std::string& raw) {
   const size_t end = raw.find("\r\n\r\n");
   if (end == std::string::npos || raw.size() < 12) {
     return absl::DataLossError(absl::StrCat("no HTTP response: '", raw, "'"));
@@ -113,6 +110,64 @@ absl::StatusOr<HttpResponse> HttpGet(
     return absl::DataLossError("bad status line");
   }
   return response;
+}
+
+}  // namespace
+
+absl::StatusOr<HttpResponse> HttpGet(
+    int port, const std::string& target,
+    const std::vector<std::string>& extra_headers) {
+  absl::StatusOr<std::unique_ptr<RawSocket>> socket = RawSocket::Connect(port);
+  if (!socket.ok()) return socket.status();
+  std::string request = absl::StrCat(
+      "GET ", target, " HTTP/1.1\r\nHost: 127.0.0.1:", port, "\r\n");
+  for (const std::string& h : extra_headers)
+    absl::StrAppend(&request, h, "\r\n");
+  absl::StrAppend(&request, "Connection: close\r\n\r\n");
+  if (!(*socket)->SendAll(request)) return absl::UnavailableError("send");
+  return ParseHttpResponse((*socket)->Read(absl::Seconds(10)));
+}
+
+absl::StatusOr<HttpResponse> HttpsGet(int port, const std::string& target,
+                                      const std::string& ca_file) {
+  namespace ssl = boost::asio::ssl;
+  using boost::asio::ip::tcp;
+  boost::asio::io_context io;
+  ssl::context ctx(ssl::context::tls_client);
+  boost::system::error_code ec;
+  ctx.load_verify_file(ca_file, ec);
+  if (ec) return absl::InternalError(absl::StrCat(ca_file, ": ", ec.message()));
+  ssl::stream<tcp::socket> stream(io, ctx);
+  stream.set_verify_mode(ssl::verify_peer, ec);
+  stream.set_verify_callback(ssl::host_name_verification("127.0.0.1"), ec);
+  stream.lowest_layer().connect(
+      tcp::endpoint(boost::asio::ip::address_v4::loopback(),
+                    static_cast<uint16_t>(port)),
+      ec);
+  if (ec) return absl::UnavailableError(absl::StrCat("connect: ", ec.message()));
+  // Blocking calls below: a bridge that stops answering fails them instead
+  // of hanging the test.
+  const timeval limit{10, 0};
+  const int fd = stream.lowest_layer().native_handle();
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof(limit));
+  stream.handshake(ssl::stream_base::client, ec);
+  if (ec) {
+    return absl::UnavailableError(
+        absl::StrCat("TLS handshake: ", ec.message()));
+  }
+  const std::string request =
+      absl::StrCat("GET ", target, " HTTP/1.1\r\nHost: 127.0.0.1:", port,
+                   "\r\nConnection: close\r\n\r\n");
+  boost::asio::write(stream, boost::asio::buffer(request), ec);
+  if (ec) return absl::UnavailableError(absl::StrCat("send: ", ec.message()));
+  std::string raw;
+  char buf[4096];
+  while (!ec) {
+    const size_t n = stream.read_some(boost::asio::buffer(buf), ec);
+    raw.append(buf, n);
+  }
+  return ParseHttpResponse(raw);
 }
 
 absl::StatusOr<std::unique_ptr<RawSocket>> RawWebsocket(int port, int rcvbuf) {

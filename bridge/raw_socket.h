@@ -1,5 +1,6 @@
 // Raw loopback TCP for tests that must send exact bytes (HTTP targets that a
-// client library would normalise) or must not read (a stalled browser).
+// client library would normalise) or must not read (a stalled browser), and
+// one HTTPS GET.
 #ifndef PULSE_BRIDGE_RAW_SOCKET_H_
 #define PULSE_BRIDGE_RAW_SOCKET_H_
 
@@ -44,6 +45,12 @@ struct HttpResponse {
 absl::StatusOr<HttpResponse> HttpGet(
     int port, const std::string& target,
     const std::vector<std::string>& extra_headers = {});
+
+// The same over TLS, trusting only the PEM certificates in `ca_file` and
+// checking that the certificate is for 127.0.0.1. UNAVAILABLE (with the
+// reason) if the TLS handshake fails.
+absl::StatusOr<HttpResponse> HttpsGet(int port, const std::string& target,
+                                      const std::string& ca_file);
 
 // Opens /ws by hand and returns the socket after the 101 response.
 absl::StatusOr<std::unique_ptr<RawSocket>> RawWebsocket(int port,

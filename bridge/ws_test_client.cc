@@ -1,5 +1,10 @@
 #include "bridge/ws_test_client.h"
 
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <type_traits>
+
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/json_util.h"
@@ -35,12 +40,8 @@ std::string ToJson(const Value& v) {
 }
 
 bool WsConn::Send(const std::string& payload, bool binary) {
-  websocketpp::lib::error_code ec;
-  endpoint_->send(hdl_, payload,
-                  binary ? websocketpp::frame::opcode::binary
-                         : websocketpp::frame::opcode::text,
-                  ec);
-  return !ec;
+  return send_(payload, binary ? websocketpp::frame::opcode::binary
+                               : websocketpp::frame::opcode::text);
 }
 
 Value WsConn::Call(const std::string& method, const std::string& params_json,
@@ -112,22 +113,39 @@ int WsConn::http_status() {
   absl::MutexLock lock(&mu_);
   return http_status_;
 }
+std::string WsConn::error() {
+  absl::MutexLock lock(&mu_);
+  return error_;
+}
 std::vector<std::string> WsConn::frames() {
   absl::MutexLock lock(&mu_);
   return frames_;
 }
 
-void WsConn::Close() {
-  websocketpp::lib::error_code ec;
-  endpoint_->close(hdl_, websocketpp::close::status::normal, "bye", ec);
-}
+void WsConn::Close() { close_(); }
 
-WsClient::WsClient() {
+WsClient::WsClient(std::string tls_ca_file)
+    : tls_ca_file_(std::move(tls_ca_file)) {
   endpoint_.clear_access_channels(websocketpp::log::alevel::all);
   endpoint_.clear_error_channels(websocketpp::log::elevel::all);
-  endpoint_.init_asio();
+  tls_endpoint_.clear_access_channels(websocketpp::log::alevel::all);
+  tls_endpoint_.clear_error_channels(websocketpp::log::elevel::all);
+  endpoint_.init_asio(&io_);
+  tls_endpoint_.init_asio(&io_);
+  // The host name check is added per connection (ConnectOn): the URI is not
+  // known yet when this runs.
+  tls_endpoint_.set_tls_init_handler([this](websocketpp::connection_hdl) {
+    namespace ssl = boost::asio::ssl;
+    auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
+    boost::system::error_code ec;
+    ctx->set_verify_mode(ssl::verify_peer, ec);
+    if (!tls_ca_file_.empty()) ctx->load_verify_file(tls_ca_file_, ec);
+    EXPECT_FALSE(ec) << tls_ca_file_ << ": " << ec.message();
+    return ctx;
+  });
   endpoint_.start_perpetual();
-  thread_ = std::thread([this] { endpoint_.run(); });
+  tls_endpoint_.start_perpetual();
+  thread_ = std::thread([this] { io_.run(); });
 }
 
 WsClient::~WsClient() {
@@ -141,7 +159,8 @@ WsClient::~WsClient() {
   }
   for (auto& c : conns) c->WaitClosed(absl::Seconds(5));
   endpoint_.stop_perpetual();
-  endpoint_.stop();
+  tls_endpoint_.stop_perpetual();
+  io_.stop();
   thread_.join();
 }
 
@@ -149,15 +168,41 @@ std::shared_ptr<WsConn> WsClient::Connect(
     const std::string& uri,
     const std::vector<std::pair<std::string, std::string>>& headers,
     const std::vector<std::string>& subprotocols) {
+  if (absl::StartsWith(uri, "wss://"))
+    return ConnectOn(tls_endpoint_, uri, headers, subprotocols);
+  return ConnectOn(endpoint_, uri, headers, subprotocols);
+}
+
+template <typename Endpoint>
+std::shared_ptr<WsConn> WsClient::ConnectOn(
+    Endpoint& endpoint, const std::string& uri,
+    const std::vector<std::pair<std::string, std::string>>& headers,
+    const std::vector<std::string>& subprotocols) {
   auto conn = std::make_shared<WsConn>();
-  conn->endpoint_ = &endpoint_;
   websocketpp::lib::error_code ec;
-  WsClientEndpoint::connection_ptr con = endpoint_.get_connection(uri, ec);
+  typename Endpoint::connection_ptr con = endpoint.get_connection(uri, ec);
   if (ec) {
     absl::MutexLock lock(&conn->mu_);
     conn->state_ = WsConn::State::kFailed;
+    conn->error_ = ec.message();
     return conn;
   }
+  if constexpr (std::is_same_v<Endpoint, WssClientEndpoint>) {
+    boost::system::error_code verify_ec;
+    con->get_socket().set_verify_callback(
+        boost::asio::ssl::host_name_verification(con->get_host()), verify_ec);
+  }
+  websocketpp::connection_hdl hdl = con->get_handle();
+  conn->send_ = [&endpoint, hdl](const std::string& payload,
+                                 websocketpp::frame::opcode::value op) {
+    websocketpp::lib::error_code send_ec;
+    endpoint.send(hdl, payload, op, send_ec);
+    return !send_ec;
+  };
+  conn->close_ = [&endpoint, hdl] {
+    websocketpp::lib::error_code close_ec;
+    endpoint.close(hdl, websocketpp::close::status::normal, "bye", close_ec);
+  };
   for (const auto& [k, v] : headers) con->append_header(k, v);
   for (const auto& p : subprotocols) con->add_subprotocol(p);
   std::weak_ptr<WsConn> weak = conn;
@@ -167,33 +212,36 @@ std::shared_ptr<WsConn> WsClient::Connect(
       c->state_ = WsConn::State::kOpen;
     }
   });
-  con->set_fail_handler([weak, this](websocketpp::connection_hdl hdl) {
+  con->set_fail_handler([weak, &endpoint](websocketpp::connection_hdl hdl) {
     auto c = weak.lock();
     if (!c) return;
     websocketpp::lib::error_code ec;
-    auto con = endpoint_.get_con_from_hdl(hdl, ec);
+    auto con = endpoint.get_con_from_hdl(hdl, ec);
     absl::MutexLock lock(&c->mu_);
     c->state_ = WsConn::State::kFailed;
-    if (!ec) c->http_status_ = con->get_response().get_status_code();
+    if (!ec) {
+      c->http_status_ = con->get_response().get_status_code();
+      c->error_ = con->get_ec().message();
+    }
   });
-  con->set_close_handler([weak, this](websocketpp::connection_hdl hdl) {
+  con->set_close_handler([weak, &endpoint](websocketpp::connection_hdl hdl) {
     auto c = weak.lock();
     if (!c) return;
     websocketpp::lib::error_code ec;
-    auto con = endpoint_.get_con_from_hdl(hdl, ec);
+    auto con = endpoint.get_con_from_hdl(hdl, ec);
     absl::MutexLock lock(&c->mu_);
     c->state_ = WsConn::State::kClosed;
     if (!ec) c->close_code_ = con->get_remote_close_code();
   });
   con->set_message_handler(
-      [weak](websocketpp::connection_hdl, WsClientEndpoint::message_ptr m) {
+      [weak](websocketpp::connection_hdl,
+             typename Endpoint::message_ptr m) {
         if (auto c = weak.lock()) {
           absl::MutexLock lock(&c->mu_);
           c->frames_.push_back(m->get_payload());
         }
       });
-  conn->hdl_ = con->get_handle();
-  endpoint_.connect(con);
+  endpoint.connect(con);
   absl::MutexLock lock(&mu_);
   conns_.push_back(conn);
   return conn;

@@ -1,8 +1,10 @@
-// A websocket client for tests: websocketpp's asio client on its own io
-// thread, recording every frame each connection receives.
+// A websocket client for tests: websocketpp's asio clients (ws:// and, with
+// TLS, wss://) on their own io thread, recording every frame each connection
+// receives.
 #ifndef PULSE_BRIDGE_WS_TEST_CLIENT_H_
 #define PULSE_BRIDGE_WS_TEST_CLIENT_H_
 
+#include <boost/asio/io_context.hpp>
 #include <functional>
 #include <memory>
 #include <string>
@@ -10,6 +12,7 @@
 #include <utility>
 #include <vector>
 #include <websocketpp/client.hpp>
+#include <websocketpp/config/asio_client.hpp>
 #include <websocketpp/config/asio_no_tls_client.hpp>
 
 #include "absl/base/thread_annotations.h"
@@ -21,6 +24,8 @@
 namespace pulse::bridge::testing {
 
 using WsClientEndpoint = websocketpp::client<websocketpp::config::asio_client>;
+using WssClientEndpoint =
+    websocketpp::client<websocketpp::config::asio_tls_client>;
 
 // Parses JSON with protobuf's JSON mapping; a null Value if it is not JSON.
 google::protobuf::Value ParseJson(const std::string& json);
@@ -55,6 +60,8 @@ class WsConn {
   // The close code the peer sent, or the handshake's HTTP status on failure.
   int close_code();
   int http_status();
+  // Why the connection failed (websocketpp's error message); empty if not.
+  std::string error();
   // Every text frame received so far, raw.
   std::vector<std::string> frames();
   // Closes (1000) if open.
@@ -62,24 +69,30 @@ class WsConn {
 
  private:
   friend class WsClient;
-  WsClientEndpoint* endpoint_ = nullptr;
-  websocketpp::connection_hdl hdl_;
+  // Send and Close through the endpoint (ws or wss) that owns the socket.
+  std::function<bool(const std::string&, websocketpp::frame::opcode::value)>
+      send_;
+  std::function<void()> close_;
   absl::Mutex mu_;
   State state_ ABSL_GUARDED_BY(mu_) = State::kConnecting;
   int close_code_ ABSL_GUARDED_BY(mu_) = 0;
   int http_status_ ABSL_GUARDED_BY(mu_) = 0;
+  std::string error_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> frames_ ABSL_GUARDED_BY(mu_);
   int next_id_ ABSL_GUARDED_BY(mu_) = 1;
 };
 
-// Owns the client endpoint and its io thread.
+// Owns the client endpoints and their io thread.
 class WsClient {
  public:
-  WsClient();
+  // wss:// connections trust only the PEM certificates in `tls_ca_file`
+  // (none when empty) and check the certificate names the URI's host.
+  explicit WsClient(std::string tls_ca_file = "");
   // Closes every connection and joins the io thread.
   ~WsClient();
 
-  // Starts a connection to `uri` with extra request headers; returns at once.
+  // Starts a connection to `uri` (ws:// or wss://) with extra request
+  // headers; returns at once.
   std::shared_ptr<WsConn> Connect(
       const std::string& uri,
       const std::vector<std::pair<std::string, std::string>>& headers = {},
@@ -88,7 +101,16 @@ class WsClient {
   std::shared_ptr<WsConn> ConnectOpen(const std::string& uri);
 
  private:
+  template <typename Endpoint>
+  std::shared_ptr<WsConn> ConnectOn(
+      Endpoint& endpoint, const std::string& uri,
+      const std::vector<std::pair<std::string, std::string>>& headers,
+      const std::vector<std::string>& subprotocols);
+
+  const std::string tls_ca_file_;
+  boost::asio::io_context io_;
   WsClientEndpoint endpoint_;
+  WssClientEndpoint tls_endpoint_;
   std::thread thread_;
   absl::Mutex mu_;
   std::vector<std::shared_ptr<WsConn>> conns_ ABSL_GUARDED_BY(mu_);
