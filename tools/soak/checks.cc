@@ -93,6 +93,16 @@ std::vector<std::string> CheckSoak(const SoakSummary& summary,
         "or closed by the bridge",
         last.clients_connected, limits.clients, last.clients_dropped));
   }
+  double acked = 0;
+  for (auto s = first + 1; s != samples.end(); ++s)
+    acked += s->acked_items_per_s;
+  acked /= static_cast<double>(samples.end() - first - 1);
+  if (acked < limits.min_acked_items_per_s) {
+    failures.push_back(absl::StrFormat(
+        "ingest fell behind: %.0f items/s acknowledged after warm-up; "
+        "required %.0f",
+        acked, limits.min_acked_items_per_s));
+  }
   if (last.errors > 0) {
     failures.push_back(absl::StrFormat(
         "%d errors (error frames, failed or rejected ingest)", last.errors));

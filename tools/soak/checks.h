@@ -29,6 +29,9 @@ struct SoakLimits {
   double max_visibility_p99_ms = 1000;
   // Bound on the last sample's stalest client.
   double max_stalest_client_ms = 5000;
+  // The firehose items acknowledged per second, averaged over the samples
+  // after warm-up, must reach this (0: not checked).
+  double min_acked_items_per_s = 0;
   // The websocket clients that must still be connected at the end.
   int64_t clients = 0;
   // True when pulse-soak started the processes: then a missing RSS means

@@ -94,6 +94,18 @@ TEST(CheckSoak, DroppedClientsFail) {
               ElementsAre(HasSubstr("websocket clients dropped: 999 of 1000")));
 }
 
+TEST(CheckSoak, IngestFallingBehindFails) {
+  SoakSummary summary = Flat();
+  for (Sample& s : summary.samples) s.acked_items_per_s = 2000;
+  summary.samples[4].acked_items_per_s = 100;  // mean of 60 s and 120 s: 1050
+  SoakLimits limits = Limits();
+  limits.min_acked_items_per_s = 1000;
+  EXPECT_THAT(CheckSoak(summary, limits), IsEmpty());
+  limits.min_acked_items_per_s = 1100;
+  EXPECT_THAT(CheckSoak(summary, limits),
+              ElementsAre(HasSubstr("ingest fell behind: 1050 items/s")));
+}
+
 TEST(CheckSoak, ErrorsFail) {
   SoakSummary summary = Flat();
   summary.samples.back().errors = 2;

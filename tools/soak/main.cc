@@ -65,6 +65,9 @@ ABSL_FLAG(double, max_rss_growth, 0.10,
 ABSL_FLAG(int64_t, max_rss_growth_mib, 32,
           "... or this many MiB, whichever is larger (README, Soak test, says "
           "why 32).");
+ABSL_FLAG(double, min_ingest, 0.5,
+          "Firehose items acknowledged per second after warm-up must average "
+          "at least this fraction of --rate.");
 ABSL_FLAG(int64_t, fd_slack, 8,
           "Allowed growth of each process's open files after warm-up.");
 ABSL_FLAG(absl::Duration, max_visibility_p99, absl::ZeroDuration(),
@@ -189,6 +192,7 @@ int main(int argc, char** argv) {
       absl::ToDoubleMilliseconds(max_stalest > absl::ZeroDuration()
                                      ? max_stalest
                                      : options.min_interval + absl::Seconds(5));
+  limits.min_acked_items_per_s = absl::GetFlag(FLAGS_min_ingest) * options.rate;
   limits.clients = options.clients;
   limits.own_processes = options.server_address.empty();
 
