@@ -22,6 +22,7 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "tests/server_process.h"
+#include "tests/test_certs.h"
 #include "tests/test_data.h"
 
 namespace pulse::testing {
@@ -166,8 +167,11 @@ class CliTest : public ::testing::Test {
     return std::make_unique<PulseProcess>(args, NextStderrPath());
   }
 
-  void StartServer() {
-    auto server = ServerProcess::Start(dir_.path() + "/data");
+  void StartServer(
+      const std::vector<std::string>& flags = {},
+      std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr) {
+    auto server = ServerProcess::Start(dir_.path() + "/data", flags,
+                                       std::move(credentials));
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
     stub_ = server_->stub();
@@ -345,6 +349,44 @@ TEST_F(CliTest, ABadJsonLineIsReportedByItsNumberAfterTheLinesBeforeIt) {
   v1::PostStats stats;
   ASSERT_TRUE(stub_->GetPostStats(Context().get(), request, &stats).ok());
   EXPECT_EQ(stats.likes(), 2);
+}
+
+TEST_F(CliTest, SpeaksTlsAndSendsTheTokenFromAFileOrPulseToken) {
+  auto certs = MakeTestCerts(dir_.path());
+  ASSERT_TRUE(certs.ok()) << certs.status();
+  const std::string token = "cli-token-0123456789abcdef";
+  const std::string tokens = WriteFile("tokens", token + " admin\n");
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = certs->ca_pem;
+  StartServer({"--tls_cert=" + certs->server_cert,
+               "--tls_key=" + certs->server_key, "--auth_tokens=" + tokens},
+              grpc::SslCredentials(ssl));
+  const std::string tls = "--tls_ca=" + certs->ca_cert;
+
+  Outcome anonymous = Pulse({ServerFlag(), tls, "global"});
+  EXPECT_EQ(anonymous.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(anonymous.err, "pulse: UNAUTHENTICATED"))
+      << anonymous.err;
+
+  const std::string token_file = WriteFile("my-token", token + "\n");
+  Outcome ingest = Pulse({ServerFlag(), tls, "--token_file=" + token_file,
+                          "ingest", PULSE_SAMPLE_JSONL});
+  ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
+
+  setenv("PULSE_TOKEN", token.c_str(), 1);
+  Outcome global = Pulse({ServerFlag(), tls, "--json", "global"});
+  Outcome plaintext = Pulse({ServerFlag(), "--timeout=3s", "global"});
+  unsetenv("PULSE_TOKEN");
+  ASSERT_EQ(global.exit_code, 0) << global.err;
+  EXPECT_GT(Parse<v1::GlobalStats>(global.out).likes(), 0);
+  EXPECT_EQ(plaintext.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(plaintext.err, "pulse: UNAVAILABLE"))
+      << plaintext.err;
+
+  Outcome missing =
+      Pulse({ServerFlag(), tls, "--token_file=/nonexistent", "global"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(missing.err, "--token_file")) << missing.err;
 }
 
 }  // namespace

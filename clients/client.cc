@@ -1,16 +1,39 @@
 #include "clients/client.h"
 
+#include <fstream>
+#include <sstream>
 #include <utility>
+
+#include "absl/strings/str_cat.h"
 
 namespace pulse {
 namespace {
 
 using Stub = v1::AnalyticsService::Stub;
 
-// Sets a deadline `timeout` from now; an infinite timeout sets none.
-void SetDeadline(grpc::ClientContext* context, absl::Duration timeout) {
+// Sets a deadline `timeout` from now (none when infinite) and the token.
+void PrepareContext(grpc::ClientContext* context, absl::Duration timeout,
+                    const std::string& token) {
+  if (!token.empty()) context->AddMetadata("authorization", "Bearer " + token);
   if (timeout == absl::InfiniteDuration()) return;
   context->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeCredentials(
+    const ClientOptions& options) {
+  if (options.credentials != nullptr) return options.credentials;
+  if (options.tls_ca.empty()) return grpc::InsecureChannelCredentials();
+  std::ifstream in(options.tls_ca);
+  std::stringstream pem;
+  pem << in.rdbuf();
+  if (!in ||
+      pem.str().find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "tls_ca: no PEM certificate could be read from ", options.tls_ca));
+  }
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = pem.str();
+  return grpc::SslCredentials(ssl);
 }
 
 }  // namespace
@@ -22,8 +45,9 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
                       status.error_message());
 }
 
-IngestStream::IngestStream(Stub* stub, absl::Duration deadline) {
-  SetDeadline(&context_, deadline);
+IngestStream::IngestStream(Stub* stub, absl::Duration deadline,
+                           const std::string& token) {
+  PrepareContext(&context_, deadline, token);
   writer_ = stub->IngestStream(&context_, &response_);
 }
 
@@ -71,11 +95,11 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(
   if (target.empty()) {
     return absl::InvalidArgumentError("server address must not be empty");
   }
-  std::shared_ptr<grpc::ChannelCredentials> credentials =
-      options.credentials != nullptr ? options.credentials
-                                     : grpc::InsecureChannelCredentials();
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      MakeCredentials(options);
+  if (!credentials.ok()) return credentials.status();
   std::shared_ptr<grpc::Channel> channel =
-      grpc::CreateChannel(target, credentials);
+      grpc::CreateChannel(target, *credentials);
   if (channel == nullptr) {
     return absl::InvalidArgumentError("cannot create a channel to " + target);
   }
@@ -88,7 +112,12 @@ Client::Client(std::shared_ptr<grpc::Channel> channel, ClientOptions options)
       admin_stub_(v1::AdminService::NewStub(channel)) {}
 
 void Client::PrepareUnary(grpc::ClientContext* context) const {
-  SetDeadline(context, options_.deadline);
+  Prepare(context, options_.deadline);
+}
+
+void Client::Prepare(grpc::ClientContext* context,
+                     absl::Duration timeout) const {
+  PrepareContext(context, timeout, options_.token);
 }
 
 namespace {
@@ -177,7 +206,7 @@ using AdminStub = v1::AdminService::Stub;
 absl::StatusOr<v1::BackupInfo> Client::CreateBackup(
     const v1::CreateBackupRequest& request) {
   grpc::ClientContext context;
-  SetDeadline(&context, options_.long_deadline);
+  Prepare(&context, options_.long_deadline);
   return CallUnary(admin_stub_.get(), &AdminStub::CreateBackup, &context,
                    request);
 }
@@ -193,7 +222,7 @@ absl::StatusOr<v1::ListBackupsResponse> Client::ListBackups(
 absl::StatusOr<v1::CompactResponse> Client::Compact(
     const v1::CompactRequest& request) {
   grpc::ClientContext context;
-  SetDeadline(&context, options_.long_deadline);
+  Prepare(&context, options_.long_deadline);
   return CallUnary(admin_stub_.get(), &AdminStub::Compact, &context, request);
 }
 
@@ -207,13 +236,15 @@ absl::StatusOr<v1::StorageStats> Client::GetStorageStats(
 
 std::unique_ptr<IngestStream> Client::StartIngestStream(
     absl::Duration deadline) {
-  return std::unique_ptr<IngestStream>(new IngestStream(stub_.get(), deadline));
+  return std::unique_ptr<IngestStream>(
+      new IngestStream(stub_.get(), deadline, options_.token));
 }
 
 absl::Status Client::Subscribe(const v1::SubscribeRequest& request,
                                const UpdateCallback& on_update,
                                SubscribeHandle* handle) {
   grpc::ClientContext context;
+  Prepare(&context, absl::InfiniteDuration());
   if (handle != nullptr && !handle->Attach(&context)) return absl::OkStatus();
   std::unique_ptr<grpc::ClientReader<v1::Update>> reader =
       stub_->Subscribe(&context, request);

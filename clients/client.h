@@ -30,8 +30,15 @@ struct ClientOptions {
   // The deadline of the admin calls that copy or rewrite the database
   // (CreateBackup, Compact), which may take minutes.
   absl::Duration long_deadline = absl::Hours(1);
-  // The channel's credentials; null means a plaintext (insecure) channel.
+  // The channel's credentials; null means TLS when `tls_ca` is set, else a
+  // plaintext (insecure) channel.
   std::shared_ptr<grpc::ChannelCredentials> credentials;
+  // PEM file of the CA that signed the server's certificate: the channel
+  // speaks TLS and checks the server against it.
+  std::string tls_ca;
+  // Sent as `authorization: Bearer TOKEN` metadata on every call; empty:
+  // none (a server with auth on answers UNAUTHENTICATED).
+  std::string token;
 };
 
 // Converts a gRPC status to an absl::Status with the same code and message.
@@ -54,7 +61,8 @@ class IngestStream {
 
  private:
   friend class Client;
-  IngestStream(v1::AnalyticsService::Stub* stub, absl::Duration deadline);
+  IngestStream(v1::AnalyticsService::Stub* stub, absl::Duration deadline,
+               const std::string& token);
 
   grpc::ClientContext context_;
   v1::IngestStreamResponse response_;
@@ -146,6 +154,9 @@ class Client {
  private:
   // Prepares `context` for a unary call with the default deadline.
   void PrepareUnary(grpc::ClientContext* context) const;
+  // Adds the token (if any) and a deadline `timeout` from now (none when
+  // infinite).
+  void Prepare(grpc::ClientContext* context, absl::Duration timeout) const;
 
   ClientOptions options_;
   std::unique_ptr<v1::AnalyticsService::Stub> stub_;

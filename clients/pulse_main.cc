@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -21,6 +22,7 @@
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -42,6 +44,12 @@ ABSL_FLAG(bool, json, false,
           "Print responses as protobuf JSON, one object per line.");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10),
           "The deadline of each query or unary Ingest call.");
+ABSL_FLAG(std::string, tls_ca, "",
+          "PEM file of the CA that signed the server's certificate: connect "
+          "over TLS. Empty: plaintext.");
+ABSL_FLAG(std::string, token_file, "",
+          "File holding the token to send (first line); the PULSE_TOKEN "
+          "environment variable is used when this is empty.");
 
 ABSL_FLAG(int64_t, batch_size, 1000, "ingest: items per batch.");
 ABSL_FLAG(std::string, producer_id, "",
@@ -120,7 +128,11 @@ namespace {
 
 constexpr char kUsage[] = R"(the command-line client of pulse-server.
 
-Usage: pulse [--server=HOST:PORT] [--json] [--timeout=10s] COMMAND [ARGS]
+Usage: pulse [--server=HOST:PORT] [--json] [--timeout=10s] [--tls_ca=FILE]
+             [--token_file=FILE] COMMAND [ARGS]
+
+A server with auth on needs a token: --token_file=FILE or the PULSE_TOKEN
+environment variable (never on the command line, where ps shows it).
 
 Commands:
   ingest FILE          Send JSON lines (FILE, or - for stdin) in batches.
@@ -183,6 +195,27 @@ int UsageError(absl::string_view message) {
   Fail(absl::InvalidArgumentError(message), kExitUsage);
   std::cerr << "Run 'pulse --help' for usage.\n";
   return kExitUsage;
+}
+
+// The token to send: the first line of `token_file`, else $PULSE_TOKEN,
+// else none.
+absl::StatusOr<std::string> ReadToken(const std::string& token_file) {
+  if (token_file.empty()) {
+    const char* env = std::getenv("PULSE_TOKEN");
+    return std::string(env == nullptr ? "" : env);
+  }
+  std::ifstream in(token_file);
+  std::string token;
+  if (!in || !std::getline(in, token)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--token_file: cannot read a token from ", token_file));
+  }
+  token = std::string(absl::StripAsciiWhitespace(token));
+  if (token.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--token_file: ", token_file, " starts with an empty line"));
+  }
+  return token;
 }
 
 // A hashtag without its optional leading '#'.
@@ -477,6 +510,11 @@ int main(int argc, char** argv) {
   if (options.deadline <= absl::ZeroDuration()) {
     return UsageError("--timeout must be positive");
   }
+  options.tls_ca = absl::GetFlag(FLAGS_tls_ca);
+  absl::StatusOr<std::string> token =
+      ReadToken(absl::GetFlag(FLAGS_token_file));
+  if (!token.ok()) return Fail(token.status(), kExitUsage);
+  options.token = *std::move(token);
   absl::StatusOr<std::unique_ptr<pulse::Client>> client =
       pulse::Client::Connect(absl::GetFlag(FLAGS_server), options);
   if (!client.ok()) return Fail(client.status(), kExitUsage);

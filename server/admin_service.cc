@@ -38,6 +38,19 @@ constexpr char kSstBytes[] = "rocksdb.total-sst-files-size";
 
 AdminService::AdminService(const AdminDeps& deps) : deps_(deps) {}
 
+grpc::ServerUnaryReactor* AdminService::RunForAdmin(
+    grpc::CallbackServerContext* ctx, const char* method,
+    std::function<absl::Status()> work, std::function<void()> on_refused) {
+  if (absl::Status s =
+          deps_.auth->Authorize(*ctx, Role::kAdmin, method).status();
+      !s.ok()) {
+    if (on_refused) on_refused();
+    return FinishUnary(deps_.metrics, ctx, method, absl::Now(), s);
+  }
+  return RunUnaryOnPool(deps_.pool, deps_.metrics, ctx, method, std::move(work),
+                        std::move(on_refused));
+}
+
 absl::Status AdminService::CheckBackupDir() const {
   if (deps_.backup_dir.empty()) {
     return absl::FailedPreconditionError(
@@ -49,33 +62,30 @@ absl::Status AdminService::CheckBackupDir() const {
 grpc::ServerUnaryReactor* AdminService::CreateBackup(
     grpc::CallbackServerContext* ctx,
     const v1::CreateBackupRequest* /*request*/, v1::BackupInfo* response) {
-  return RunUnaryOnPool(
-      deps_.pool, deps_.metrics, ctx, "CreateBackup", [this, response] {
-        PULSE_RETURN_IF_ERROR(CheckBackupDir());
-        const absl::Time start = absl::Now();
-        PULSE_ASSIGN_OR_RETURN(
-            storage::BackupSummary backup,
-            storage::CreateBackup(*deps_.store, deps_.backup_dir,
-                                  deps_.backup_keep));
-        *response = BackupToProto(backup);
-        *response->mutable_create_duration() = ToProto(absl::Now() - start);
-        return absl::OkStatus();
-      });
+  return RunForAdmin(ctx, "CreateBackup", [this, response] {
+    PULSE_RETURN_IF_ERROR(CheckBackupDir());
+    const absl::Time start = absl::Now();
+    PULSE_ASSIGN_OR_RETURN(storage::BackupSummary backup,
+                           storage::CreateBackup(*deps_.store, deps_.backup_dir,
+                                                 deps_.backup_keep));
+    *response = BackupToProto(backup);
+    *response->mutable_create_duration() = ToProto(absl::Now() - start);
+    return absl::OkStatus();
+  });
 }
 
 grpc::ServerUnaryReactor* AdminService::ListBackups(
     grpc::CallbackServerContext* ctx, const v1::ListBackupsRequest* /*request*/,
     v1::ListBackupsResponse* response) {
-  return RunUnaryOnPool(
-      deps_.pool, deps_.metrics, ctx, "ListBackups", [this, response] {
-        PULSE_RETURN_IF_ERROR(CheckBackupDir());
-        PULSE_ASSIGN_OR_RETURN(std::vector<storage::BackupSummary> backups,
-                               storage::ListBackups(deps_.backup_dir));
-        for (const storage::BackupSummary& b : backups) {
-          *response->add_backups() = BackupToProto(b);
-        }
-        return absl::OkStatus();
-      });
+  return RunForAdmin(ctx, "ListBackups", [this, response] {
+    PULSE_RETURN_IF_ERROR(CheckBackupDir());
+    PULSE_ASSIGN_OR_RETURN(std::vector<storage::BackupSummary> backups,
+                           storage::ListBackups(deps_.backup_dir));
+    for (const storage::BackupSummary& b : backups) {
+      *response->add_backups() = BackupToProto(b);
+    }
+    return absl::OkStatus();
+  });
 }
 
 grpc::ServerUnaryReactor* AdminService::Compact(
@@ -89,8 +99,8 @@ grpc::ServerUnaryReactor* AdminService::Compact(
                                  "a compaction is already running"));
     return reactor;
   }
-  return RunUnaryOnPool(
-      deps_.pool, deps_.metrics, ctx, "Compact",
+  return RunForAdmin(
+      ctx, "Compact",
       [this, response] {
         const storage::StorageFigures before = deps_.store->Storage();
         const absl::Time start = absl::Now();
@@ -113,35 +123,31 @@ grpc::ServerUnaryReactor* AdminService::Compact(
 grpc::ServerUnaryReactor* AdminService::GetStorageStats(
     grpc::CallbackServerContext* ctx,
     const v1::GetStorageStatsRequest* /*request*/, v1::StorageStats* response) {
-  return RunUnaryOnPool(
-      deps_.pool, deps_.metrics, ctx, "GetStorageStats", [this, response] {
-        const storage::StorageFigures figures = deps_.store->Storage();
-        for (const storage::ColumnFamilyFigures& cf : figures.column_families) {
-          v1::ColumnFamilyStats* out = response->add_column_families();
-          out->set_name(cf.name);
-          out->set_sst_bytes(static_cast<int64_t>(cf.sst_bytes));
-          out->set_memtable_bytes(static_cast<int64_t>(cf.memtable_bytes));
-          out->set_estimated_keys(static_cast<int64_t>(cf.estimated_keys));
-        }
-        const auto& p = figures.properties;
-        response->set_total_disk_bytes(
-            static_cast<int64_t>(figures.disk_bytes));
-        response->set_sst_bytes(Property(p, kSstBytes));
-        response->set_memtable_bytes(
-            Property(p, "rocksdb.cur-size-all-mem-tables"));
-        response->set_pending_compaction_bytes(
-            Property(p, "rocksdb.estimate-pending-compaction-bytes"));
-        response->set_block_cache_bytes(
-            Property(p, "rocksdb.block-cache-usage"));
-        response->set_running_compactions(static_cast<int32_t>(
-            Property(p, "rocksdb.num-running-compactions")));
-        response->set_delayed_write_rate(
-            Property(p, "rocksdb.actual-delayed-write-rate"));
-        response->set_write_stopped(Property(p, "rocksdb.is-write-stopped") !=
-                                    0);
-        response->set_data_dir(deps_.data_dir);
-        return absl::OkStatus();
-      });
+  return RunForAdmin(ctx, "GetStorageStats", [this, response] {
+    const storage::StorageFigures figures = deps_.store->Storage();
+    for (const storage::ColumnFamilyFigures& cf : figures.column_families) {
+      v1::ColumnFamilyStats* out = response->add_column_families();
+      out->set_name(cf.name);
+      out->set_sst_bytes(static_cast<int64_t>(cf.sst_bytes));
+      out->set_memtable_bytes(static_cast<int64_t>(cf.memtable_bytes));
+      out->set_estimated_keys(static_cast<int64_t>(cf.estimated_keys));
+    }
+    const auto& p = figures.properties;
+    response->set_total_disk_bytes(static_cast<int64_t>(figures.disk_bytes));
+    response->set_sst_bytes(Property(p, kSstBytes));
+    response->set_memtable_bytes(
+        Property(p, "rocksdb.cur-size-all-mem-tables"));
+    response->set_pending_compaction_bytes(
+        Property(p, "rocksdb.estimate-pending-compaction-bytes"));
+    response->set_block_cache_bytes(Property(p, "rocksdb.block-cache-usage"));
+    response->set_running_compactions(
+        static_cast<int32_t>(Property(p, "rocksdb.num-running-compactions")));
+    response->set_delayed_write_rate(
+        Property(p, "rocksdb.actual-delayed-write-rate"));
+    response->set_write_stopped(Property(p, "rocksdb.is-write-stopped") != 0);
+    response->set_data_dir(deps_.data_dir);
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace pulse::server

@@ -9,9 +9,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "pulse/v1/admin.grpc.pb.h"
+#include "server/auth.h"
 #include "server/metrics.h"
 #include "server/worker_pool.h"
 #include "storage/store.h"
@@ -23,6 +25,8 @@ struct AdminDeps {
   storage::Store* store = nullptr;
   WorkerPool* pool = nullptr;
   ServerMetrics* metrics = nullptr;
+  // Every AdminService call needs an admin token (when auth is on).
+  const Authenticator* auth = nullptr;
   // Where CreateBackup writes; empty: backups are refused.
   std::string backup_dir;
   // After each backup, keep only this many (0: keep all).
@@ -51,6 +55,11 @@ class AdminService final : public v1::AdminService::CallbackService {
       v1::StorageStats* response) override;
 
  private:
+  // Runs `work` on the pool for an admin caller; see RunUnaryOnPool.
+  grpc::ServerUnaryReactor* RunForAdmin(
+      grpc::CallbackServerContext* ctx, const char* method,
+      std::function<absl::Status()> work,
+      std::function<void()> on_refused = nullptr);
   // FAILED_PRECONDITION when the server has no --backup_dir.
   absl::Status CheckBackupDir() const;
 

@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "pulse/v1/analytics.grpc.pb.h"
+#include "server/auth.h"
 #include "server/boards.h"
 #include "server/change_tracker.h"
 #include "server/metrics.h"
@@ -34,6 +35,7 @@ struct ServiceDeps {
   SubscriptionHub* hub = nullptr;
   ServerMetrics* metrics = nullptr;
   const storage::Clock* clock = nullptr;
+  const Authenticator* auth = nullptr;
   int max_batch_items = 10'000;
 };
 
@@ -42,12 +44,15 @@ class AnalyticsService final : public v1::AnalyticsService::CallbackService {
  public:
   explicit AnalyticsService(const ServiceDeps& deps);
 
-  // Validates and stores one batch; blocks on the write. Called on a worker.
+  // Checks `who` may send it (accounts, rate), validates and stores one
+  // batch; blocks on the write. Called on a worker.
   absl::StatusOr<v1::IngestResponse> IngestBatch(
-      const v1::IngestRequest& request);
+      const Principal& who, const v1::IngestRequest& request);
 
   // The worker pool, for reactors that hand work to it.
   WorkerPool* pool() const { return deps_.pool; }
+  // Who may call what, for reactors.
+  const Authenticator* auth() const { return deps_.auth; }
   // The metrics, for reactors that count their calls.
   ServerMetrics* metrics() const { return deps_.metrics; }
 
@@ -92,14 +97,16 @@ class AnalyticsService final : public v1::AnalyticsService::CallbackService {
       const v1::SubscribeRequest* request) override;
 
  private:
-  // Runs `work` on the pool and finishes the call with its status.
-  grpc::ServerUnaryReactor* RunOnPool(grpc::CallbackServerContext* ctx,
-                                      const char* method,
-                                      std::function<absl::Status()> work);
-  // Finishes an in-memory call on the callback thread, counting it.
-  grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* ctx,
-                                      const char* method, absl::Time start,
-                                      const absl::Status& status);
+  // Authorizes the caller as `needed`, runs `work` on the pool and finishes
+  // the call with its status.
+  grpc::ServerUnaryReactor* RunOnPool(
+      grpc::CallbackServerContext* ctx, const char* method, Role needed,
+      std::function<absl::Status(const Principal& who)> work);
+  // Authorizes the caller as `needed`, runs `work` on the callback thread
+  // (in-memory work only) and finishes the call with its status.
+  grpc::ServerUnaryReactor* RunNow(
+      grpc::CallbackServerContext* ctx, const char* method, Role needed,
+      const std::function<absl::Status(const Principal& who)>& work);
 
   ServiceDeps deps_;
   const StatsReader& reader_;
@@ -107,6 +114,20 @@ class AnalyticsService final : public v1::AnalyticsService::CallbackService {
 
 // The one mapping from absl::Status to grpc::Status.
 grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// A status that says how long the client should wait before retrying; the
+// time also goes to the client as `retry-after-ms` trailing metadata (see
+// AddRetryAfter).
+absl::Status RetryLaterError(absl::string_view message, absl::Duration wait);
+// Adds `retry-after-ms` trailing metadata to `ctx` when `status` carries a
+// wait (RetryLaterError). Call before finishing the call.
+void AddRetryAfter(const absl::Status& status, grpc::ServerContextBase* ctx);
+
+// Finishes a unary call at once with `status`, counted in `metrics`.
+grpc::ServerUnaryReactor* FinishUnary(ServerMetrics* metrics,
+                                      grpc::CallbackServerContext* ctx,
+                                      const char* method, absl::Time start,
+                                      const absl::Status& status);
 
 // Runs `work` on `pool` and finishes the unary call with its status, counted
 // in `metrics` under `method`. When the pool's queue is full the call fails

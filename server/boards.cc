@@ -167,7 +167,9 @@ absl::Status Boards::Rebuild(const storage::Store& store) {
   return absl::OkStatus();
 }
 
-v1::TopPostsResponse Boards::TopPosts(const v1::TopPostsRequest& request) {
+v1::TopPostsResponse Boards::TopPosts(
+    const v1::TopPostsRequest& request,
+    const absl::flat_hash_set<std::string>* accounts) {
   const absl::Time now = clock_->Now();
   const absl::Duration length =
       request.has_window() ? FromProto(request.window()) : absl::Hours(1);
@@ -186,8 +188,9 @@ v1::TopPostsResponse Boards::TopPosts(const v1::TopPostsRequest& request) {
   Windows* w = FindLocked(length);
   if (w == nullptr) return response;
 
-  const bool filtered =
-      !request.account_id().empty() || !request.hashtag().empty();
+  if (accounts != nullptr && accounts->empty()) accounts = nullptr;
+  const bool filtered = !request.account_id().empty() ||
+                        !request.hashtag().empty() || accounts != nullptr;
   std::vector<Ranked> candidates;
   for (const auto& [post_id, counts] : w->posts.sums()) {
     const int64_t value = MetricValue(metric, counts);
@@ -197,6 +200,10 @@ v1::TopPostsResponse Boards::TopPosts(const v1::TopPostsRequest& request) {
       if (info == post_info_.end()) continue;
       if (!request.account_id().empty() &&
           info->second->account_id != request.account_id()) {
+        continue;
+      }
+      if (accounts != nullptr &&
+          !accounts->contains(info->second->account_id)) {
         continue;
       }
       const auto& tags = info->second->hashtags;

@@ -8,6 +8,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -41,8 +42,11 @@ class Boards {
   // Blocks on disk I/O.
   absl::Status Rebuild(const storage::Store& store);
 
-  // The top posts; the request must have passed validation.
-  v1::TopPostsResponse TopPosts(const v1::TopPostsRequest& request);
+  // The top posts; the request must have passed validation. With `accounts`
+  // (not empty) only posts known to belong to one of them count.
+  v1::TopPostsResponse TopPosts(
+      const v1::TopPostsRequest& request,
+      const absl::flat_hash_set<std::string>* accounts = nullptr);
 
   // The trending hashtags; the request must have passed validation.
   v1::TrendingHashtagsResponse Trending(

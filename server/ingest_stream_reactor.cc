@@ -9,30 +9,43 @@ namespace pulse::server {
 constexpr int kMaxListedRejections = 100;
 
 IngestStreamReactor::IngestStreamReactor(AnalyticsService* service,
+                                         grpc::CallbackServerContext* ctx,
                                          v1::IngestStreamResponse* response)
-    : service_(service), response_(response) {
+    : service_(service), ctx_(ctx), response_(response) {
+  absl::StatusOr<std::shared_ptr<const Principal>> who =
+      service_->auth()->Authorize(*ctx, Role::kIngest, "IngestStream");
+  if (!who.ok()) {
+    FinishCounted(who.status());
+    return;
+  }
+  who_ = *std::move(who);
   StartRead(&request_);
 }
 
 void IngestStreamReactor::OnReadDone(bool ok) {
   if (!ok) {  // the client closed its side, or the call was cancelled
-    FinishCounted(grpc::Status::OK);
+    FinishCounted(absl::OkStatus());
     return;
   }
   if (!service_->pool()->Submit([this] { StoreBatch(); })) {
-    FinishCounted(
-        grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                     absl::StrCat("server busy: batch[", batch_index_,
-                                  "] was not stored; retry it later")));
+    FinishCounted(absl::ResourceExhaustedError(
+        absl::StrCat("server busy: batch[", batch_index_,
+                     "] was not stored; retry it later")));
   }
 }
 
 void IngestStreamReactor::StoreBatch() {
-  absl::StatusOr<v1::IngestResponse> result = service_->IngestBatch(request_);
+  absl::StatusOr<v1::IngestResponse> result =
+      service_->IngestBatch(*who_, request_);
   if (!result.ok()) {
-    FinishCounted(ToGrpcStatus(absl::Status(
-        result.status().code(), absl::StrCat("batch[", batch_index_, "]: ",
-                                             result.status().message()))));
+    absl::Status status(
+        result.status().code(),
+        absl::StrCat("batch[", batch_index_, "]: ", result.status().message()));
+    result.status().ForEachPayload(
+        [&status](absl::string_view key, const absl::Cord& value) {
+          status.SetPayload(key, value);
+        });
+    FinishCounted(status);
     return;
   }
   response_->set_batches(response_->batches() + 1);
@@ -54,10 +67,11 @@ void IngestStreamReactor::StoreBatch() {
   StartRead(&request_);
 }
 
-void IngestStreamReactor::FinishCounted(const grpc::Status& status) {
-  service_->metrics()->RecordRpc("IngestStream", status.error_code(),
-                                 absl::Now() - start_);
-  Finish(status);
+void IngestStreamReactor::FinishCounted(const absl::Status& status) {
+  service_->metrics()->RecordRpc(
+      "IngestStream", static_cast<int>(status.code()), absl::Now() - start_);
+  AddRetryAfter(status, ctx_);
+  Finish(ToGrpcStatus(status));
 }
 
 }  // namespace pulse::server

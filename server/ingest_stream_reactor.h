@@ -3,11 +3,13 @@
 #define PULSE_SERVER_INGEST_STREAM_REACTOR_H_
 
 #include <cstdint>
+#include <memory>
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "pulse/v1/analytics.pb.h"
+#include "server/auth.h"
 
 namespace pulse::server {
 
@@ -19,8 +21,11 @@ class AnalyticsService;
 class IngestStreamReactor final
     : public grpc::ServerReadReactor<v1::IngestRequest> {
  public:
-  // `service` outlives the call; `response` is gRPC's and lives until OnDone.
+  // `service` outlives the call; `ctx` and `response` are gRPC's and live
+  // until OnDone. A caller the service's Authenticator refuses is answered
+  // at once.
   IngestStreamReactor(AnalyticsService* service,
+                      grpc::CallbackServerContext* ctx,
                       v1::IngestStreamResponse* response);
 
   void OnReadDone(bool ok) override;
@@ -30,10 +35,12 @@ class IngestStreamReactor final
   // Runs on a worker thread.
   void StoreBatch();
   // Counts the call, then finishes it; nothing may follow.
-  void FinishCounted(const grpc::Status& status);
+  void FinishCounted(const absl::Status& status);
 
   AnalyticsService* service_;
+  grpc::CallbackServerContext* ctx_;
   v1::IngestStreamResponse* response_;
+  std::shared_ptr<const Principal> who_;
   v1::IngestRequest request_;
   int64_t batch_index_ = 0;
   const absl::Time start_ = absl::Now();

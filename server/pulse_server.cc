@@ -1,21 +1,127 @@
 #include "server/pulse_server.h"
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <system_error>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "server/log.h"
 
 namespace pulse::server {
+namespace {
+
+absl::StatusOr<std::string> ReadPem(const std::string& path,
+                                    absl::string_view flag) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in || text.str().find("-----BEGIN ") == std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": cannot read a PEM file at ", path));
+  }
+  return text.str();
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(
+    const ServerOptions& options) {
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls_cert and --tls_key: set both or neither");
+  }
+  if (options.tls_cert.empty()) return grpc::InsecureServerCredentials();
+  absl::StatusOr<std::string> cert = ReadPem(options.tls_cert, "--tls_cert");
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = ReadPem(options.tls_key, "--tls_key");
+  if (!key.ok()) return key.status();
+  grpc::SslServerCredentialsOptions ssl;
+  ssl.pem_key_cert_pairs.push_back({*key, *cert});
+  return grpc::SslServerCredentials(ssl);
+}
+
+absl::StatusOr<std::unique_ptr<Authenticator>> MakeAuthenticator(
+    const ServerOptions& options) {
+  const bool loopback = IsLoopbackAddress(options.listen);
+  bool on = options.auth == AuthMode::kOn;
+  if (options.auth == AuthMode::kAuto) {
+    on = !options.auth_tokens.empty() || !loopback;
+  }
+  if (!on) {
+    if (!options.auth_tokens.empty()) {
+      return absl::InvalidArgumentError(
+          "--auth_tokens is set but --auth=off: drop one of them");
+    }
+    Log(loopback ? LogLevel::kWarning : LogLevel::kError,
+        absl::StrCat(
+            "auth off: every client that reaches ", options.listen,
+            " may ingest, read and administer",
+            loopback ? " (loopback only)" : "; this address is not loopback"));
+    return std::make_unique<Authenticator>(options.auth_limits);
+  }
+  if (options.auth_tokens.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "auth is on (", loopback ? "--auth=on" : "--listen is not loopback",
+        ") but --auth_tokens is not set; give a token file, or --auth=off "
+        "to let everyone in"));
+  }
+  absl::StatusOr<std::unique_ptr<Authenticator>> auth =
+      Authenticator::FromFile(options.auth_tokens, options.auth_limits);
+  if (auth.ok() && options.tls_cert.empty() && !loopback) {
+    Log(LogLevel::kWarning,
+        "auth on without TLS on a non-loopback address: tokens travel in "
+        "clear text (set --tls_cert and --tls_key)");
+  }
+  return auth;
+}
+
+void AddChannelLimits(const ServerOptions& options,
+                      grpc::ServerBuilder* builder) {
+  builder->SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  builder->AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                              options.max_concurrent_streams);
+  builder->AddChannelArgument(
+      GRPC_ARG_KEEPALIVE_TIME_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_time)));
+  builder->AddChannelArgument(
+      GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_timeout)));
+  builder->AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder->AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+      static_cast<int>(
+          absl::ToInt64Milliseconds(options.min_client_ping_interval)));
+  builder->AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
+}
+
+}  // namespace
+
+bool IsLoopbackAddress(absl::string_view listen) {
+  absl::string_view host = listen;
+  if (size_t colon = host.rfind(':'); colon != absl::string_view::npos) {
+    host = host.substr(0, colon);
+  }
+  if (absl::ConsumePrefix(&host, "[")) absl::ConsumeSuffix(&host, "]");
+  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
+}
 
 absl::StatusOr<std::unique_ptr<PulseServer>> PulseServer::Start(
     const ServerOptions& options) {
   std::unique_ptr<PulseServer> server(new PulseServer);
   server->options_ = options;
+
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      MakeCredentials(options);
+  if (!credentials.ok()) return credentials.status();
+  absl::StatusOr<std::unique_ptr<Authenticator>> auth =
+      MakeAuthenticator(options);
+  if (!auth.ok()) return auth.status();
+  server->auth_ = std::move(*auth);
 
   if (!options.backup_dir.empty()) {
     // Now rather than at the first backup, so that a bad path stops start-up.
@@ -59,12 +165,14 @@ absl::StatusOr<std::unique_ptr<PulseServer>> PulseServer::Start(
   deps.changes = server->changes_.get();
   deps.hub = server->hub_.get();
   deps.clock = options.store.clock;
+  deps.auth = server->auth_.get();
   deps.max_batch_items = options.max_batch_items;
   server->service_ = std::make_unique<AnalyticsService>(deps);
   AdminDeps admin;
   admin.store = server->store_.get();
   admin.pool = server->pool_.get();
   admin.metrics = server->metrics_.get();
+  admin.auth = server->auth_.get();
   admin.backup_dir = options.backup_dir;
   admin.backup_keep = options.backup_keep;
   admin.data_dir = options.store.data_dir;
@@ -77,9 +185,8 @@ absl::StatusOr<std::unique_ptr<PulseServer>> PulseServer::Start(
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
-                           &server->port_);
-  builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  builder.AddListeningPort(options.listen, *credentials, &server->port_);
+  AddChannelLimits(options, &builder);
   builder.RegisterService(server->service_.get());
   builder.RegisterService(server->admin_.get());
   server->grpc_server_ = builder.BuildAndStart();
@@ -99,6 +206,8 @@ absl::StatusOr<std::unique_ptr<PulseServer>> PulseServer::Start(
 }
 
 PulseServer::~PulseServer() { Shutdown(); }
+
+absl::Status PulseServer::ReloadAuth() { return auth_->Reload(); }
 
 std::string PulseServer::RenderMetrics() const {
   std::vector<ServerMetrics::Gauge> gauges = {

@@ -13,6 +13,7 @@
 #include "grpcpp/grpcpp.h"
 #include "server/admin_service.h"
 #include "server/analytics_service.h"
+#include "server/auth.h"
 #include "server/boards.h"
 #include "server/change_tracker.h"
 #include "server/http_endpoint.h"
@@ -24,9 +25,32 @@
 
 namespace pulse::server {
 
+// Whether calls need a token.
+enum class AuthMode {
+  kAuto,  // on when a token file is given or the address is not loopback
+  kOn,
+  kOff,
+};
+
 // pulse-server's settings; the flags of server_main.cc map onto these.
 struct ServerOptions {
   std::string listen = "127.0.0.1:50051";
+  AuthMode auth = AuthMode::kAuto;
+  // The token file (see server/auth.h); empty: none.
+  std::string auth_tokens;
+  AuthLimits auth_limits;
+  // PEM files; both or neither. Set: the server speaks TLS only.
+  std::string tls_cert;
+  std::string tls_key;
+  // Most concurrent streams (calls) on one client connection.
+  int max_concurrent_streams = 20'000;
+  // The server pings a connection idle this long, and drops it when the
+  // ping is not answered within keepalive_timeout.
+  absl::Duration keepalive_time = absl::Minutes(1);
+  absl::Duration keepalive_timeout = absl::Seconds(20);
+  // Clients pinging more often than this are told to stop (GOAWAY
+  // too_many_pings) after two offences.
+  absl::Duration min_client_ping_interval = absl::Seconds(10);
   // Where to serve Prometheus metrics over HTTP; empty: not served.
   std::string metrics_listen;
   storage::StoreOptions store;
@@ -46,6 +70,10 @@ struct ServerOptions {
   absl::Duration shutdown_grace = absl::Seconds(5);
 };
 
+// True when `listen` (HOST:PORT) names a loopback host: 127.0.0.0/8, [::1]
+// or localhost.
+bool IsLoopbackAddress(absl::string_view listen);
+
 // A running server. Thread-safe.
 class PulseServer {
  public:
@@ -63,6 +91,11 @@ class PulseServer {
   // The Prometheus text exposition of the server's metrics now.
   std::string RenderMetrics() const;
 
+  // Re-reads the token file (SIGHUP); keeps the old tokens on error. OK and
+  // nothing done when auth is off.
+  absl::Status ReloadAuth();
+  bool auth_enabled() const { return auth_->enabled(); }
+
   // Stops accepting calls, aborts a running Compact, lets in-flight calls
   // finish (cancelling them after the grace period), then closes the store.
   // Blocks; idempotent.
@@ -72,6 +105,7 @@ class PulseServer {
   PulseServer() = default;
 
   ServerOptions options_;
+  std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<Boards> boards_;
   std::unique_ptr<WorkerPool> pool_;

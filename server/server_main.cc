@@ -7,6 +7,7 @@
 #include <fstream>
 #include <string>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -67,6 +68,34 @@ ABSL_FLAG(int, backup_keep, 0,
           "After each backup, delete all but the newest this many (0 keeps "
           "all).");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warn or error.");
+ABSL_FLAG(std::string, auth, "auto",
+          "auto, on or off. auto: on when --auth_tokens is set or --listen is "
+          "not a loopback address, off otherwise (with a warning).");
+ABSL_FLAG(std::string, auth_tokens, "",
+          "Token file: one 'TOKEN ROLE [ACCOUNT,ACCOUNT,...]' a line, ROLE "
+          "ingest, read or admin, '#' comments; re-read on SIGHUP. Clients "
+          "send 'authorization: Bearer TOKEN' metadata.");
+ABSL_FLAG(double, ingest_rate_per_token, 100'000,
+          "Posts + engagements + follows a second one token may ingest (bursts "
+          "of one second's worth); over it, RESOURCE_EXHAUSTED with "
+          "retry-after-ms. 0: no limit. Applies when auth is on.");
+ABSL_FLAG(int, max_subscriptions_per_token, 1'000,
+          "Most open Subscribe streams per token (0: no limit). Applies when "
+          "auth is on.");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain; with --tls_key the server speaks TLS only.");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
+ABSL_FLAG(int, max_concurrent_streams, 20'000,
+          "Most concurrent calls on one client connection (a bridge carries "
+          "its subscriptions on one).");
+ABSL_FLAG(absl::Duration, keepalive_time, absl::Minutes(1),
+          "Ping a connection idle this long; drop it if the ping is not "
+          "answered within --keepalive_timeout.");
+ABSL_FLAG(absl::Duration, keepalive_timeout, absl::Seconds(20),
+          "How long a keepalive ping may go unanswered.");
+ABSL_FLAG(absl::Duration, min_client_ping_interval, absl::Seconds(10),
+          "Clients pinging more often are sent GOAWAY (too_many_pings) after "
+          "two offences.");
 
 namespace {
 
@@ -134,6 +163,42 @@ int main(int argc, char** argv) {
       absl::GetFlag(FLAGS_max_subscriptions);
   options.subscriptions.max_watched_items =
       absl::GetFlag(FLAGS_max_subscription_items);
+  const std::string auth = absl::GetFlag(FLAGS_auth);
+  if (auth == "auto") {
+    options.auth = pulse::server::AuthMode::kAuto;
+  } else if (auth == "on") {
+    options.auth = pulse::server::AuthMode::kOn;
+  } else if (auth == "off") {
+    options.auth = pulse::server::AuthMode::kOff;
+  } else {
+    return Fail(absl::StrCat("--auth: '", auth, "' is not auto, on or off"));
+  }
+  options.auth_tokens = absl::GetFlag(FLAGS_auth_tokens);
+  options.auth_limits.ingest_rate_per_token =
+      absl::GetFlag(FLAGS_ingest_rate_per_token);
+  options.auth_limits.max_subscriptions_per_token =
+      absl::GetFlag(FLAGS_max_subscriptions_per_token);
+  if (options.auth_limits.ingest_rate_per_token < 0)
+    return Fail("--ingest_rate_per_token: must be >= 0");
+  if (options.auth_limits.max_subscriptions_per_token < 0)
+    return Fail("--max_subscriptions_per_token: must be >= 0");
+  options.tls_cert = absl::GetFlag(FLAGS_tls_cert);
+  options.tls_key = absl::GetFlag(FLAGS_tls_key);
+  options.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
+  if (options.max_concurrent_streams < 1)
+    return Fail("--max_concurrent_streams: must be >= 1");
+  options.keepalive_time = absl::GetFlag(FLAGS_keepalive_time);
+  options.keepalive_timeout = absl::GetFlag(FLAGS_keepalive_timeout);
+  options.min_client_ping_interval =
+      absl::GetFlag(FLAGS_min_client_ping_interval);
+  for (auto [name, d] :
+       {std::pair{"--keepalive_time", options.keepalive_time},
+        {"--keepalive_timeout", options.keepalive_timeout},
+        {"--min_client_ping_interval", options.min_client_ping_interval}}) {
+    if (d < absl::Milliseconds(1) || d > absl::Hours(24 * 24)) {
+      return Fail(absl::StrCat(name, ": must be in [1ms, 24d]"));
+    }
+  }
   options.backup_dir = absl::GetFlag(FLAGS_backup_dir);
   const int backup_keep = absl::GetFlag(FLAGS_backup_keep);
   if (backup_keep < 0) return Fail("--backup_keep: must be >= 0");
@@ -171,6 +236,7 @@ int main(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   absl::StatusOr<std::unique_ptr<pulse::server::PulseServer>> server =
@@ -196,7 +262,19 @@ int main(int argc, char** argv) {
                    options.listen, " data_dir=", options.store.data_dir));
 
   int signal = 0;
-  sigwait(&signals, &signal);
+  while (sigwait(&signals, &signal) == 0 && signal == SIGHUP) {
+    if (!(*server)->auth_enabled()) {
+      Log(LogLevel::kInfo, "SIGHUP ignored: auth is off");
+    } else if (absl::Status s = (*server)->ReloadAuth(); s.ok()) {
+      Log(LogLevel::kInfo, absl::StrCat("auth tokens reloaded file=",
+                                        absl::GetFlag(FLAGS_auth_tokens)));
+    } else {
+      Log(LogLevel::kError,
+          absl::StrCat("auth tokens reload failed, keeping the previous "
+                       "tokens: ",
+                       s.message()));
+    }
+  }
   Log(LogLevel::kInfo, absl::StrCat("shutting down signal=", signal));
   (*server)->Shutdown();
   Log(LogLevel::kInfo, "stopped cleanly");

@@ -5,8 +5,10 @@
 #include "absl/strings/str_cat.h"
 #include "server/analytics_service.h"
 #include "server/proto_time.h"
+#include "server/scope.h"
 #include "server/subscription_hub.h"
 #include "server/validation.h"
+#include "storage/status_macros.h"
 
 namespace pulse::server {
 namespace {
@@ -82,18 +84,31 @@ absl::Status ValidateSubscribe(const v1::SubscribeRequest& request,
   return absl::OkStatus();
 }
 
-Subscription::Subscription(SubscriptionHub* hub,
-                           const v1::SubscribeRequest* request)
-    : hub_(hub), request_(*request) {
-  if (absl::Status s = ValidateSubscribe(request_, *hub_); !s.ok()) {
-    {
-      absl::MutexLock lock(&mu_);
-      phase_ = Phase::kDone;
+absl::Status Subscription::Admit(
+    absl::StatusOr<std::shared_ptr<const Principal>> who, int max_per_token) {
+  if (!who.ok()) return who.status();
+  who_ = *std::move(who);
+  PULSE_RETURN_IF_ERROR(ValidateSubscribe(request_, *hub_));
+  PULSE_RETURN_IF_ERROR(CheckSubscribeScope(*who_, request_));
+  if (who_->state != nullptr && max_per_token > 0) {
+    if (who_->state->subscriptions.fetch_add(1) >= max_per_token) {
+      who_->state->subscriptions.fetch_sub(1);
+      return absl::ResourceExhaustedError(
+          absl::StrCat("this token has ", max_per_token,
+                       " subscriptions open, the most allowed "
+                       "(--max_subscriptions_per_token)"));
     }
-    FinishNow(ToGrpcStatus(s));
-    return;
+    counted_for_token_ = true;
   }
-  if (absl::Status s = hub_->Register(this); !s.ok()) {
+  return hub_->Register(this);
+}
+
+Subscription::Subscription(SubscriptionHub* hub,
+                           const v1::SubscribeRequest* request,
+                           absl::StatusOr<std::shared_ptr<const Principal>> who,
+                           int max_per_token)
+    : hub_(hub), request_(*request) {
+  if (absl::Status s = Admit(std::move(who), max_per_token); !s.ok()) {
     {
       absl::MutexLock lock(&mu_);
       phase_ = Phase::kDone;
@@ -152,6 +167,17 @@ bool Subscription::FillUpdate() {
   update_.Clear();
   bool any = snapshot;
 
+  if (snapshot && who_->scoped()) {
+    for (int i = 0; i < request_.post_ids_size(); ++i) {
+      absl::StatusOr<v1::PostStats> stats =
+          reader.PostStats(request_.post_ids(i));
+      denied_ = stats.ok() ? CheckPost(*who_, *stats,
+                                       absl::StrCat("post_ids[", i, "]"))
+                           : stats.status();
+      if (!denied_.ok()) return false;
+    }
+  }
+
   // Versions are read before the figures: a change racing with this build
   // bumps the version again and is sent next time, never lost.
   for (Watched& w : watched_) {
@@ -194,8 +220,8 @@ bool Subscription::FillUpdate() {
     }
   }
   if (request_.has_top_posts()) {
-    any |= TakeIfChanged(hub_->TopPosts(request_.top_posts()), snapshot,
-                         &sent_top_, update_.mutable_top_posts());
+    any |= TakeIfChanged(hub_->TopPosts(request_.top_posts(), &who_->accounts),
+                         snapshot, &sent_top_, update_.mutable_top_posts());
   }
   if (request_.has_trending()) {
     any |= TakeIfChanged(hub_->Trending(request_.trending()), snapshot,
@@ -219,10 +245,10 @@ void Subscription::Build() {
   grpc::Status status;
   {
     absl::MutexLock lock(&mu_);
-    if (stopping_) {
+    if (stopping_ || !denied_.ok()) {
       phase_ = Phase::kDone;
       finish = true;
-      status = stop_status_;
+      status = stopping_ ? stop_status_ : ToGrpcStatus(denied_);
     } else {
       phase_ = send ? Phase::kWriting : Phase::kScheduled;
     }
@@ -271,6 +297,7 @@ void Subscription::OnCancel() {
 }
 
 void Subscription::OnDone() {
+  if (counted_for_token_) who_->state->subscriptions.fetch_sub(1);
   if (registered_) {
     hub_->Unregister(id_);
     for (const Watched& w : watched_) {

@@ -3,15 +3,18 @@
 #define PULSE_SERVER_SUBSCRIPTION_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "pulse/v1/analytics.pb.h"
+#include "server/auth.h"
 
 namespace pulse::server {
 
@@ -34,8 +37,12 @@ absl::Status ValidateSubscribe(const v1::SubscribeRequest& request,
 // OnDone.
 class Subscription final : public grpc::ServerWriteReactor<v1::Update> {
  public:
-  // Starts the stream, or finishes it at once with the validation error.
-  Subscription(SubscriptionHub* hub, const v1::SubscribeRequest* request);
+  // Starts the stream for `who` (the caller, or why it was refused), or
+  // finishes it at once with the error: refused, invalid, outside the
+  // token's accounts, or over `max_per_token` open streams (0: no limit).
+  Subscription(SubscriptionHub* hub, const v1::SubscribeRequest* request,
+               absl::StatusOr<std::shared_ptr<const Principal>> who,
+               int max_per_token);
 
   uint64_t id() const { return id_; }
   void set_id(uint64_t id) { id_ = id; }
@@ -66,13 +73,20 @@ class Subscription final : public grpc::ServerWriteReactor<v1::Update> {
     uint64_t sent_version = 0;
   };
 
+  // Everything the constructor checks, in order.
+  absl::Status Admit(absl::StatusOr<std::shared_ptr<const Principal>> who,
+                     int max_per_token);
   // Runs on a worker: fills update_ with what changed since the last send.
   void Build();
-  // Returns whether the update holds anything to send.
+  // Returns whether the update holds anything to send; sets denied_ when a
+  // watched post turns out to be outside a scoped token's accounts.
   bool FillUpdate();
 
   SubscriptionHub* hub_;
   const v1::SubscribeRequest request_;
+  std::shared_ptr<const Principal> who_;
+  bool counted_for_token_ = false;
+  absl::Status denied_;  // set by the first build only
   absl::Duration min_interval_ = kDefaultMinInterval;
   uint64_t id_ = 0;
   bool registered_ = false;

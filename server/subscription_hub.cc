@@ -130,7 +130,11 @@ Response SubscriptionHub::CachedBoard(
 }
 
 v1::TopPostsResponse SubscriptionHub::TopPosts(
-    const v1::TopPostsRequest& request) {
+    const v1::TopPostsRequest& request,
+    const absl::flat_hash_set<std::string>* accounts) {
+  if (accounts != nullptr && !accounts->empty()) {
+    return boards_->TopPosts(request, accounts);
+  }
   return CachedBoard<v1::TopPostsResponse>(
       top_cache_, request,
       [this](const auto& r) { return boards_->TopPosts(r); });

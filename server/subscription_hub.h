@@ -11,6 +11,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -62,7 +63,10 @@ class SubscriptionHub {
 
   // The board for `request`, shared by identical requests: recomputed only
   // when ingest changed the windows or a second has passed (windows slide).
-  v1::TopPostsResponse TopPosts(const v1::TopPostsRequest& request);
+  // A board limited to `accounts` (a scoped token's) is computed apart.
+  v1::TopPostsResponse TopPosts(
+      const v1::TopPostsRequest& request,
+      const absl::flat_hash_set<std::string>* accounts = nullptr);
   v1::TrendingHashtagsResponse Trending(
       const v1::TrendingHashtagsRequest& request);
 

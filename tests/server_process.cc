@@ -43,7 +43,8 @@ TempDir::~TempDir() {
 }
 
 absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
-    const std::string& data_dir, const std::vector<std::string>& extra_flags) {
+    const std::string& data_dir, const std::vector<std::string>& extra_flags,
+    std::shared_ptr<grpc::ChannelCredentials> credentials) {
   const std::string port_file = data_dir + ".port";
   std::filesystem::remove(port_file);
   std::vector<std::string> args = {
@@ -56,6 +57,7 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
 
   auto server = std::unique_ptr<ServerProcess>(new ServerProcess);
   const std::string log_file = data_dir + ".log";
+  server->log_file_ = log_file;
   server->pid_ = fork();
   if (server->pid_ < 0) return absl::InternalError("fork failed");
   if (server->pid_ == 0) {
@@ -82,11 +84,8 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
       },
       absl::Seconds(30));
   if (!started || port == 0) {
-    std::ifstream log(log_file);
-    std::string text((std::istreambuf_iterator<char>(log)),
-                     std::istreambuf_iterator<char>());
     return absl::UnavailableError(
-        absl::StrCat("pulse-server did not start: ", text));
+        absl::StrCat("pulse-server did not start: ", server->Log()));
   }
   server->address_ = absl::StrCat("127.0.0.1:", port);
   {
@@ -94,8 +93,10 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
     int grpc_port = 0;
     in >> grpc_port >> server->metrics_port_;  // the second line
   }
-  server->channel_ =
-      grpc::CreateChannel(server->address_, grpc::InsecureChannelCredentials());
+  server->channel_ = grpc::CreateChannel(
+      server->address_, credentials != nullptr
+                            ? credentials
+                            : grpc::InsecureChannelCredentials());
   if (!server->channel_->WaitForConnected(std::chrono::system_clock::now() +
                                           std::chrono::seconds(10))) {
     return absl::UnavailableError("pulse-server does not accept connections");
@@ -127,6 +128,14 @@ int64_t StatusField(pid_t pid, const std::string& name) {
 int64_t ServerProcess::RssKib() const { return StatusField(pid_, "VmRSS:"); }
 int ServerProcess::Threads() const {
   return static_cast<int>(StatusField(pid_, "Threads:"));
+}
+
+void ServerProcess::Signal(int signal) const { kill(pid_, signal); }
+
+std::string ServerProcess::Log() const {
+  std::ifstream log(log_file_);
+  return std::string((std::istreambuf_iterator<char>(log)),
+                     std::istreambuf_iterator<char>());
 }
 
 void ServerProcess::Kill9() {

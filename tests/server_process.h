@@ -28,10 +28,12 @@ class TempDir {
 // One pulse-server child process serving `data_dir` on 127.0.0.1:<free port>.
 class ServerProcess {
  public:
-  // Starts the server and waits (at most 30 s) until it accepts connections.
+  // Starts the server and waits (at most 30 s) until it accepts connections
+  // over `credentials` (null: plaintext).
   static absl::StatusOr<std::unique_ptr<ServerProcess>> Start(
       const std::string& data_dir,
-      const std::vector<std::string>& extra_flags = {});
+      const std::vector<std::string>& extra_flags = {},
+      std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
   // Kills the process (SIGKILL) if it still runs.
   ~ServerProcess();
 
@@ -47,6 +49,11 @@ class ServerProcess {
   int64_t RssKib() const;
   int Threads() const;
 
+  // Sends `signal` (e.g. SIGHUP) to the process.
+  void Signal(int signal) const;
+  // Everything the process has written to stdout and stderr so far.
+  std::string Log() const;
+
   // kill -9, then reaps the process.
   void Kill9();
   // SIGTERM, then waits at most `timeout_s` for it to exit; returns its exit
@@ -55,6 +62,7 @@ class ServerProcess {
 
  private:
   pid_t pid_ = -1;
+  std::string log_file_;
   std::string address_;
   int metrics_port_ = 0;
   std::shared_ptr<grpc::Channel> channel_;
