@@ -222,8 +222,11 @@ std::string PulseServer::RenderMetrics() const {
     for (char& c : metric) {
       if (c == '.' || c == '-') c = '_';
     }
-    gauges.push_back(
-        {metric, "RocksDB property " + name + ".", static_cast<double>(value)});
+    const std::string help =
+        absl::StartsWith(name, "rocksdb.")
+            ? absl::StrCat("RocksDB property ", name, ".")
+            : absl::StrCat("Storage figure ", name, ".");
+    gauges.push_back({metric, help, static_cast<double>(value)});
   }
   return metrics_->Render(gauges);
 }

@@ -337,11 +337,16 @@ void Store::CancelCompactions() {
 }
 
 std::vector<std::pair<std::string, uint64_t>> Store::Stats() const {
-  static constexpr const char* kProperties[] = {
+  // Summed over the column families (each has its own memtables, files and
+  // block cache).
+  static constexpr const char* kPerFamily[] = {
       "rocksdb.cur-size-all-mem-tables",
       "rocksdb.block-cache-usage",
       "rocksdb.estimate-pending-compaction-bytes",
       "rocksdb.total-sst-files-size",
+  };
+  // One figure for the whole database: summing would count it once a family.
+  static constexpr const char* kDatabaseWide[] = {
       "rocksdb.num-running-compactions",
       "rocksdb.actual-delayed-write-rate",
       "rocksdb.is-write-stopped",
@@ -350,9 +355,14 @@ std::vector<std::pair<std::string, uint64_t>> Store::Stats() const {
   // Not while a reopen holds the database: never block.
   if (impl_->db_mu.ReaderTryLock()) {
     if (impl_->db != nullptr) {
-      for (const char* name : kProperties) {
-        uint64_t value = 0;
+      uint64_t value = 0;
+      for (const char* name : kPerFamily) {
         if (impl_->db->GetAggregatedIntProperty(name, &value)) {
+          out.emplace_back(name, value);
+        }
+      }
+      for (const char* name : kDatabaseWide) {
+        if (impl_->db->GetIntProperty(name, &value)) {
           out.emplace_back(name, value);
         }
       }
