@@ -69,7 +69,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   absl::StatusOr<DecodedRequest> request =
       pulse::bridge::DecodeRequest(Registry(), frame, &id_json);
   if (!request.ok()) {
-    PULSE_FUZZ_CHECK(!request.status().ok(), "a failure has a status");
     CheckErrorAnswer(id_json, request.status());
     return 0;
   }
