@@ -1,9 +1,11 @@
 #include "clients/client.h"
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
 namespace pulse {
@@ -37,6 +39,25 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeCredentials(
 }
 
 }  // namespace
+
+absl::StatusOr<std::string> TokenFromFileOrEnv(const std::string& token_file) {
+  if (token_file.empty()) {
+    const char* env = std::getenv("PULSE_TOKEN");
+    return std::string(env == nullptr ? "" : env);
+  }
+  std::ifstream in(token_file);
+  std::string token;
+  if (!in || !std::getline(in, token)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--token_file: cannot read a token from ", token_file));
+  }
+  token = std::string(absl::StripAsciiWhitespace(token));
+  if (token.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--token_file: ", token_file, " starts with an empty line"));
+  }
+  return token;
+}
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {
   if (status.ok()) return absl::OkStatus();

@@ -6,7 +6,6 @@
 
 #include <cerrno>
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -22,7 +21,6 @@
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
 #include "absl/status/status.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -195,27 +193,6 @@ int UsageError(absl::string_view message) {
   Fail(absl::InvalidArgumentError(message), kExitUsage);
   std::cerr << "Run 'pulse --help' for usage.\n";
   return kExitUsage;
-}
-
-// The token to send: the first line of `token_file`, else $PULSE_TOKEN,
-// else none.
-absl::StatusOr<std::string> ReadToken(const std::string& token_file) {
-  if (token_file.empty()) {
-    const char* env = std::getenv("PULSE_TOKEN");
-    return std::string(env == nullptr ? "" : env);
-  }
-  std::ifstream in(token_file);
-  std::string token;
-  if (!in || !std::getline(in, token)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--token_file: cannot read a token from ", token_file));
-  }
-  token = std::string(absl::StripAsciiWhitespace(token));
-  if (token.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--token_file: ", token_file, " starts with an empty line"));
-  }
-  return token;
 }
 
 // A hashtag without its optional leading '#'.
@@ -512,7 +489,7 @@ int main(int argc, char** argv) {
   }
   options.tls_ca = absl::GetFlag(FLAGS_tls_ca);
   absl::StatusOr<std::string> token =
-      ReadToken(absl::GetFlag(FLAGS_token_file));
+      pulse::TokenFromFileOrEnv(absl::GetFlag(FLAGS_token_file));
   if (!token.ok()) return Fail(token.status(), kExitUsage);
   options.token = *std::move(token);
   absl::StatusOr<std::unique_ptr<pulse::Client>> client =

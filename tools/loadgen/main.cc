@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <iostream>
 #include <string>
+#include <utility>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -25,6 +26,12 @@
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051",
           "The pulse-server address (host:port).");
+ABSL_FLAG(std::string, tls_ca, "",
+          "PEM file of the CA that signed the server's certificate: connect "
+          "over TLS. Empty: plaintext.");
+ABSL_FLAG(std::string, token_file, "",
+          "File holding an ingest token (first line); $PULSE_TOKEN when "
+          "empty.");
 ABSL_FLAG(uint64_t, seed, 1,
           "The simulation's seed: the same seed and flags give the same "
           "stream of posts, engagements and follows (times aside).");
@@ -139,8 +146,14 @@ int main(int argc, char** argv) {
     return Fail(s);
   }
 
+  pulse::ClientOptions client_options;
+  client_options.tls_ca = absl::GetFlag(FLAGS_tls_ca);
+  absl::StatusOr<std::string> token =
+      pulse::TokenFromFileOrEnv(absl::GetFlag(FLAGS_token_file));
+  if (!token.ok()) return Fail(token.status());
+  client_options.token = *std::move(token);
   absl::StatusOr<std::unique_ptr<pulse::Client>> client =
-      pulse::Client::Connect(absl::GetFlag(FLAGS_server));
+      pulse::Client::Connect(absl::GetFlag(FLAGS_server), client_options);
   if (!client.ok()) return Fail(client.status());
 
   pulse::loadgen::Firehose firehose(firehose_options);
