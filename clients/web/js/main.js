@@ -7,18 +7,11 @@ import {RateChartPanel} from './panels/rate_chart_panel.js';
 import {TopPostsPanel} from './panels/top_posts_panel.js';
 import {TrendingPanel} from './panels/trending_panel.js';
 import {RpcSocket} from './rpc_socket.js';
+import {socketUrl} from './socket_url.js';
 import {ServerClock} from './timestamp.js';
 
-// ws(s)://<this host>/ws, carrying an access_token given to the page.
-function socketUrl() {
-  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const token = new URLSearchParams(location.search).get('access_token');
-  const query = token ? `?access_token=${encodeURIComponent(token)}` : '';
-  return `${scheme}//${location.host}/ws${query}`;
-}
-
 const $ = (id) => document.getElementById(id);
-const socket = new RpcSocket(socketUrl());
+const socket = new RpcSocket(socketUrl(location.href));
 const clock = new ServerClock();
 attachConnectionIndicator($('connection'), socket);
 

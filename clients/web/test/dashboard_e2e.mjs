@@ -1,7 +1,8 @@
 // End-to-end test of the dashboard in headless Chromium (Debian's, driven by
 // playwright-core; no browser is ever downloaded): real pulse-server and
 // pulse-bridge processes, engagements ingested with the `pulse` CLI, exact
-// numbers checked in the DOM, a bridge restart survived, no console errors,
+// numbers checked in the DOM, a bridge restart survived, the page served over
+// https:// by a --tls_cert bridge going live over wss://, no console errors,
 // screenshots at 1280×800 and 390×844.
 //
 // node clients/web/test/dashboard_e2e.mjs [--server=BIN] [--bridge=BIN]
@@ -115,6 +116,18 @@ async function expectDashboard(page, what, ok, timeoutMs = kLiveMs) {
   }
 }
 
+// A self-signed certificate for 127.0.0.1 (the browser is told to accept it:
+// what is tested is the page's choice of wss:, not the browser's trust store).
+async function makeCert(dir) {
+  const cert = path.join(dir, 'bridge-cert.pem');
+  const key = path.join(dir, 'bridge-key.pem');
+  const r = await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt',
+    'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert]);
+  if (r.code !== 0) throw new Error(`openssl failed (${r.code}): ${r.stderr}`);
+  return {cert, key};
+}
+
 const boardIds = (s) => s.board.map((r) => r.id).join(',');
 const sameGlobal = (s, want) => Object.entries(want).every(([k, v]) => s.global[k] === String(v));
 
@@ -145,6 +158,7 @@ async function main() {
 
   let server = null;
   let bridge = null;
+  let tlsBridge = null;
   let context = null;
   const consoleProblems = [];
   let outage = false;
@@ -184,12 +198,13 @@ async function main() {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: kChromium,
       headless: true,
+      ignoreHTTPSErrors: true,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
       viewport: {width: 1280, height: 800},
     });
     const page = context.pages()[0] ?? await context.newPage();
-    page.on('console', (m) => {
+    const watchConsole = (p) => p.on('console', (m) => {
       if (m.type() !== 'error' && m.type() !== 'warning') return;
       const text = m.text();
       // While the test holds the bridge down, Chromium itself logs each
@@ -198,6 +213,7 @@ async function main() {
       if (outage && refused) refusedDuringOutage++;
       else consoleProblems.push(`${m.type()}: ${text}`);
     });
+    watchConsole(page);
     page.on('pageerror', (e) => consoleProblems.push(`pageerror: ${e.message}`));
 
     await step('the dashboard loads and goes live', async () => {
@@ -313,6 +329,30 @@ async function main() {
       console.log(`     screenshot: ${file}`);
     });
 
+    await step('served over https://, the page goes live over wss:// with its access_token', async () => {
+      const {cert, key} = await makeCert(tmp);
+      const tlsPort = await freePort();
+      const tlsOrigin = `https://127.0.0.1:${tlsPort}`;
+      const portFile = path.join(tmp, 'bridge-tls.port');
+      tlsBridge = start('pulse-bridge-tls', f.bridge, [`--listen=127.0.0.1:${tlsPort}`,
+        `--backend=${serverAddr}`, `--web_root=${kWebRoot}`, `--allowed_origins=${tlsOrigin}`,
+        `--tls_cert=${cert}`, `--tls_key=${key}`, `--port_file=${portFile}`], tmp);
+      await readPortFile(portFile, tlsBridge);
+      const tlsPage = await context.newPage();
+      watchConsole(tlsPage);
+      tlsPage.on('pageerror', (e) => consoleProblems.push(`pageerror: ${e.message}`));
+      const sockets = [];
+      tlsPage.on('websocket', (ws) => sockets.push(ws.url()));
+      await tlsPage.goto(`${tlsOrigin}/?access_token=e2e-token`, {waitUntil: 'load', timeout: 10_000});
+      await expectDashboard(tlsPage, 'a live dashboard over wss', (s) => s.connection === 'open' &&
+        sameGlobal(s, {likes: 39, engagements: 43}), 5000);
+      const want = `wss://127.0.0.1:${tlsPort}/ws?access_token=e2e-token`;
+      if (sockets.length !== 1 || sockets[0] !== want) {
+        throw new Error(`websockets opened: [${sockets.join(', ')}]; want [${want}]`);
+      }
+      await tlsPage.close();
+    });
+
     await step('no console errors or page errors', async () => {
       if (consoleProblems.length) throw new Error(consoleProblems.join('\n    '));
       console.log(`     (Chromium logged ${refusedDuringOutage} refused reconnects while the bridge was down)`);
@@ -322,13 +362,13 @@ async function main() {
       results.failed++;
       console.log(`FAIL ${e.stack}`);
     }
-    for (const proc of [server, bridge]) {
+    for (const proc of [server, bridge, tlsBridge]) {
       if (proc) console.log(`--- ${proc.name} log (last lines) ---\n${tail(proc.log)}`);
     }
     if (consoleProblems.length) console.log(`console: ${consoleProblems.join('\n  ')}`);
   } finally {
     if (context) await context.close().catch(() => {});
-    for (const proc of [bridge, server]) if (proc) await stop(proc);
+    for (const proc of [tlsBridge, bridge, server]) if (proc) await stop(proc);
     clearTimeout(watchdog);
     if (results.failed === 0) fs.rmSync(tmp, {recursive: true, force: true});
     else console.log(`logs kept in ${tmp}`);

@@ -6,8 +6,25 @@ import {Backoff} from '../js/backoff.js';
 import {formatCount, formatExact, formatGrowth, formatPercent, formatRate, parseInt64}
   from '../js/int64.js';
 import {DisconnectedError, RpcError, RpcSocket} from '../js/rpc_socket.js';
+import {socketUrl} from '../js/socket_url.js';
 import {TimeSeries} from '../js/time_series.js';
 import {parseTimestamp, ServerClock} from '../js/timestamp.js';
+
+test('socketUrl follows the page: ws for http, wss for https', () => {
+  assert.equal(socketUrl('http://127.0.0.1:8080/'), 'ws://127.0.0.1:8080/ws');
+  assert.equal(socketUrl('https://dash.example.com:8443/index.html#top'),
+    'wss://dash.example.com:8443/ws');
+  assert.equal(socketUrl('https://dash.example.com/'), 'wss://dash.example.com/ws');
+  assert.equal(socketUrl('http://[::1]:8080/?theme=dark'), 'ws://[::1]:8080/ws');
+});
+
+test('socketUrl carries the page access_token over, encoded', () => {
+  assert.equal(socketUrl('https://host:8443/?access_token=T'),
+    'wss://host:8443/ws?access_token=T');
+  assert.equal(socketUrl('http://host/?x=1&access_token=a%2Bb%2Fc%3D&y=2'),
+    'ws://host/ws?access_token=a%2Bb%2Fc%3D');
+  assert.equal(socketUrl('https://host/?access_token='), 'wss://host/ws');
+});
 
 test('parseInt64 keeps values past 2^53 exact', () => {
   assert.equal(parseInt64('9223372036854775807'), 9223372036854775807n);
