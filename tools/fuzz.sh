@@ -32,13 +32,15 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # $out/<target>/artifacts/.
 run() {
   local t=$1 dir=$out/$1
-  mkdir -p "$dir/corpus" "$dir/artifacts"
+  mkdir -p "$dir/corpus" "$dir/artifacts" "$dir/tmp"
   cp -r tools/fuzz/corpus/"$t"/. "$dir/corpus/"
   local dict=()
   if [ -f "tools/fuzz/$t.dict" ]; then dict=(-dict="tools/fuzz/$t.dict"); fi
   # -timeout: one input taking over 10 s is a hang; the outer timeout stops
   # a fuzzer that does not stop itself.
-  timeout --signal=KILL $((seconds + 120)) \
+  # TMPDIR: what a target keeps on disk (ingest's RocksDB) stays in $dir,
+  # also when a crash skips its clean-up.
+  TMPDIR=$dir/tmp timeout --signal=KILL $((seconds + 120)) \
     "build-fuzz/tools/fuzz/${t}_fuzzer" "$dir/corpus" "${dict[@]}" \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix="$dir/artifacts/" -print_final_stats=1 \
