@@ -555,6 +555,28 @@ TEST(LimitsTest, ConcurrentStreamsPerConnectionAreCapped) {
                         absl::Seconds(10)));
 }
 
+TEST(LimitsTest, ARequestOverTheMessageSizeIsRefusedAndOthersServed) {
+  TempDir dir;
+  auto server = ServerProcess::Start(dir.path() + "/data",
+                                     {"--max_receive_message_bytes=16384"});
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto client = Connect((*server)->address(), "");
+  v1::IngestRequest big;
+  for (int i = 0; i < 1000; ++i) {
+    *big.add_engagements() =
+        MakeEngagement(absl::StrCat("big-", i), "p1", v1::LIKE, 1);
+  }
+  ASSERT_GT(big.ByteSizeLong(), 16384u);
+  auto refused = client->Ingest(big);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted)
+      << refused.status();
+  auto served = client->Ingest(SampleBatch());
+  ASSERT_TRUE(served.ok()) << served.status();
+  auto global = client->GetGlobalStats({});
+  ASSERT_TRUE(global.ok());
+  EXPECT_EQ(global->engagements(), 13);  // nothing of the refused batch
+}
+
 TEST(LimitsTest, AClientPingingTooOftenIsSentAway) {
   TempDir dir;
   auto server = ServerProcess::Start(dir.path() + "/data",
