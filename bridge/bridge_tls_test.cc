@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 
 #include "absl/strings/match.h"
@@ -173,6 +174,71 @@ TEST_F(BridgeTls, PlainClientsToTheTlsPortFailAndOthersKeepBeingServed) {
       [&] { return stack_->bridge->Stats().connections == 2; },
       absl::Seconds(10)))
       << stack_->bridge->Stats().connections;
+}
+
+// --backend_tls_ca: pulse-server with --tls_cert/--tls_key, the bridge's
+// channel to it over TLS.
+TEST(BridgeBackendTls, TheBackendChannelUsesTlsAndTrustsOnlyItsCa) {
+  TempDir dir;
+  absl::StatusOr<TestCerts> certs = MakeTestCerts(dir.path());
+  ASSERT_TRUE(certs.ok()) << certs.status();
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = certs->ca_pem;
+  const std::string data = dir.path() + "/data";
+  std::filesystem::create_directories(data);
+  auto server = pulse::testing::ServerProcess::Start(
+      data,
+      {"--tls_cert=" + certs->server_cert, "--tls_key=" + certs->server_key},
+      grpc::SslCredentials(ssl));
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto start_bridge = [&](const std::string& ca) {
+    BridgeOptions o;
+    o.listen = "127.0.0.1:0";
+    o.backend = (*server)->address();
+    o.backend_tls_ca = ca;
+    o.web_root = "";
+    absl::StatusOr<std::unique_ptr<BridgeServer>> bridge =
+        BridgeServer::Start(o);
+    EXPECT_TRUE(bridge.ok()) << bridge.status();
+    return bridge.ok() ? *std::move(bridge) : nullptr;
+  };
+  auto uri = [](const BridgeServer& b) {
+    return absl::StrCat("ws://127.0.0.1:", b.port(), "/ws");
+  };
+
+  std::unique_ptr<BridgeServer> bridge = start_bridge(certs->ca_cert);
+  ASSERT_NE(bridge, nullptr);
+  WsClient client;
+  auto ws = client.ConnectOpen(uri(*bridge));
+  ASSERT_NE(ws, nullptr);
+  ws->Call("Ingest", R"({"engagements":[{"eventId":"e1","postId":"p1",)"
+                     R"("kind":"LIKE","count":"5"}]})");
+  const Value stats = ws->Call("GetGlobalStats", "{}");
+  EXPECT_EQ(At(stats, "result.likes").string_value(), "5") << ToJson(stats);
+  const Value ack = ws->Call("Subscribe", R"({"global":true})");
+  const double sub = At(ack, "result.subscription").number_value();
+  ASSERT_GT(sub, 0) << ToJson(ack);
+  const Value snapshot =
+      ws->WaitFor([&](const Value& v) { return IsUpdate(v, sub); });
+  EXPECT_EQ(At(snapshot, "params.update.global.likes").string_value(), "5")
+      << ToJson(snapshot);
+  absl::StatusOr<HttpResponse> health = HttpGet(bridge->port(), "/healthz");
+  ASSERT_TRUE(health.ok()) << health.status();
+  EXPECT_EQ(health->status, 200);
+
+  // Trusting another CA, or no TLS at all: the server is unreachable.
+  for (const std::string& ca : {certs->other_ca_cert, std::string()}) {
+    SCOPED_TRACE(ca.empty() ? "plaintext" : ca);
+    std::unique_ptr<BridgeServer> wrong = start_bridge(ca);
+    ASSERT_NE(wrong, nullptr);
+    auto refused = client.ConnectOpen(uri(*wrong));
+    ASSERT_NE(refused, nullptr);
+    const Value error = refused->Call("GetGlobalStats", "{}");
+    EXPECT_EQ(At(error, "error.code").number_value(), 14) << ToJson(error);
+    absl::StatusOr<HttpResponse> down = HttpGet(wrong->port(), "/healthz");
+    ASSERT_TRUE(down.ok()) << down.status();
+    EXPECT_EQ(down->status, 503);
+  }
 }
 
 // Start-up checks need no server: a bridge refuses to start before it
