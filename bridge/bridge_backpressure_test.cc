@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "tests/server_process.h"
 #include "tests/test_data.h"
+#include "tests/time_scale.h"
 
 namespace pulse::bridge::testing {
 namespace {
@@ -170,7 +171,7 @@ TEST_F(BridgeBackpressure,
   const size_t got = healthy->frames().size() - from;
   EXPECT_GE(got, 10u) << "the healthy socket starved";
   const absl::Duration worst = WorstDelay(healthy.get(), from, arrivals);
-  EXPECT_LT(worst, absl::Milliseconds(500));
+  EXPECT_LT(worst, pulse::testing::Scaled(absl::Milliseconds(500)));
   EXPECT_EQ(stack_->bridge->Stats().paused_upstreams, 1);
   const BridgeStats stalled = stack_->bridge->Stats();
   // What the bridge queued for the stalled socket stayed near the bound.
@@ -219,7 +220,8 @@ TEST_F(BridgeBackpressure,
   arrivals.insert(arrivals.end(), more.begin() + std::min(from, more.size()),
                   more.end());
   EXPECT_GE(healthy->frames().size() - from, 10u);
-  EXPECT_LT(WorstDelay(healthy.get(), from, arrivals), absl::Milliseconds(500));
+  EXPECT_LT(WorstDelay(healthy.get(), from, arrivals),
+            pulse::testing::Scaled(absl::Milliseconds(500)));
   // The shared stream kept being read for the healthy socket.
   EXPECT_EQ(stack_->bridge->Stats().paused_upstreams, 0);
   EXPECT_LT(stack_->bridge->Stats().max_buffered_seen,

@@ -8,6 +8,7 @@
 #include "gtest/gtest.h"
 #include "tests/server_process.h"
 #include "tests/test_data.h"
+#include "tests/time_scale.h"
 #include "tests/update_collector.h"
 
 namespace pulse::testing {
@@ -280,7 +281,7 @@ TEST_F(SubscribeTest, AStalledReaderSlowsNeitherIngestNorOthers) {
     ASSERT_NE(first, seen.end());
     worst = std::max(worst, first->at - acked_at);
   }
-  EXPECT_LE(worst, absl::Milliseconds(2 * kInterval + 100))
+  EXPECT_LE(worst, Scaled(absl::Milliseconds(2 * kInterval + 100)))
       << "worst visibility delay";
   const int64_t growth_kib = server_->RssKib() - rss_before;
   std::printf("visibility worst %s, server RSS growth %lld KiB\n",
