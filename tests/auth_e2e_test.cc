@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -575,6 +576,52 @@ TEST(LimitsTest, ARequestOverTheMessageSizeIsRefusedAndOthersServed) {
   auto global = client->GetGlobalStats({});
   ASSERT_TRUE(global.ok());
   EXPECT_EQ(global->engagements(), 13);  // nothing of the refused batch
+}
+
+TEST(LimitsTest, AFloodOfCallsIsRefusedAtOnceNotQueued) {
+  TempDir dir;
+  auto server = ServerProcess::Start(
+      dir.path() + "/data", {"--worker_threads=1", "--max_queued_requests=2"});
+  ASSERT_TRUE(server.ok()) << server.status();
+  std::unique_ptr<v1::AnalyticsService::Stub> stub = (*server)->stub();
+  // 300 calls in flight at once against one worker and a queue of two.
+  struct Call {
+    grpc::ClientContext ctx;
+    v1::GlobalStats response;
+    grpc::Status status;
+    std::unique_ptr<grpc::ClientAsyncResponseReader<v1::GlobalStats>> rpc;
+  };
+  grpc::CompletionQueue cq;
+  std::vector<std::unique_ptr<Call>> calls(300);
+  for (size_t i = 0; i < calls.size(); ++i) {
+    calls[i] = std::make_unique<Call>();
+    calls[i]->ctx.set_deadline(std::chrono::system_clock::now() +
+                               std::chrono::seconds(30));
+    calls[i]->rpc = stub->AsyncGetGlobalStats(&calls[i]->ctx, {}, &cq);
+    calls[i]->rpc->Finish(&calls[i]->response, &calls[i]->status,
+                          reinterpret_cast<void*>(i));
+  }
+  int ok = 0, refused = 0;
+  for (size_t n = 0; n < calls.size(); ++n) {
+    void* tag = nullptr;
+    bool done = false;
+    ASSERT_TRUE(cq.Next(&tag, &done));
+    const grpc::Status& status = calls[reinterpret_cast<size_t>(tag)]->status;
+    if (status.ok()) {
+      ++ok;
+    } else {
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+      EXPECT_TRUE(absl::StrContains(status.error_message(),
+                                    "the request queue is full"))
+          << status.error_message();
+      ++refused;
+    }
+  }
+  EXPECT_GT(ok, 0);
+  EXPECT_GT(refused, 0);
+  cq.Shutdown();
+  // And the server is itself again.
+  EXPECT_TRUE(Connect((*server)->address(), "")->GetGlobalStats({}).ok());
 }
 
 TEST(LimitsTest, AClientPingingTooOftenIsSentAway) {
