@@ -96,19 +96,19 @@ BridgeServer::BridgeServer(const BridgeOptions& options,
   }
   auto server = std::make_unique<WssServer>();
   Configure(*server);
-  server->set_tls_init_handler([tls = tls_, s = server.get()](
-                                   websocketpp::connection_hdl hdl) {
-    // The TLS shutdown is quiet (see MakeServerTlsContext) and leaves the TCP
-    // socket open, where a pending read would keep the connection alive
-    // until the client hangs up: end it as the plain transport does.
-    s->get_con_from_hdl(hdl)->set_termination_handler(
-        [](const WssServer::connection_ptr& con) {
-          boost::system::error_code ignored;
-          con->get_raw_socket().shutdown(boost::asio::socket_base::shutdown_both,
-                                         ignored);
-        });
-    return tls;
-  });
+  server->set_tls_init_handler(
+      [tls = tls_, s = server.get()](websocketpp::connection_hdl hdl) {
+        // The TLS shutdown is quiet (see MakeServerTlsContext) and leaves the
+        // TCP socket open, where a pending read would keep the connection alive
+        // until the client hangs up: end it as the plain transport does.
+        s->get_con_from_hdl(hdl)->set_termination_handler(
+            [](const WssServer::connection_ptr& con) {
+              boost::system::error_code ignored;
+              con->get_raw_socket().shutdown(
+                  boost::asio::socket_base::shutdown_both, ignored);
+            });
+        return tls;
+      });
   server_ = std::move(server);
 }
 
@@ -343,10 +343,10 @@ void BridgeServer::HandshakeFailed(const ConnectionPtr& con) {
   if (!IsTlsHandshakeError(ec)) return;
   counters_.tls_handshakes_failed++;
   // Debug only: anyone can make these by connecting with plain HTTP.
-  server::Log(server::LogLevel::kDebug,
-              absl::StrCat("tls handshake failed peer=",
-                           con->get_remote_endpoint(), " error=\"",
-                           ec.message(), "\""));
+  server::Log(
+      server::LogLevel::kDebug,
+      absl::StrCat("tls handshake failed peer=", con->get_remote_endpoint(),
+                   " error=\"", ec.message(), "\""));
 }
 
 void BridgeServer::ArmPingTimer() {

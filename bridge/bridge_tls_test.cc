@@ -167,12 +167,12 @@ TEST_F(BridgeTls, PlainClientsToTheTlsPortFailAndOthersKeepBeingServed) {
   EXPECT_EQ(At(stats, "result.likes").string_value(), "0") << ToJson(stats);
   auto after = client.ConnectOpen(WssUri());
   ASSERT_NE(after, nullptr);
-  EXPECT_EQ(At(after->Call("GetGlobalStats", "{}"), "result.likes")
-                .string_value(),
-            "0");
-  EXPECT_TRUE(WaitUntil(
-      [&] { return stack_->bridge->Stats().connections == 2; },
-      absl::Seconds(10)))
+  EXPECT_EQ(
+      At(after->Call("GetGlobalStats", "{}"), "result.likes").string_value(),
+      "0");
+  EXPECT_TRUE(
+      WaitUntil([&] { return stack_->bridge->Stats().connections == 2; },
+                absl::Seconds(10)))
       << stack_->bridge->Stats().connections;
 }
 
@@ -275,14 +275,12 @@ void ExpectRefused(const absl::Status& s, const std::string& flag) {
 }
 
 TEST_F(BridgeTlsStartup, ACertWithoutAKeyOrAKeyWithoutACertIsRefused) {
-  ExpectRefused(StartWith([&](BridgeOptions* o) {
-                  o->tls_cert = certs_.server_cert;
-                }),
-                "--tls_key");
-  ExpectRefused(StartWith([&](BridgeOptions* o) {
-                  o->tls_key = certs_.server_key;
-                }),
-                "--tls_cert");
+  ExpectRefused(
+      StartWith([&](BridgeOptions* o) { o->tls_cert = certs_.server_cert; }),
+      "--tls_key");
+  ExpectRefused(
+      StartWith([&](BridgeOptions* o) { o->tls_key = certs_.server_key; }),
+      "--tls_cert");
 }
 
 TEST_F(BridgeTlsStartup, UnreadableOrInvalidFilesAreRefusedByName) {
@@ -312,9 +310,8 @@ TEST_F(BridgeTlsStartup, UnreadableOrInvalidFilesAreRefusedByName) {
   }
   for (const std::string& ca : {missing, garbage, truncated}) {
     SCOPED_TRACE(ca);
-    ExpectRefused(
-        StartWith([&](BridgeOptions* o) { o->backend_tls_ca = ca; }),
-        "--backend_tls_ca");
+    ExpectRefused(StartWith([&](BridgeOptions* o) { o->backend_tls_ca = ca; }),
+                  "--backend_tls_ca");
   }
   EXPECT_TRUE(StartWith([&](BridgeOptions* o) {
                 o->tls_cert = certs_.server_cert;
@@ -327,14 +324,14 @@ TEST_F(BridgeTlsStartup, TheBinaryExitsWithAnErrorNotACrash) {
   const std::string log = dir_.path() + "/bridge.log";
   for (const std::string& flags :
        {absl::StrCat("--tls_cert=", certs_.server_cert),
-        absl::StrCat("--tls_cert=", dir_.path(), "/missing.pem --tls_key=",
-                     certs_.server_key),
+        absl::StrCat("--tls_cert=", dir_.path(),
+                     "/missing.pem --tls_key=", certs_.server_key),
         absl::StrCat("--backend_tls_ca=", dir_.path(), "/missing.pem")}) {
     SCOPED_TRACE(flags);
-    const int status = std::system(absl::StrCat(PULSE_BRIDGE_BIN,
-                                                " --listen=127.0.0.1:0 ", flags,
-                                                " >", log, " 2>&1")
-                                       .c_str());
+    const int status =
+        std::system(absl::StrCat(PULSE_BRIDGE_BIN, " --listen=127.0.0.1:0 ",
+                                 flags, " >", log, " 2>&1")
+                        .c_str());
     ASSERT_TRUE(WIFEXITED(status));
     EXPECT_EQ(WEXITSTATUS(status), 1);
     std::ifstream in(log);

@@ -141,10 +141,11 @@ int main(int argc, char** argv) {
   Log(LogLevel::kInfo,
       absl::StrCat("flags: ", pulse::server::EffectiveFlags("bridge/main.cc")));
   Log(LogLevel::kInfo,
-      absl::StrCat("pulse-bridge serving port=", (*bridge)->port(), " backend=",
-                   options.backend, " web_root=", options.web_root,
-                   " tls=", options.tls_cert.empty() ? "off" : "on",
-                   " backend_tls=", options.backend_tls_ca.empty() ? "off" : "on"));
+      absl::StrCat(
+          "pulse-bridge serving port=", (*bridge)->port(),
+          " backend=", options.backend, " web_root=", options.web_root,
+          " tls=", options.tls_cert.empty() ? "off" : "on",
+          " backend_tls=", options.backend_tls_ca.empty() ? "off" : "on"));
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);

@@ -144,7 +144,8 @@ absl::StatusOr<HttpResponse> HttpsGet(int port, const std::string& target,
       tcp::endpoint(boost::asio::ip::address_v4::loopback(),
                     static_cast<uint16_t>(port)),
       ec);
-  if (ec) return absl::UnavailableError(absl::StrCat("connect: ", ec.message()));
+  if (ec)
+    return absl::UnavailableError(absl::StrCat("connect: ", ec.message()));
   // Blocking calls below: a bridge that stops answering fails them instead
   // of hanging the test.
   const timeval limit{10, 0};

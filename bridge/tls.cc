@@ -30,8 +30,8 @@ constexpr char kTls12Ciphers[] =
 absl::StatusOr<std::string> ReadPem(const char* flag, const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        flag, ": cannot read ", path, ": ", std::strerror(errno)));
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": cannot read ", path, ": ", std::strerror(errno)));
   }
   std::stringstream bytes;
   bytes << in.rdbuf();
@@ -107,8 +107,7 @@ absl::StatusOr<std::shared_ptr<ssl::context>> MakeServerTlsContext(
   boost::system::error_code ec;
   ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                        ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                       ssl::context::no_tlsv1_1 |
-                       ssl::context::no_compression |
+                       ssl::context::no_tlsv1_1 | ssl::context::no_compression |
                        ssl::context::single_dh_use,
                    ec);
   SSL_CTX* native = ctx->native_handle();
@@ -139,8 +138,8 @@ absl::StatusOr<std::shared_ptr<ssl::context>> MakeServerTlsContext(
   ctx->use_private_key(boost::asio::buffer(*key), ssl::context::pem, ec);
   if (ec) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "--tls_key: ", key_file,
-        " is not an unencrypted PEM private key (", ec.message(), ")"));
+        "--tls_key: ", key_file, " is not an unencrypted PEM private key (",
+        ec.message(), ")"));
   }
   if (SSL_CTX_check_private_key(native) != 1) {
     return absl::InvalidArgumentError(

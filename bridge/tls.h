@@ -19,8 +19,8 @@ namespace pulse::bridge {
 // naming the flag when a file cannot be read, is not PEM, the key is
 // encrypted or does not match the certificate. Reads the files; never
 // prompts for a pass phrase. The context is shared by every connection.
-absl::StatusOr<std::shared_ptr<boost::asio::ssl::context>>
-MakeServerTlsContext(const std::string& cert_file, const std::string& key_file);
+absl::StatusOr<std::shared_ptr<boost::asio::ssl::context>> MakeServerTlsContext(
+    const std::string& cert_file, const std::string& key_file);
 
 // The contents of `ca_file`, checked to hold at least one PEM certificate and
 // nothing that does not parse (for grpc::SslCredentialsOptions).

@@ -234,8 +234,7 @@ std::shared_ptr<WsConn> WsClient::ConnectOn(
     if (!ec) c->close_code_ = con->get_remote_close_code();
   });
   con->set_message_handler(
-      [weak](websocketpp::connection_hdl,
-             typename Endpoint::message_ptr m) {
+      [weak](websocketpp::connection_hdl, typename Endpoint::message_ptr m) {
         if (auto c = weak.lock()) {
           absl::MutexLock lock(&c->mu_);
           c->frames_.push_back(m->get_payload());

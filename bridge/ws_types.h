@@ -16,8 +16,8 @@ using WsServer = websocketpp::server<websocketpp::config::asio>;
 using WssServer = websocketpp::server<websocketpp::config::asio_tls>;
 using WsMessagePtr = WsServer::message_ptr;
 using WsMessage = websocketpp::config::asio::message_type;
-static_assert(std::is_same_v<WsMessage,
-                             websocketpp::config::asio_tls::message_type>);
+static_assert(
+    std::is_same_v<WsMessage, websocketpp::config::asio_tls::message_type>);
 
 }  // namespace pulse::bridge
 
