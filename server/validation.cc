@@ -194,6 +194,9 @@ absl::StatusOr<ValidatedBatch> ValidateIngest(const v1::IngestRequest& request,
                  absl::StrCat("unknown value ", static_cast<int>(e.kind())));
     }
     check.OptionalId(e.user_id(), "user_id");
+    if (e.count() > kMaxItemCount || e.count() < -kMaxItemCount) {
+      check.Fail("count", absl::StrCat("must be within ±", kMaxItemCount));
+    }
     const absl::Time t = check.Time(e.has_time(), e.time(), "time", now);
     if (check.failed()) {
       out.rejected.push_back(check.item());
@@ -219,6 +222,9 @@ absl::StatusOr<ValidatedBatch> ValidateIngest(const v1::IngestRequest& request,
     check.OptionalId(f.event_id(), "event_id");
     check.RequireId(f.account_id(), "account_id");
     if (f.delta() == 0) check.Fail("delta", "must not be zero");
+    if (f.delta() > kMaxItemCount || f.delta() < -kMaxItemCount) {
+      check.Fail("delta", absl::StrCat("must be within ±", kMaxItemCount));
+    }
     const absl::Time t = check.Time(f.has_time(), f.time(), "time", now);
     if (check.failed()) {
       out.rejected.push_back(check.item());

@@ -24,6 +24,9 @@ inline constexpr int kMaxBatchGet = 1000;
 inline constexpr int kMaxBoardLimit = 1000;
 // Most buckets one QueryTimeSeries may return.
 inline constexpr int64_t kMaxSeriesPoints = 10'000;
+// Largest |count| of one engagement and |delta| of one follow change: sums
+// of a billion such items still fit an int64.
+inline constexpr int64_t kMaxItemCount = 1'000'000'000;
 // How far in the future an event's time may be.
 inline constexpr absl::Duration kMaxClockSkew = absl::Minutes(5);
 

@@ -1,5 +1,8 @@
 #include "server/validation.h"
 
+#include <cstdint>
+
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace pulse::server {
@@ -27,6 +30,30 @@ TEST(ValidateIngest, TakesValidItemsAndListsRejectedOnesWithTheirIndex) {
   ASSERT_EQ(batch->rejected.size(), 1u);
   EXPECT_EQ(batch->rejected[0].index(), 1);
   EXPECT_EQ(batch->rejected[0].field(), "engagements[1].post_id");
+}
+
+TEST(ValidateIngest, RejectsCountsAndDeltasOverABillion) {
+  v1::IngestRequest request;
+  for (int64_t count : {int64_t{1'000'000'000}, int64_t{-1'000'000'000},
+                        int64_t{1'000'000'001}, int64_t{-1'000'000'001},
+                        INT64_MAX, INT64_MIN}) {
+    v1::Engagement e = Like(absl::StrCat("e", count), "p1");
+    e.set_count(count);
+    *request.add_engagements() = e;
+  }
+  v1::FollowChange f;
+  f.set_event_id("f1");
+  f.set_account_id("a1");
+  f.set_delta(INT64_MIN);
+  *request.add_follows() = f;
+  auto batch = ValidateIngest(request, 100, kNow);
+  ASSERT_TRUE(batch.ok()) << batch.status();
+  ASSERT_EQ(batch->input.engagements.size(), 2u);
+  ASSERT_EQ(batch->rejected.size(), 5u);
+  EXPECT_EQ(batch->rejected[0].field(), "engagements[2].count");
+  EXPECT_EQ(batch->rejected[4].field(), "follows[0].delta");
+  EXPECT_NE(batch->rejected[4].reason().find("1000000000"), std::string::npos)
+      << batch->rejected[4].reason();
 }
 
 TEST(ValidateIngest, RejectsABatchWhoseEveryItemIsInvalid) {
