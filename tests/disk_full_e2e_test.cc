@@ -4,11 +4,8 @@
 // gone ingest must work again by itself, with every acknowledged batch counted
 // exactly once, also after kill -9 and a restart. Needs root (mount); CI runs
 // as root. README: Hardening, "Disk full, I/O errors and corruption".
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <sys/mount.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -201,7 +198,6 @@ class DiskFullTest : public ::testing::Test {
   }
 
   std::string Metrics() { return HttpGet(server_->metrics_port(), "/metrics"); }
-  static std::string HttpGet(int port, const std::string& path);
 
   TempDir dir_;
   std::string mount_point_;
@@ -212,26 +208,6 @@ class DiskFullTest : public ::testing::Test {
   int64_t acknowledged_ = 0;
   std::vector<IngestRequest> pending_;
 };
-
-std::string DiskFullTest::HttpGet(int port, const std::string& path) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  timeval timeout{10, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-  std::string response;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
-    const std::string request = absl::StrCat("GET ", path, " HTTP/1.0\r\n\r\n");
-    send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-    char buf[4096];
-    ssize_t n;
-    while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) response.append(buf, n);
-  }
-  close(fd);
-  return response;
-}
 
 TEST_F(DiskFullTest, IngestIsRefusedWhileFullAndRecoversWithNothingLost) {
   Start();

@@ -1,9 +1,5 @@
 // pulse-server's Prometheus endpoint: scraped over HTTP from a real process,
 // every line parsed, and the figures checked against what the test did.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <map>
 #include <regex>
@@ -17,27 +13,6 @@
 
 namespace pulse::testing {
 namespace {
-
-// GET `path` on 127.0.0.1:`port`; returns the whole HTTP response.
-std::string HttpGet(int port, const std::string& path) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  timeval timeout{10, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-  std::string response;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
-    const std::string request = absl::StrCat("GET ", path, " HTTP/1.0\r\n\r\n");
-    send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-    char buf[4096];
-    ssize_t n;
-    while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) response.append(buf, n);
-  }
-  close(fd);
-  return response;
-}
 
 // Parses a text exposition into "name{labels}" -> value, failing the test
 // on any line that is not a comment or a well-formed sample.

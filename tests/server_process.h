@@ -68,6 +68,10 @@ class ServerProcess {
   std::shared_ptr<grpc::Channel> channel_;
 };
 
+// GET `path` on 127.0.0.1:`port` (HTTP/1.0, 10 s receive timeout); the whole
+// response, status line and headers included; empty when nothing answers.
+std::string HttpGet(int port, const std::string& path);
+
 // A client context with a 10 s deadline.
 std::unique_ptr<grpc::ClientContext> Context();
 
