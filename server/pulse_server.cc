@@ -222,10 +222,9 @@ std::string PulseServer::RenderMetrics() const {
     for (char& c : metric) {
       if (c == '.' || c == '-') c = '_';
     }
-    const std::string help =
-        absl::StartsWith(name, "rocksdb.")
-            ? absl::StrCat("RocksDB property ", name, ".")
-            : absl::StrCat("Storage figure ", name, ".");
+    const std::string help = absl::StartsWith(name, "rocksdb.")
+                                 ? absl::StrCat("RocksDB property ", name, ".")
+                                 : absl::StrCat("Storage figure ", name, ".");
     gauges.push_back({metric, help, static_cast<double>(value)});
   }
   return metrics_->Render(gauges);

@@ -34,9 +34,9 @@ TEST(ValidateIngest, TakesValidItemsAndListsRejectedOnesWithTheirIndex) {
 
 TEST(ValidateIngest, RejectsCountsAndDeltasOverABillion) {
   v1::IngestRequest request;
-  for (int64_t count : {int64_t{1'000'000'000}, int64_t{-1'000'000'000},
-                        int64_t{1'000'000'001}, int64_t{-1'000'000'001},
-                        INT64_MAX, INT64_MIN}) {
+  for (int64_t count :
+       {int64_t{1'000'000'000}, int64_t{-1'000'000'000}, int64_t{1'000'000'001},
+        int64_t{-1'000'000'001}, INT64_MAX, INT64_MIN}) {
     v1::Engagement e = Like(absl::StrCat("e", count), "p1");
     e.set_count(count);
     *request.add_engagements() = e;

@@ -12,12 +12,12 @@ namespace pulse::testing {
 // Paths of PEM files in the directory given to MakeTestCerts, and the CA's
 // certificate itself (what a client trusts).
 struct TestCerts {
-  std::string ca_cert;      // the CA's certificate (PEM file)
-  std::string server_cert;  // for 127.0.0.1 and localhost, signed by the CA
-  std::string server_key;   // its private key
+  std::string ca_cert;        // the CA's certificate (PEM file)
+  std::string server_cert;    // for 127.0.0.1 and localhost, signed by the CA
+  std::string server_key;     // its private key
   std::string other_ca_cert;  // an unrelated CA: a client trusting only it
                               // must refuse the server
-  std::string ca_pem;       // contents of ca_cert
+  std::string ca_pem;         // contents of ca_cert
 };
 
 // Writes a fresh CA, a server key and certificate (subjectAltName
