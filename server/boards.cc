@@ -1,7 +1,6 @@
 #include "server/boards.h"
 
 #include <algorithm>
-#include <queue>
 #include <utility>
 
 #include "server/proto_time.h"
@@ -14,81 +13,27 @@ using storage::Counts;
 // Posts slide in 60 steps: a 1 h window moves by the minute.
 constexpr int kSlots = 60;
 
+// Distinct Trending requests remembered; past it the memo starts over.
+constexpr size_t kMaxTrendingMemos = 64;
+
 // Seconds are kept 2 h by default, so only windows up to 1 h rebuild from them.
 storage::Resolution RebuildResolution(absl::Duration length) {
   return length <= absl::Hours(1) ? storage::Resolution::kSecond
                                   : storage::Resolution::kMinute;
 }
 
-// Best first: higher value, then lower key.
-template <typename Entry>
-bool Better(const Entry& a, const Entry& b) {
-  if (a.value != b.value) return a.value > b.value;
-  return *a.key < *b.key;
-}
-
-struct Ranked {
-  int64_t value;
-  const std::string* key;
-  const Counts* counts;
-};
-
-// The `limit` best of `candidates` in O(n log limit), best first.
-std::vector<Ranked> TopK(const std::vector<Ranked>& candidates, size_t limit) {
-  auto worse_on_top = [](const Ranked& a, const Ranked& b) {
-    return Better(a, b);
-  };
-  std::priority_queue<Ranked, std::vector<Ranked>, decltype(worse_on_top)> heap(
-      worse_on_top);
-  for (const Ranked& r : candidates) {
-    if (heap.size() < limit) {
-      heap.push(r);
-    } else if (Better(r, heap.top())) {
-      heap.pop();
-      heap.push(r);
-    }
-  }
-  std::vector<Ranked> out;
-  out.reserve(heap.size());
-  while (!heap.empty()) {
-    out.push_back(heap.top());
-    heap.pop();
-  }
-  std::reverse(out.begin(), out.end());
-  return out;
-}
-
 }  // namespace
-
-int64_t MetricValue(v1::Metric metric, const Counts& c) {
-  switch (metric) {
-    case v1::IMPRESSIONS:
-      return c[storage::kImpressions];
-    case v1::LIKES:
-      return c[storage::kLikes];
-    case v1::SHARES:
-      return c[storage::kShares];
-    case v1::COMMENTS:
-      return c[storage::kComments];
-    case v1::CLICKS:
-      return c[storage::kClicks];
-    case v1::FOLLOWERS:
-      return c[storage::kFollowers];
-    case v1::POSTS:
-      return c[storage::kPosts];
-    default:
-      return storage::Engagements(c);
-  }
-}
 
 Boards::Boards(std::vector<absl::Duration> windows, const storage::Clock* clock)
     : clock_(clock), lengths_(std::move(windows)) {
   std::sort(lengths_.begin(), lengths_.end());
   lengths_.erase(std::unique(lengths_.begin(), lengths_.end()), lengths_.end());
   for (absl::Duration length : lengths_) {
-    windows_.push_back(Windows{length, SlidingWindow(length, kSlots),
+    windows_.push_back(Windows{length,
                                SlidingWindow(length, kSlots),
-                               SlidingWindow(2 * length, 2 * kSlots)});
+                               SlidingWindow(length, kSlots),
+                               SlidingWindow(2 * length, 2 * kSlots),
+                               {}});
   }
 }
 
@@ -100,7 +45,13 @@ void Boards::Record(const std::vector<storage::AppliedEngagement>& applied) {
     delta[e.kind] = e.count;
     bool counted = false;
     for (Windows& w : windows_) {
-      counted |= w.posts.Add(now, e.time, e.post_id, delta);
+      if (w.posts.Add(now, e.time, e.post_id, delta)) {
+        counted = true;
+        for (TopCandidates& top : w.tops) {
+          if (MetricValue(top.metric(), delta) > 0)
+            top.Grew(w.posts.sums(), e.post_id);
+        }
+      }
       for (const std::string& tag : e.hashtags) {
         w.hashtags.Add(now, e.time, tag, delta);
         w.hashtags_double.Add(now, e.time, tag, delta);
@@ -120,10 +71,21 @@ void Boards::AdvanceLocked(absl::Time now) {
   for (Windows& w : windows_) {
     w.hashtags.Advance(now);
     w.hashtags_double.Advance(now);
-    std::vector<std::string> gone = w.posts.Advance(now);
+    std::vector<std::string> rose;
+    std::vector<std::string> gone = w.posts.Advance(now, &rose);
+    for (TopCandidates& top : w.tops) {
+      for (const std::string& post_id : rose) top.Grew(w.posts.sums(), post_id);
+    }
     if (&w != &windows_.back()) continue;
     for (const std::string& post_id : gone) post_info_.erase(post_id);
   }
+}
+
+TopCandidates& Boards::TopsOf(Windows& w, v1::Metric metric) {
+  for (TopCandidates& top : w.tops) {
+    if (top.metric() == metric) return top;
+  }
+  return w.tops.emplace_back(metric);
 }
 
 Boards::Windows* Boards::FindLocked(absl::Duration length) {
@@ -137,6 +99,7 @@ absl::Status Boards::Rebuild(const storage::Store& store) {
   const absl::Time now = clock_->Now();
   absl::MutexLock lock(&mu_);
   for (Windows& w : windows_) {
+    w.tops.clear();  // they would miss what the scan adds
     const storage::Resolution res = RebuildResolution(w.length);
     absl::Status status = store.ScanActivity(
         storage::Scope::kPost, res, now - w.length, now + absl::Minutes(10),
@@ -191,11 +154,14 @@ v1::TopPostsResponse Boards::TopPosts(
   if (accounts != nullptr && accounts->empty()) accounts = nullptr;
   const bool filtered = !request.account_id().empty() ||
                         !request.hashtag().empty() || accounts != nullptr;
-  std::vector<Ranked> candidates;
-  for (const auto& [post_id, counts] : w->posts.sums()) {
-    const int64_t value = MetricValue(metric, counts);
-    if (value <= 0) continue;
-    if (filtered) {
+  std::vector<RankedKey> top;
+  if (!filtered) {
+    top = TopsOf(*w, metric).Top(w->posts.sums(), limit);
+  } else {
+    std::vector<RankedKey> candidates;
+    for (const auto& [post_id, counts] : w->posts.sums()) {
+      const int64_t value = MetricValue(metric, counts);
+      if (value <= 0) continue;
       auto info = post_info_.find(post_id);
       if (info == post_info_.end()) continue;
       if (!request.account_id().empty() &&
@@ -212,12 +178,13 @@ v1::TopPostsResponse Boards::TopPosts(
               tags.end()) {
         continue;
       }
+      candidates.push_back(RankedKey{value, &post_id, &counts});
     }
-    candidates.push_back(Ranked{value, &post_id, &counts});
+    top = TopK(candidates, limit);
   }
 
   int rank = 0;
-  for (const Ranked& r : TopK(candidates, limit)) {
+  for (const RankedKey& r : top) {
     v1::TopPost* post = response.add_posts();
     post->set_rank(++rank);
     post->set_post_id(*r.key);
@@ -257,6 +224,15 @@ v1::TrendingHashtagsResponse Boards::Trending(
   AdvanceLocked(now);
   Windows* w = FindLocked(length);
   if (w == nullptr) return response;
+  // Both only grow, so their sum changes whenever either does.
+  const uint64_t version = w->hashtags.version() + w->hashtags_double.version();
+  std::string memo_key = request.SerializeAsString();
+  if (auto memo = trending_memo_.find(memo_key);
+      memo != trending_memo_.end() && memo->second.version == version) {
+    response = memo->second.response;
+    *response.mutable_as_of() = ToProto(now);
+    return response;
+  }
 
   struct Trend {
     double growth;
@@ -291,6 +267,8 @@ v1::TrendingHashtagsResponse Boards::Trending(
     t->set_previous(trends[i].previous);
     t->set_growth(trends[i].growth);
   }
+  if (trending_memo_.size() >= kMaxTrendingMemos) trending_memo_.clear();
+  trending_memo_[std::move(memo_key)] = TrendingMemo{version, response};
   return response;
 }
 

@@ -15,13 +15,11 @@
 #include "absl/time/time.h"
 #include "pulse/v1/analytics.pb.h"
 #include "server/sliding_window.h"
+#include "server/top_candidates.h"
 #include "storage/clock.h"
 #include "storage/store.h"
 
 namespace pulse::server {
-
-// The value of `metric` in `counts`; METRIC_UNSPECIFIED means ENGAGEMENTS.
-int64_t MetricValue(v1::Metric metric, const storage::Counts& counts);
 
 // Keeps one sliding window of post counters per configured window length and,
 // for trending, hashtag windows of that length and twice it, all fed by
@@ -62,15 +60,27 @@ class Boards {
     SlidingWindow posts;
     SlidingWindow hashtags;         // `length`
     SlidingWindow hashtags_double;  // 2 * `length`, for the window before
+    // One per metric an unfiltered TopPosts asked for, made on first use.
+    std::vector<TopCandidates> tops;
   };
 
   void AdvanceLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Windows* FindLocked(absl::Duration length) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The candidates of `w` for `metric`, made on first use.
+  static TopCandidates& TopsOf(Windows& w, v1::Metric metric);
 
   const storage::Clock* clock_;
   std::vector<absl::Duration> lengths_;
   absl::Mutex mu_;
   std::vector<Windows> windows_ ABSL_GUARDED_BY(mu_);
+  // The last answer per Trending request (serialized) and the versions of
+  // the windows it read: asked again before they change, it is still right.
+  struct TrendingMemo {
+    uint64_t version;
+    v1::TrendingHashtagsResponse response;
+  };
+  absl::flat_hash_map<std::string, TrendingMemo> trending_memo_
+      ABSL_GUARDED_BY(mu_);
   // Account and hashtags of posts in the longest window, for filtered boards.
   absl::flat_hash_map<std::string, std::shared_ptr<const PostInfo>> post_info_
       ABSL_GUARDED_BY(mu_);

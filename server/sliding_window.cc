@@ -37,10 +37,12 @@ bool SlidingWindow::Add(absl::Time now, absl::Time t, absl::string_view key,
   }
   AddInto(it->deltas[key], delta, +1);
   AddInto(sums_[key], delta, +1);
+  ++version_;
   return true;
 }
 
-std::vector<std::string> SlidingWindow::Advance(absl::Time now) {
+std::vector<std::string> SlidingWindow::Advance(
+    absl::Time now, std::vector<std::string>* rose) {
   std::vector<std::string> erased;
   const int64_t oldest_kept = StepOf(now) - slots_ + 1;
   while (!steps_.empty() && steps_.front().number < oldest_kept) {
@@ -49,12 +51,17 @@ std::vector<std::string> SlidingWindow::Advance(absl::Time now) {
       // (a like and an unlike); it is then recreated here.
       auto& sum = sums_[key];
       AddInto(sum, delta, -1);
+      if (rose != nullptr && std::any_of(delta.begin(), delta.end(),
+                                         [](int64_t v) { return v < 0; })) {
+        rose->push_back(key);
+      }
       if (IsZero(sum)) {
         erased.push_back(key);
         sums_.erase(key);
       }
     }
     steps_.pop_front();
+    ++version_;
   }
   return erased;
 }

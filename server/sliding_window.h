@@ -33,13 +33,20 @@ class SlidingWindow {
 
   // Drops the steps that fell out of the window ending at `now`. Returns the
   // keys whose sums dropped to zero and were erased, for callers that index
-  // keys.
-  std::vector<std::string> Advance(absl::Time now);
+  // keys. With `rose`, also appends there the keys of which some counter
+  // grew: an expiring step can hold a negative delta (an unlike whose like
+  // is in a later step).
+  std::vector<std::string> Advance(absl::Time now,
+                                   std::vector<std::string>* rose = nullptr);
 
   // The current sums (call Advance first for an up-to-date window).
   const Sums& sums() const { return sums_; }
 
   absl::Duration window() const { return window_; }
+
+  // Grows whenever sums() may have changed (an Add that counted, a step
+  // that expired): equal versions mean equal sums.
+  uint64_t version() const { return version_; }
 
  private:
   struct Step {
@@ -54,6 +61,7 @@ class SlidingWindow {
   int slots_;
   std::deque<Step> steps_;  // oldest first, numbers increasing
   Sums sums_;
+  uint64_t version_ = 0;
 };
 
 }  // namespace pulse::server
