@@ -6,22 +6,45 @@
 #include "storage/hyperloglog.h"
 
 namespace pulse::storage {
+namespace {
 
-bool SketchMergeOperator::Merge(const rocksdb::Slice& /*key*/,
-                                const rocksdb::Slice* existing_value,
-                                const rocksdb::Slice& value,
-                                std::string* new_value,
-                                rocksdb::Logger* logger) const {
-  const std::string_view existing =
-      existing_value == nullptr
-          ? std::string_view()
-          : std::string_view(existing_value->data(), existing_value->size());
-  if (!MergeSketches(existing, std::string_view(value.data(), value.size()),
-                     new_value)) {
-    if (logger != nullptr)
-      rocksdb::Warn(logger, "pulse: dropping malformed sketches");
-    new_value->clear();  // the empty sketch
+// Adds the sketch encoded in `s` to *acc, via *scratch; false if malformed.
+bool UnionInto(const rocksdb::Slice& s, HyperLogLog* scratch,
+               HyperLogLog* acc) {
+  if (!scratch->Decode(std::string_view(s.data(), s.size()))) return false;
+  acc->Merge(*scratch);
+  return true;
+}
+
+template <typename Operands>
+void UnionAll(const rocksdb::Slice* existing, const Operands& operands,
+              rocksdb::Logger* logger, std::string* out) {
+  HyperLogLog acc, scratch;
+  int malformed = 0;
+  if (existing != nullptr && !UnionInto(*existing, &scratch, &acc)) ++malformed;
+  for (const rocksdb::Slice& operand : operands) {
+    if (!UnionInto(operand, &scratch, &acc)) ++malformed;
   }
+  if (malformed > 0 && logger != nullptr)
+    rocksdb::Warn(logger, "pulse: dropping %d malformed sketches", malformed);
+  out->clear();
+  acc.Encode(out);
+}
+
+}  // namespace
+
+bool SketchMergeOperator::FullMergeV2(const MergeOperationInput& merge_in,
+                                      MergeOperationOutput* merge_out) const {
+  UnionAll(merge_in.existing_value, merge_in.operand_list, merge_in.logger,
+           &merge_out->new_value);
+  return true;
+}
+
+bool SketchMergeOperator::PartialMergeMulti(
+    const rocksdb::Slice& /*key*/,
+    const std::deque<rocksdb::Slice>& operand_list, std::string* new_value,
+    rocksdb::Logger* logger) const {
+  UnionAll(nullptr, operand_list, logger, new_value);
   return true;
 }
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "rocksdb/slice.h"
 #include "storage/counter_merge.h"
@@ -81,13 +82,17 @@ void CheckMerges(std::string_view existing, std::string_view operand) {
             static_cast<uint64_t>(a[i]) + static_cast<uint64_t>(b[i]),
         "a counter merge adds slot by slot");
   }
-  merged.clear();
-  PULSE_FUZZ_CHECK(
-      SketchMergeOperator().Merge(rocksdb::Slice("k"), &existing_slice,
-                                  ToSlice(operand), &merged, nullptr),
-      "a sketch merge succeeds");
+  const std::vector<rocksdb::Slice> operands = {ToSlice(operand),
+                                                ToSlice(existing)};
+  rocksdb::MergeOperator::MergeOperationInput in(
+      rocksdb::Slice("k"), &existing_slice, operands, nullptr);
+  std::string sketch;
+  rocksdb::Slice unused;
+  rocksdb::MergeOperator::MergeOperationOutput out(sketch, unused);
+  PULSE_FUZZ_CHECK(SketchMergeOperator().FullMergeV2(in, &out),
+                   "a sketch merge succeeds");
   HyperLogLog union_sketch;
-  PULSE_FUZZ_CHECK(union_sketch.Decode(merged), "a merged sketch decodes");
+  PULSE_FUZZ_CHECK(union_sketch.Decode(sketch), "a merged sketch decodes");
 }
 
 void FuzzValue(std::string_view in) {
