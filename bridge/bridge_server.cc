@@ -87,7 +87,8 @@ BridgeServer::BridgeServer(const BridgeOptions& options,
       ctx_{options, &methods_, &backend_, &upstreams_, &counters_},
       files_(options.web_root),
       tls_(std::move(tls)),
-      ping_timer_(io_) {
+      ping_strand_(boost::asio::make_strand(io_)),
+      ping_timer_(ping_strand_) {
   if (tls_ == nullptr) {
     auto server = std::make_unique<WsServer>();
     Configure(*server);
@@ -126,6 +127,12 @@ void BridgeServer::Configure(Server& server) {
   server.set_open_handshake_timeout(Millis(options_.handshake_timeout));
   server.set_close_handshake_timeout(1000);
   server.set_pong_timeout(Millis(options_.pong_timeout));
+  server.set_socket_init_handler(
+      [this, &server](websocketpp::connection_hdl, auto& /*socket*/) {
+        if (!Stopping()) return;
+        websocketpp::lib::error_code ignored;  // already closed: fine
+        server.stop_listening(ignored);
+      });
   server.set_validate_handler([this, &server](websocketpp::connection_hdl hdl) {
     const bool ok = Validate(server.get_con_from_hdl(hdl));
     if (!ok) counters_.handshakes_rejected++;
@@ -207,8 +214,9 @@ absl::Status BridgeServer::Listen() {
               absl::StrCat("cannot listen on ", listen, ": ", ec.message()));
         }
         boost::system::error_code aec;
-        port_ = server->get_local_endpoint(aec).port();
+        local_endpoint_ = server->get_local_endpoint(aec);
         if (aec) return absl::UnavailableError("cannot read the bound port");
+        port_ = local_endpoint_.port();
         return absl::OkStatus();
       },
       server_);
@@ -361,6 +369,45 @@ void BridgeServer::ArmPingTimer() {
   });
 }
 
+bool BridgeServer::Stopping() const {
+  absl::MutexLock lock(&mu_);
+  return stopping_;
+}
+
+void BridgeServer::StopAccepting() {
+  if (port_ == 0) return;  // never listened
+  // Any address the acceptor is bound to will do, loopback for a wildcard.
+  boost::asio::ip::tcp::endpoint to = local_endpoint_;
+  if (to.address().is_unspecified()) {
+    to.address(
+        to.address().is_v6()
+            ? boost::asio::ip::address(boost::asio::ip::address_v6::loopback())
+            : boost::asio::ip::address(
+                  boost::asio::ip::address_v4::loopback()));
+  }
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket(io);
+  bool connected = false;
+  socket.async_connect(to, [&connected](const boost::system::error_code& ec) {
+    connected = !ec;
+  });
+  io.run_for(std::chrono::seconds(1));
+  if (connected) return;  // the accept loop closes the acceptor
+  // No connection (out of descriptors, say): close it from here, which is
+  // safe unless a client connects at this very moment.
+  server::Log(server::LogLevel::kWarning,
+              "shutdown: could not wake the accept loop; closing the "
+              "listening socket directly");
+  boost::asio::post(io_, [this] {
+    std::visit(
+        [](auto& server) {
+          websocketpp::lib::error_code ignored;
+          server->stop_listening(ignored);
+        },
+        server_);
+  });
+}
+
 std::vector<std::shared_ptr<Connection>> BridgeServer::Connections() const {
   absl::MutexLock lock(&mu_);
   std::vector<std::shared_ptr<Connection>> all;
@@ -400,15 +447,8 @@ void BridgeServer::Shutdown() {
     if (stopping_) return;
     stopping_ = true;
   }
-  boost::asio::post(io_, [this] {
-    std::visit(
-        [](auto& server) {
-          websocketpp::lib::error_code ignored;
-          server->stop_listening(ignored);
-        },
-        server_);
-    ping_timer_.cancel();
-  });
+  StopAccepting();
+  boost::asio::post(ping_strand_, [this] { ping_timer_.cancel(); });
   for (const std::shared_ptr<Connection>& c : Connections()) {
     c->Post([c] { c->CloseForShutdown(); });
   }

@@ -26,8 +26,10 @@
 #define PULSE_BRIDGE_BRIDGE_SERVER_H_
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -105,6 +107,13 @@ class BridgeServer {
   template <typename ConnectionPtr>
   void HandshakeFailed(const ConnectionPtr& con);
   void ArmPingTimer();
+  // Stops accepting. websocketpp restarts its accept from each accepted
+  // connection's handler, on whichever io thread runs it, so closing the
+  // acceptor from any other thread races that restart; the socket init
+  // handler, which runs inside the loop before the restart, closes it once
+  // stopping_ is set, and this makes one more connection to run the loop.
+  void StopAccepting();
+  bool Stopping() const ABSL_LOCKS_EXCLUDED(mu_);
   std::vector<std::shared_ptr<Connection>> Connections() const;
 
   const BridgeOptions options_;
@@ -120,9 +129,13 @@ class BridgeServer {
   const std::shared_ptr<boost::asio::ssl::context> tls_;
   // One of the two, chosen by tls_.
   std::variant<std::unique_ptr<WsServer>, std::unique_ptr<WssServer>> server_;
+  // The ping timer's handler re-arms it on some io thread; Shutdown cancels
+  // it: both through this strand.
+  boost::asio::strand<boost::asio::io_context::executor_type> ping_strand_;
   boost::asio::steady_timer ping_timer_;
   std::vector<std::thread> threads_;
   int port_ = 0;
+  boost::asio::ip::tcp::endpoint local_endpoint_;  // what Listen bound
 
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
