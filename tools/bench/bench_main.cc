@@ -35,6 +35,11 @@ ABSL_FLAG(int64_t, query_preload, -1,
           "3,000,000).");
 ABSL_FLAG(absl::Duration, query_duration, absl::ZeroDuration(),
           "Measured time per RPC and concurrency (default 5s).");
+ABSL_FLAG(std::vector<std::string>, query_rpcs, {},
+          "RPCs the query scenario measures (default all: HealthCheck, "
+          "GetPostStats, QueryTimeSeries, TopPosts, TrendingHashtags).");
+ABSL_FLAG(std::vector<std::string>, query_concurrency, {},
+          "Calls in flight per query measurement (default 1,16,64).");
 ABSL_FLAG(std::vector<std::string>, fanout_clients, {},
           "Websocket client counts (default 1000,10000; --quick 100).");
 ABSL_FLAG(double, fanout_rate, -1,
@@ -87,6 +92,19 @@ int main(int argc, char** argv) {
   }
   if (absl::GetFlag(FLAGS_query_duration) > absl::ZeroDuration()) {
     options.query_duration = absl::GetFlag(FLAGS_query_duration);
+  }
+  options.query_rpcs = absl::GetFlag(FLAGS_query_rpcs);
+  if (!absl::GetFlag(FLAGS_query_concurrency).empty()) {
+    options.query_concurrency.clear();
+    for (const std::string& s : absl::GetFlag(FLAGS_query_concurrency)) {
+      int n = 0;
+      if (!absl::SimpleAtoi(s, &n) || n < 1 || n > 10'000) {
+        std::fprintf(stderr, "--query_concurrency: bad count '%s'\n",
+                     s.c_str());
+        return 2;
+      }
+      options.query_concurrency.push_back(n);
+    }
   }
   if (!absl::GetFlag(FLAGS_fanout_clients).empty()) {
     options.fanout_clients.clear();

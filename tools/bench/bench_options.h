@@ -26,6 +26,7 @@ struct BenchOptions {
   int64_t query_preload = 3'000'000;
   absl::Duration query_duration = absl::Seconds(5);
   std::vector<int> query_concurrency = {1, 16, 64};
+  std::vector<std::string> query_rpcs;  // empty: all
   // Websocket clients per fan-out run.
   std::vector<int> fanout_clients = {1'000, 10'000};
   double fanout_rate = 100'000;  // background engagements/s

@@ -1,6 +1,7 @@
 // Query latency and throughput: a closed loop keeping `concurrency` calls in
 // flight through gRPC's callback API (each completion starts the next call)
 // for a fixed time, over a server pre-loaded with the firehose.
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <functional>
@@ -9,6 +10,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "clients/client.h"
 #include "google/protobuf/util/time_util.h"
@@ -114,6 +116,17 @@ LoopResult RunClosedLoop(const StartFn& start, int concurrency,
 }  // namespace
 
 absl::Status RunQuery(const BenchOptions& options, Report& report) {
+  static constexpr const char* kRpcs[] = {"HealthCheck", "GetPostStats",
+                                          "QueryTimeSeries", "TopPosts",
+                                          "TrendingHashtags"};
+  for (const std::string& want : options.query_rpcs) {
+    if (std::find(std::begin(kRpcs), std::end(kRpcs), want) ==
+        std::end(kRpcs)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--query_rpcs: no RPC '", want, "'; the scenario has ",
+                       absl::StrJoin(kRpcs, ", ")));
+    }
+  }
   TempDir dir;
   absl::StatusOr<std::unique_ptr<ChildProcess>> server = ChildProcess::Start(
       {options.server_bin, "--data_dir=" + dir.path() + "/data",
@@ -196,6 +209,11 @@ absl::Status RunQuery(const BenchOptions& options, Report& report) {
           }));
 
   for (const auto& [name, start] : rpcs) {
+    if (!options.query_rpcs.empty() &&
+        std::find(options.query_rpcs.begin(), options.query_rpcs.end(), name) ==
+            options.query_rpcs.end()) {
+      continue;
+    }
     // A short warm-up so first-call costs (connection, caches) stay out.
     RunClosedLoop(start, 4, absl::Milliseconds(100));
     for (int c : options.query_concurrency) {
