@@ -44,6 +44,12 @@ void Add(SlidingWindow& w, TopCandidates& top, absl::Time now, absl::Time t,
     top.Grew(w.sums(), key);
 }
 
+// Posts p0 .. p(n-1) with 1 .. n likes.
+void AddRisingLikes(SlidingWindow& w, TopCandidates& top, int n) {
+  for (int i = 0; i < n; ++i)
+    Add(w, top, kNoon, kNoon, absl::StrCat("p", i), Of(storage::kLikes, 1 + i));
+}
+
 TEST(TopCandidates, RanksLikeAFullScan) {
   SlidingWindow w(absl::Hours(1), 60);
   TopCandidates top(v1::LIKES);
@@ -57,8 +63,7 @@ TEST(TopCandidates, RanksLikeAFullScan) {
 TEST(TopCandidates, AnswersFromCandidatesWhileTheTopOnlyGrows) {
   SlidingWindow w(absl::Hours(1), 60);
   TopCandidates top(v1::ENGAGEMENTS);
-  for (int i = 0; i < 5000; ++i)
-    Add(w, top, kNoon, kNoon, absl::StrCat("p", i), Of(storage::kLikes, 1 + i));
+  AddRisingLikes(w, top, 5000);
   top.Top(w.sums(), 10);
   ASSERT_EQ(top.rescans(), 1);
   // A post from far below the top overtakes everyone, and others grow.
@@ -72,8 +77,7 @@ TEST(TopCandidates, AnswersFromCandidatesWhileTheTopOnlyGrows) {
 TEST(TopCandidates, RescansWhenTheLimitOutgrowsTheCandidates) {
   SlidingWindow w(absl::Hours(1), 60);
   TopCandidates top(v1::LIKES);
-  for (int i = 0; i < 5000; ++i)
-    Add(w, top, kNoon, kNoon, absl::StrCat("p", i), Of(storage::kLikes, 1 + i));
+  AddRisingLikes(w, top, 5000);
   top.Top(w.sums(), 10);
   EXPECT_EQ(Flatten(top.Top(w.sums(), 1000)), FullScan(w, v1::LIKES, 1000));
   EXPECT_EQ(top.rescans(), 2);
