@@ -3,7 +3,9 @@
 #   tools/sanitize.sh asan [ctest args]  the whole suite but the labels package
 #                                        and bench, under ASan+UBSan (build-asan/)
 #   tools/sanitize.sh tsan [ctest args]  the tests labelled concurrency, under
-#                                        TSan (build-tsan/)
+#                                        TSan (build-tsan/), against an
+#                                        instrumented Abseil built from
+#                                        Debian's source (build-tsan/absl/)
 # Fails if a test fails or if any process wrote a sanitizer report. Reports go
 # to build-<kind>/sanitizer-reports/ (the presets' log_path), not to stderr:
 # the pulse-server children that e2e tests start log into temp dirs that the
@@ -21,7 +23,12 @@ shift
 
 bash tools/install-deps.sh
 started=$SECONDS
-cmake --preset "$kind" >/dev/null
+if [ "$kind" = asan ]; then
+  cmake --preset asan >/dev/null
+else
+  bash tools/sanitizers/absl-tsan.sh build-tsan/absl
+  cmake --preset tsan -Dabsl_DIR="$PWD/build-tsan/absl/lib/cmake/absl" >/dev/null
+fi
 if [ "$kind" = asan ]; then
   targets=(all)
 else

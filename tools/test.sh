@@ -8,3 +8,6 @@ bash tools/build.sh
 ctest --preset default -j2 "$@"
 # And each fuzz target for 60 s (README: Fuzzing).
 bash tools/fuzz.sh 60
+# And the suite again under ASan+UBSan, in a build of its own (README:
+# Sanitizers; TSan is not here yet, see there).
+bash tools/sanitize.sh asan
