@@ -41,16 +41,6 @@ std::string Tokens() {
                       " read a1\n");
 }
 
-// Polls `done` until it holds or `timeout` passes.
-bool WaitUntil(const std::function<bool()>& done, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    if (done()) return true;
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return done();
-}
-
 std::unique_ptr<Client> Connect(const std::string& address,
                                 const std::string& token,
                                 const std::string& tls_ca = "") {

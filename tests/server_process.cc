@@ -189,4 +189,13 @@ std::string HttpGet(int port, const std::string& path) {
   return response;
 }
 
+bool WaitUntil(const std::function<bool()>& done, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    if (done()) return true;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return done();
+}
+
 }  // namespace pulse::testing

@@ -4,11 +4,13 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "pulse/v1/analytics.grpc.pb.h"
 
@@ -74,6 +76,9 @@ std::string HttpGet(int port, const std::string& path);
 
 // A client context with a 10 s deadline.
 std::unique_ptr<grpc::ClientContext> Context();
+
+// Polls `done` every 20 ms until it holds (true) or `timeout` passes (false).
+bool WaitUntil(const std::function<bool()>& done, absl::Duration timeout);
 
 }  // namespace pulse::testing
 

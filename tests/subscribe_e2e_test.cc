@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "tests/server_process.h"
@@ -180,8 +181,23 @@ TEST_F(SubscribeTest, SubscriptionsPastTheLimitAreResourceExhausted) {
             std::string::npos);
 }
 
+// The server's live Subscribe streams, from its metrics page; -1 if unread.
+int ServerSubscriptions(const ServerProcess& server) {
+  const std::string page = HttpGet(server.metrics_port(), "/metrics");
+  const std::string name = "\npulse_subscriptions ";
+  const size_t from = page.find(name);
+  if (from == std::string::npos) return -1;
+  const size_t value = from + name.size();
+  int n = -1;
+  if (!absl::SimpleAtoi(page.substr(value, page.find('\n', value) - value),
+                        &n)) {
+    return -1;
+  }
+  return n;
+}
+
 TEST_F(SubscribeTest, ThousandsOfSubscribeCancelCyclesLeakNothing) {
-  Start({"--max_subscriptions=50"});
+  Start({"--max_subscriptions=50", "--metrics_listen=127.0.0.1:0"});
   v1::SubscribeRequest request;
   request.set_global(true);
   request.add_post_ids("p1");
@@ -195,8 +211,18 @@ TEST_F(SubscribeTest, ThousandsOfSubscribeCancelCyclesLeakNothing) {
     for (int i = 0; i < 20; ++i) {
       subs.push_back(std::make_unique<UpdateCollector>(stub_.get(), request));
     }
-    for (auto& s : subs) ASSERT_TRUE(s->WaitFor(Count(1), absl::Seconds(10)));
-    // Destructors cancel and wait for each stream to end.
+    for (auto& s : subs) {
+      ASSERT_TRUE(s->WaitFor(Count(1), absl::Seconds(10)))
+          << "round " << round << ", stream status " << s->status().error_code()
+          << " " << s->status().error_message();
+    }
+    subs.clear();  // each destructor cancels and waits for its stream's end
+    // The server frees a slot when it sees the cancel, which the client does
+    // not wait for: every one must be freed, soon.
+    ASSERT_TRUE(WaitUntil([&] { return ServerSubscriptions(*server_) == 0; },
+                          Scaled(absl::Seconds(10))))
+        << "round " << round << ": the server still holds "
+        << ServerSubscriptions(*server_) << " subscriptions";
   }
   // 2,000 cycles later, every slot is free again: the limit of 50 admits 50.
   std::vector<std::unique_ptr<UpdateCollector>> full;
