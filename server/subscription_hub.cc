@@ -142,9 +142,7 @@ v1::TopPostsResponse SubscriptionHub::TopPosts(
 
 v1::TrendingHashtagsResponse SubscriptionHub::Trending(
     const v1::TrendingHashtagsRequest& request) {
-  return CachedBoard<v1::TrendingHashtagsResponse>(
-      trending_cache_, request,
-      [this](const auto& r) { return boards_->Trending(r); });
+  return boards_->Trending(request);
 }
 
 }  // namespace pulse::server

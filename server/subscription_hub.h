@@ -67,6 +67,8 @@ class SubscriptionHub {
   v1::TopPostsResponse TopPosts(
       const v1::TopPostsRequest& request,
       const absl::flat_hash_set<std::string>* accounts = nullptr);
+  // The trending board; Boards itself keeps each answer until its windows
+  // change.
   v1::TrendingHashtagsResponse Trending(
       const v1::TrendingHashtagsRequest& request);
 
@@ -122,8 +124,6 @@ class SubscriptionHub {
   absl::Mutex board_mu_;
   absl::flat_hash_map<std::string, Cached<v1::TopPostsResponse>> top_cache_
       ABSL_GUARDED_BY(board_mu_);
-  absl::flat_hash_map<std::string, Cached<v1::TrendingHashtagsResponse>>
-      trending_cache_ ABSL_GUARDED_BY(board_mu_);
 
   std::atomic<uint64_t> merged_{0};
   std::thread timer_;
