@@ -97,11 +97,16 @@ void Backend::CallUnary(
                                   "cannot parse the server's response");
           }
         }
-        auto done = std::move(call->done);
-        if (status.ok()) {
-          done(std::move(call->response_message));
-        } else {
-          done(FromGrpc(status));
+        {
+          // `done` may hold a websocket connection: it must be gone before
+          // Finish() counts the call out and shutdown tears down the sockets'
+          // io_context.
+          auto done = std::move(call->done);
+          if (status.ok()) {
+            done(std::move(call->response_message));
+          } else {
+            done(FromGrpc(status));
+          }
         }
         Finish(call);
       });
@@ -119,21 +124,36 @@ void Backend::CheckHealth(std::function<void(bool serving)> done) {
     grpc::ClientContext ctx;
     grpc::health::v1::HealthCheckRequest request;
     grpc::health::v1::HealthCheckResponse response;
+    std::function<void(bool serving)> done;
   };
   auto* call = new HealthCall;
-  if (!BeginStream()) {
-    delete call;
-    done(false);
-    return;
+  call->done = std::move(done);
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) {
+      auto cb = std::move(call->done);
+      delete call;
+      cb(false);
+      return;
+    }
+    unary_.insert(&call->ctx);
+    ++live_;
   }
   call->ctx.set_deadline(DeadlineAfter(absl::Seconds(2)));
   health_->async()->Check(
       &call->ctx, &call->request, &call->response,
-      [this, call, done = std::move(done)](grpc::Status status) {
-        done(status.ok() && call->response.status() ==
-                                grpc::health::v1::HealthCheckResponse::SERVING);
+      [this, call](grpc::Status status) {
+        {
+          // Gone before the call is counted out: see CallUnary.
+          auto done = std::move(call->done);
+          done(status.ok() &&
+               call->response.status() ==
+                   grpc::health::v1::HealthCheckResponse::SERVING);
+        }
+        absl::MutexLock lock(&mu_);
+        unary_.erase(&call->ctx);
         delete call;
-        EndStream();
+        --live_;
       });
 }
 

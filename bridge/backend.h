@@ -50,7 +50,9 @@ class Backend {
           done);
 
   // Asks grpc.health.v1.Health/Check (the server as a whole); `done` gets true
-  // for SERVING, on a gRPC thread. Never blocks.
+  // for SERVING, on a gRPC thread (or inline, false, if stopping). Never
+  // blocks. Like CallUnary, `done` is destroyed before the call counts out of
+  // WaitIdle(), so it may own objects that must not outlive the bridge.
   void CheckHealth(std::function<void(bool serving)> done);
 
   // The Subscribe stub; streams started on it must be registered with
@@ -64,8 +66,9 @@ class Backend {
   // Counts a stream out (from its OnDone).
   void EndStream();
 
-  // Cancels every unary call in flight and refuses new ones (they complete
-  // with UNAVAILABLE). Streams are cancelled by their owners.
+  // Cancels every unary call and health check in flight and refuses new ones
+  // (they complete with UNAVAILABLE, or not serving). Streams are cancelled by
+  // their owners.
   void Stop();
   // Waits until no call or stream is left; false after `timeout`.
   bool WaitIdle(absl::Duration timeout);
@@ -82,6 +85,7 @@ class Backend {
 
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // Unary calls and health checks in flight, for Stop() to cancel.
   absl::flat_hash_set<grpc::ClientContext*> unary_ ABSL_GUARDED_BY(mu_);
   int live_ ABSL_GUARDED_BY(mu_) = 0;
 };

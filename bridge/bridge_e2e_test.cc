@@ -1,4 +1,5 @@
 // End to end: a real pulse-server, a real bridge, real websocket clients.
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -667,6 +668,28 @@ TEST_F(BridgeE2E, ShutdownClosesSocketsWith1001AndReturnsPromptly) {
   ASSERT_TRUE(ws->WaitClosed());
   EXPECT_EQ(ws->close_code(), 1001);
   EXPECT_FALSE(HttpGet(stack_->port(), "/healthz").ok());
+}
+
+// A health check that hangs (the server is stopped, its socket still open)
+// is cancelled by shutdown rather than waited out, and the /healthz request
+// it was for (whose connection it holds) is closed, not leaked.
+TEST(BridgeShutdown, CancelsAHealthCheckInFlight) {
+  auto stack = StartStack();
+  ASSERT_NE(stack, nullptr);
+  absl::StatusOr<HttpResponse> up = HttpGet(stack->port(), "/healthz");
+  ASSERT_TRUE(up.ok()) << up.status();
+  ASSERT_EQ(up->status, 200);
+  stack->server->Signal(SIGSTOP);
+  auto raw = RawSocket::Connect(stack->port());
+  ASSERT_TRUE(raw.ok()) << raw.status();
+  ASSERT_TRUE((*raw)->SendAll("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+  // The health check's own deadline is 2 s; nothing comes before it.
+  EXPECT_EQ((*raw)->Read(absl::Milliseconds(300)), "");
+  const absl::Time start = absl::Now();
+  stack->bridge->Shutdown();
+  EXPECT_LT(absl::Now() - start, absl::Milliseconds(1500));
+  EXPECT_TRUE((*raw)->WaitEof(absl::Seconds(5)));
+  stack->server->Signal(SIGCONT);
 }
 
 TEST(BridgeIdle, ASocketThatAnswersNoPingIsClosed) {
