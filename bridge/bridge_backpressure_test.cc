@@ -109,7 +109,7 @@ absl::Duration WorstDelay(WsConn* ws, size_t from,
 // Reads the stalled socket again until an update says q0 has `likes` likes.
 bool DrainUntilLikes(RawSocket* raw, int64_t likes, absl::Duration timeout) {
   std::string buffer;
-  const absl::Time deadline = absl::Now() + timeout;
+  const absl::Time deadline = absl::Now() + pulse::testing::Scaled(timeout);
   while (absl::Now() < deadline) {
     buffer += raw->Read(absl::Milliseconds(50));
     for (const std::string& f : TakeFrames(&buffer)) {
@@ -165,7 +165,8 @@ TEST_F(BridgeBackpressure,
   // ... while the healthy socket's updates keep coming, on time.
   const size_t from = healthy->frames().size();
   std::vector<absl::Time> arrivals(from, absl::InfinitePast());
-  std::vector<absl::Time> more = WatchArrivals(healthy.get(), absl::Seconds(2));
+  std::vector<absl::Time> more =
+      WatchArrivals(healthy.get(), pulse::testing::Scaled(absl::Seconds(2)));
   arrivals.insert(arrivals.end(), more.begin() + std::min(from, more.size()),
                   more.end());
   const size_t got = healthy->frames().size() - from;
@@ -186,10 +187,12 @@ TEST_F(BridgeBackpressure,
       WaitUntil([&] { return stack_->bridge->Stats().paused_upstreams == 0; },
                 absl::Seconds(5)));
   std::printf(
-      "[ metrics ] stalled reader: %zu healthy updates in 2 s, worst delay %s, "
+      "[ metrics ] stalled reader: %zu healthy updates in %s, worst delay %s, "
       "max buffered %lld "
       "bytes (bound %zu), pauses %lld\n",
-      got, absl::FormatDuration(worst).c_str(),
+      got,
+      absl::FormatDuration(pulse::testing::Scaled(absl::Seconds(2))).c_str(),
+      absl::FormatDuration(worst).c_str(),
       static_cast<long long>(stalled.max_buffered_seen), kMaxBuffered,
       static_cast<long long>(stalled.pauses));
 }
@@ -216,7 +219,8 @@ TEST_F(BridgeBackpressure,
       << "the stalled socket never skipped an update";
   const size_t from = healthy->frames().size();
   std::vector<absl::Time> arrivals(from, absl::InfinitePast());
-  std::vector<absl::Time> more = WatchArrivals(healthy.get(), absl::Seconds(2));
+  std::vector<absl::Time> more =
+      WatchArrivals(healthy.get(), pulse::testing::Scaled(absl::Seconds(2)));
   arrivals.insert(arrivals.end(), more.begin() + std::min(from, more.size()),
                   more.end());
   EXPECT_GE(healthy->frames().size() - from, 10u);

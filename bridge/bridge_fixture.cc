@@ -1,8 +1,6 @@
 #include "bridge/bridge_fixture.h"
 
-#include <chrono>
 #include <filesystem>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "grpc/grpc.h"
@@ -46,15 +44,6 @@ std::unique_ptr<Stack> StartStack(
   }
   stack->bridge = *std::move(bridge);
   return stack;
-}
-
-bool WaitUntil(const std::function<bool()>& done, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (!done()) {
-    if (absl::Now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return true;
 }
 
 }  // namespace pulse::bridge::testing

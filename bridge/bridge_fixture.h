@@ -34,8 +34,7 @@ std::unique_ptr<Stack> StartStack(
     const std::vector<std::string>& server_flags = {},
     const std::function<void(BridgeOptions*)>& tune = nullptr);
 
-// Polls `done` every 5 ms until it holds; false after `timeout`.
-bool WaitUntil(const std::function<bool()>& done, absl::Duration timeout);
+using pulse::testing::WaitUntil;
 
 }  // namespace pulse::bridge::testing
 

@@ -9,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "tests/time_scale.h"
 
 namespace pulse::bridge::testing {
 
@@ -81,7 +82,7 @@ Value WsConn::WaitFor(const std::function<bool(const Value&)>& pred,
     return state_ == State::kClosed || state_ == State::kFailed;
   };
   absl::MutexLock lock(&mu_);
-  mu_.AwaitWithTimeout(absl::Condition(&cond), timeout);
+  mu_.AwaitWithTimeout(absl::Condition(&cond), pulse::testing::Scaled(timeout));
   return ok ? found : Value();
 }
 
@@ -90,7 +91,8 @@ bool WsConn::WaitSettled(absl::Duration timeout) {
   auto cond = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return state_ != State::kConnecting;
   };
-  return mu_.AwaitWithTimeout(absl::Condition(&cond), timeout);
+  return mu_.AwaitWithTimeout(absl::Condition(&cond),
+                              pulse::testing::Scaled(timeout));
 }
 
 bool WsConn::WaitClosed(absl::Duration timeout) {
@@ -98,7 +100,8 @@ bool WsConn::WaitClosed(absl::Duration timeout) {
   auto cond = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return state_ == State::kClosed || state_ == State::kFailed;
   };
-  return mu_.AwaitWithTimeout(absl::Condition(&cond), timeout);
+  return mu_.AwaitWithTimeout(absl::Condition(&cond),
+                              pulse::testing::Scaled(timeout));
 }
 
 WsConn::State WsConn::state() {

@@ -40,6 +40,8 @@ class WsConn {
  public:
   enum class State { kConnecting, kOpen, kFailed, kClosed };
 
+  // Every wait below ends after Scaled(timeout) (tests/time_scale.h).
+
   // Sends a text (or binary) frame; false if the socket is not open.
   bool Send(const std::string& payload, bool binary = false);
   // Sends {"jsonrpc":"2.0","id":<next>,"method":...,"params":...} and waits

@@ -17,6 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "tests/time_scale.h"
 
 namespace pulse::testing {
 namespace {
@@ -190,10 +191,10 @@ std::string HttpGet(int port, const std::string& path) {
 }
 
 bool WaitUntil(const std::function<bool()>& done, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
+  const absl::Time deadline = absl::Now() + Scaled(timeout);
   while (absl::Now() < deadline) {
     if (done()) return true;
-    absl::SleepFor(absl::Milliseconds(20));
+    absl::SleepFor(absl::Milliseconds(5));
   }
   return done();
 }

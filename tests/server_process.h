@@ -77,7 +77,9 @@ std::string HttpGet(int port, const std::string& path);
 // A client context with a 10 s deadline.
 std::unique_ptr<grpc::ClientContext> Context();
 
-// Polls `done` every 20 ms until it holds (true) or `timeout` passes (false).
+// Polls `done` every 5 ms until it holds (true) or Scaled(`timeout`) passes
+// (false): a deadline only ends a wait that has already failed, so it
+// stretches with the sanitizers' slowdown (tests/time_scale.h).
 bool WaitUntil(const std::function<bool()>& done, absl::Duration timeout);
 
 }  // namespace pulse::testing
