@@ -38,7 +38,9 @@ Backend::Backend(const std::string& address, absl::Duration call_timeout,
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(max_message_bytes);
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  // Not GRPC_ARG_MIN_RECONNECT_BACKOFF_MS: gRPC takes it as the minimum
+  // connect timeout too, and a server slower than that to send its SETTINGS
+  // frame (a loaded or instrumented one) would never be connected to.
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
   std::shared_ptr<grpc::ChannelCredentials> credentials;
   if (root_certs_pem.empty()) {

@@ -1,5 +1,4 @@
 // End to end: a real pulse-server, a real bridge, real websocket clients.
-#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -679,7 +678,7 @@ TEST(BridgeShutdown, CancelsAHealthCheckInFlight) {
   absl::StatusOr<HttpResponse> up = HttpGet(stack->port(), "/healthz");
   ASSERT_TRUE(up.ok()) << up.status();
   ASSERT_EQ(up->status, 200);
-  stack->server->Signal(SIGSTOP);
+  ASSERT_TRUE(stack->server->Pause());
   auto raw = RawSocket::Connect(stack->port());
   ASSERT_TRUE(raw.ok()) << raw.status();
   ASSERT_TRUE((*raw)->SendAll("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
@@ -689,7 +688,7 @@ TEST(BridgeShutdown, CancelsAHealthCheckInFlight) {
   stack->bridge->Shutdown();
   EXPECT_LT(absl::Now() - start, absl::Milliseconds(1500));
   EXPECT_TRUE((*raw)->WaitEof(absl::Seconds(5)));
-  stack->server->Signal(SIGCONT);
+  stack->server->Resume();
 }
 
 TEST(BridgeIdle, ASocketThatAnswersNoPingIsClosed) {

@@ -136,6 +136,31 @@ int ServerProcess::Threads() const {
 
 void ServerProcess::Signal(int signal) const { kill(pid_, signal); }
 
+bool ServerProcess::Pause() const {
+  kill(pid_, SIGSTOP);
+  const std::string tasks = absl::StrCat("/proc/", pid_, "/task");
+  return WaitUntil(
+      [&] {
+        std::error_code ec;
+        for (const auto& task :
+             std::filesystem::directory_iterator(tasks, ec)) {
+          // /proc/PID/task/TID/stat: "TID (comm) STATE ..."; comm may hold
+          // spaces and parentheses, the last ')' ends it.
+          std::ifstream in(task.path() / "stat");
+          std::string line;
+          std::getline(in, line);
+          const size_t close = line.rfind(')');
+          if (close == std::string::npos || close + 2 >= line.size() ||
+              line[close + 2] != 'T')
+            return false;
+        }
+        return !ec;
+      },
+      absl::Seconds(10));
+}
+
+void ServerProcess::Resume() const { kill(pid_, SIGCONT); }
+
 std::string ServerProcess::Log() const {
   std::ifstream log(log_file_);
   return std::string((std::istreambuf_iterator<char>(log)),

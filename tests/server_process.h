@@ -53,6 +53,12 @@ class ServerProcess {
 
   // Sends `signal` (e.g. SIGHUP) to the process.
   void Signal(int signal) const;
+  // SIGSTOP, then waits (Scaled 10 s at most) until the kernel reports every
+  // thread of the process stopped: it answers nothing until Resume(), while
+  // its sockets stay open. False if it did not stop.
+  bool Pause() const;
+  // SIGCONT.
+  void Resume() const;
   // Everything the process has written to stdout and stderr so far.
   std::string Log() const;
 

@@ -8,6 +8,7 @@ bash tools/build.sh
 ctest --preset default -j2 "$@"
 # And each fuzz target for 60 s (README: Fuzzing).
 bash tools/fuzz.sh 60
-# And the suite again under ASan+UBSan, in a build of its own (README:
-# Sanitizers; TSan is not here yet, see there).
+# And the suite again under ASan+UBSan, then the concurrency tests under
+# TSan, each in a build of its own (README: Sanitizers).
 bash tools/sanitize.sh asan
+bash tools/sanitize.sh tsan
