@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <tuple>
 #include <vector>
 
 #include "storage/key_codec.h"
@@ -14,6 +15,7 @@ struct ResolutionWidth {
   Resolution res;
   uint64_t seconds;
 };
+// In Resolution's numeric order, which is the keys' order after kTotal.
 constexpr std::array<ResolutionWidth, 4> kResolutions = {{
     {Resolution::kSecond, 1},
     {Resolution::kMinute, 60},
@@ -44,17 +46,36 @@ rocksdb::Slice ToSlice(std::string_view s) {
   return rocksdb::Slice(s.data(), s.size());
 }
 
-// The entries of `map` in key order. A memtable insert resumes its skiplist
-// search where the previous one ended, so sorted operands insert several
-// times faster than the hash map's random order.
-template <typename Map>
-std::vector<const typename Map::value_type*> SortedEntries(const Map& map) {
-  std::vector<const typename Map::value_type*> out;
-  out.reserve(map.size());
-  for (const auto& entry : map) out.push_back(&entry);
-  std::sort(out.begin(), out.end(),
-            [](const auto* a, const auto* b) { return a->first < b->first; });
-  return out;
+// PutString's view of an id: its length prefix comes first, so encoded ids
+// order by (length, bytes).
+std::string_view Encoded(std::string_view id) {
+  return id.substr(0, std::min(id.size(), kMaxEncodedStringLength));
+}
+// -1, 0 or 1 as the encodings of `a` and `b` compare bytewise.
+int CompareIds(std::string_view a, std::string_view b) {
+  a = Encoded(a);
+  b = Encoded(b);
+  if (a.size() != b.size()) return a.size() < b.size() ? -1 : 1;
+  return a.compare(b);
+}
+// The order of [scope][id] key prefixes.
+bool EntityLess(const BatchAggregator::Entity& a,
+                const BatchAggregator::Entity& b) {
+  if (a.scope != b.scope) return a.scope < b.scope;
+  return CompareIds(a.id, b.id) < 0;
+}
+
+// One activity operand: [resolution][bucket][scope][id].
+struct ActivityOperand {
+  Resolution res;
+  uint64_t bucket;
+  BatchAggregator::Entity entity;
+  Counts counts;
+};
+bool ActivityLess(const ActivityOperand& a, const ActivityOperand& b) {
+  if (a.res != b.res) return a.res < b.res;
+  if (a.bucket != b.bucket) return a.bucket < b.bucket;
+  return EntityLess(a.entity, b.entity);
 }
 
 }  // namespace
@@ -62,89 +83,107 @@ std::vector<const typename Map::value_type*> SortedEntries(const Map& map) {
 BatchAggregator::BatchAggregator(size_t expected_events) {
   // An engagement touches a post, an account, a couple of hashtags and global.
   by_second_.reserve(expected_events * 2);
-  scratch_.reserve(64);
 }
 
 void BatchAggregator::AddCount(Scope scope, std::string_view id, absl::Time t,
                                Slot slot, int64_t delta) {
-  scratch_.clear();
-  PutU8(&scratch_, static_cast<uint8_t>(scope));
-  PutString(&scratch_, scope == Scope::kGlobal ? std::string_view() : id);
-  PutU64(&scratch_, KeySecondsFloor(t));
-  auto it = by_second_.try_emplace(scratch_).first;
-  it->second[slot] = WrappingAdd(it->second[slot], delta);
+  if (scope == Scope::kGlobal) id = {};
+  Counts& counts = by_second_[EntitySecond{{scope, id}, KeySecondsFloor(t)}];
+  counts[slot] = WrappingAdd(counts[slot], delta);
 }
 
 void BatchAggregator::AddUser(Scope scope, std::string_view id,
                               std::string_view user_id) {
-  scratch_ = SketchKey(scope, id);
-  sketches_.try_emplace(scratch_).first->second.Add(user_id);
+  sketches_[Entity{scope, id}].Add(user_id);
 }
 
 rocksdb::Status BatchAggregator::AppendTo(
     rocksdb::WriteBatch* batch, rocksdb::ColumnFamilyHandle* counters,
     rocksdb::ColumnFamilyHandle* activity,
     rocksdb::ColumnFamilyHandle* sketches) {
-  absl::flat_hash_map<std::string, Counts> counter_sums, activity_sums;
-  counter_sums.reserve(by_second_.size() * 3);
-  activity_sums.reserve(by_second_.size());
-  for (const auto& [key, counts] : by_second_) {
-    if (IsZero(counts)) continue;
-    KeyReader r(key);
-    uint8_t scope_byte = 0;
-    std::string_view id;
-    uint64_t second = 0;
-    // The keys were built by AddCount, so they always parse.
-    if (!r.GetU8(&scope_byte) || !r.GetString(&id) || !r.GetU64(&second))
-      continue;
-    const auto scope = static_cast<Scope>(scope_byte);
-    CounterKey ck{scope, id, Resolution::kTotal, 0};
-    scratch_.clear();
-    EncodeCounterKey(ck, &scratch_);
-    AddInto(counter_sums.try_emplace(scratch_).first->second, counts);
-    const bool has_activity = scope == Scope::kPost || scope == Scope::kHashtag;
+  // Every (entity, second), by entity in key order, then by second.
+  std::vector<const std::pair<const EntitySecond, Counts>*> seconds;
+  seconds.reserve(by_second_.size());
+  for (const auto& entry : by_second_) {
+    if (!IsZero(entry.second)) seconds.push_back(&entry);
+  }
+  std::sort(seconds.begin(), seconds.end(), [](const auto* a, const auto* b) {
+    const Entity& ea = a->first.entity;
+    const Entity& eb = b->first.entity;
+    if (ea.scope != eb.scope) return ea.scope < eb.scope;
+    if (const int c = CompareIds(ea.id, eb.id); c != 0) return c < 0;
+    return a->first.second < b->first.second;
+  });
+
+  std::string key, value;
+  rocksdb::Status status;
+  auto merge_counts = [&](rocksdb::ColumnFamilyHandle* cf,
+                          const Counts& counts) {
+    if (IsZero(counts) || !status.ok()) return;  // e.g. a like and its unlike
+    value.clear();
+    EncodeCounts(counts, &value);
+    status = batch->Merge(cf, ToSlice(key), ToSlice(value));
+  };
+
+  std::vector<ActivityOperand> activity_operands;
+  for (size_t begin = 0; begin < seconds.size();) {
+    const Entity& entity = seconds[begin]->first.entity;
+    size_t end = begin + 1;
+    while (end < seconds.size() && seconds[end]->first.entity == entity) ++end;
+    CounterKey ck{entity.scope, entity.id, Resolution::kTotal, 0};
+    Counts total{};
+    for (size_t i = begin; i < end; ++i) AddInto(total, seconds[i]->second);
+    key.clear();
+    EncodeCounterKey(ck, &key);
+    merge_counts(counters, total);
+    const bool has_activity =
+        entity.scope == Scope::kPost || entity.scope == Scope::kHashtag;
     for (const ResolutionWidth& rw : kResolutions) {
       ck.res = rw.res;
-      ck.bucket = second - second % rw.seconds;
-      scratch_.clear();
-      EncodeCounterKey(ck, &scratch_);
-      AddInto(counter_sums.try_emplace(scratch_).first->second, counts);
-      if (has_activity &&
-          (rw.res == Resolution::kSecond || rw.res == Resolution::kMinute)) {
-        scratch_.clear();
-        EncodeActivityKey(ActivityKey{rw.res, ck.bucket, scope, id}, &scratch_);
-        AddInto(activity_sums.try_emplace(scratch_).first->second, counts);
+      // Seconds ascend, so each bucket's seconds are adjacent.
+      for (size_t i = begin; i < end;) {
+        const uint64_t second = seconds[i]->first.second;
+        ck.bucket = second - second % rw.seconds;
+        Counts sum{};
+        for (; i < end && seconds[i]->first.second - ck.bucket < rw.seconds;
+             ++i) {
+          AddInto(sum, seconds[i]->second);
+        }
+        key.clear();
+        EncodeCounterKey(ck, &key);
+        merge_counts(counters, sum);
+        if (has_activity &&
+            (rw.res == Resolution::kSecond || rw.res == Resolution::kMinute)) {
+          activity_operands.push_back({rw.res, ck.bucket, entity, sum});
+        }
       }
     }
+    begin = end;
   }
 
-  std::string value;
-  value.reserve(kCountsValueSize);
-  auto merge_all = [&](const auto& map, rocksdb::ColumnFamilyHandle* cf,
-                       auto encode) -> rocksdb::Status {
-    for (const auto* entry : SortedEntries(map)) {
-      value.clear();
-      if (!encode(entry->second, &value)) continue;
-      rocksdb::Status s =
-          batch->Merge(cf, ToSlice(entry->first), ToSlice(value));
-      if (!s.ok()) return s;
-    }
-    return rocksdb::Status::OK();
-  };
-  auto encode_counts = [](const Counts& counts, std::string* out) {
-    if (IsZero(counts)) return false;  // e.g. a like and its unlike
-    EncodeCounts(counts, out);
-    return true;
-  };
-  auto encode_sketch = [](const HyperLogLog& sketch, std::string* out) {
-    sketch.Encode(out);
-    return true;
-  };
-  rocksdb::Status s = merge_all(counter_sums, counters, encode_counts);
-  if (!s.ok()) return s;
-  s = merge_all(activity_sums, activity, encode_counts);
-  if (!s.ok()) return s;
-  return merge_all(sketches_, sketches, encode_sketch);
+  // Each (resolution, bucket, entity) came out once above: no duplicates.
+  std::sort(activity_operands.begin(), activity_operands.end(), ActivityLess);
+  for (const ActivityOperand& op : activity_operands) {
+    key.clear();
+    EncodeActivityKey(
+        ActivityKey{op.res, op.bucket, op.entity.scope, op.entity.id}, &key);
+    merge_counts(activity, op.counts);
+  }
+
+  std::vector<const std::pair<const Entity, HyperLogLog>*> users;
+  users.reserve(sketches_.size());
+  for (const auto& entry : sketches_) users.push_back(&entry);
+  std::sort(users.begin(), users.end(), [](const auto* a, const auto* b) {
+    return EntityLess(a->first, b->first);
+  });
+  for (const auto* entry : users) {
+    if (!status.ok()) break;
+    key = SketchKey(entry->first.scope, entry->first.id);
+    value.clear();
+    entry->second.Encode(&value);
+    status = batch->Merge(sketches, ToSlice(key), ToSlice(value));
+  }
+  return status;
 }
 
 }  // namespace pulse::storage
