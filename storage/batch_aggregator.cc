@@ -23,7 +23,7 @@ constexpr std::array<ResolutionWidth, 4> kResolutions = {{
     {Resolution::kDay, 86400},
 }};
 
-// Wraps like the merge operator's sum (AddCountValues) instead of
+// Wraps like the merge operator's sum (AddCountValueInto) instead of
 // overflowing: counts come from clients, and two events of count 2^63-1 must
 // not be undefined behaviour.
 int64_t WrappingAdd(int64_t a, int64_t b) {

@@ -5,19 +5,33 @@
 #include "storage/value_codec.h"
 
 namespace pulse::storage {
+namespace {
 
-bool CounterMergeOperator::Merge(const rocksdb::Slice& /*key*/,
-                                 const rocksdb::Slice* existing_value,
-                                 const rocksdb::Slice& value,
-                                 std::string* new_value,
-                                 rocksdb::Logger* /*logger*/) const {
-  if (existing_value == nullptr) {
-    new_value->assign(value.data(), value.size());
-    return true;
-  }
-  AddCountValues(
-      std::string_view(existing_value->data(), existing_value->size()),
-      std::string_view(value.data(), value.size()), new_value);
+std::string_view View(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
+
+template <typename Operands>
+void SumAll(const rocksdb::Slice* existing, const Operands& operands,
+            std::string* out) {
+  out->clear();
+  out->reserve(kCountsValueSize);
+  if (existing != nullptr) AddCountValueInto(View(*existing), out);
+  for (const rocksdb::Slice& operand : operands)
+    AddCountValueInto(View(operand), out);
+}
+
+}  // namespace
+
+bool CounterMergeOperator::FullMergeV2(const MergeOperationInput& merge_in,
+                                       MergeOperationOutput* merge_out) const {
+  SumAll(merge_in.existing_value, merge_in.operand_list, &merge_out->new_value);
+  return true;
+}
+
+bool CounterMergeOperator::PartialMergeMulti(
+    const rocksdb::Slice& /*key*/,
+    const std::deque<rocksdb::Slice>& operand_list, std::string* new_value,
+    rocksdb::Logger* /*logger*/) const {
+  SumAll(nullptr, operand_list, new_value);
   return true;
 }
 

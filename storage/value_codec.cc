@@ -54,16 +54,13 @@ Counts DecodeCounts(std::string_view in) {
   return c;
 }
 
-void AddCountValues(std::string_view a, std::string_view b, std::string* out) {
-  if (a.size() / 8 < b.size() / 8) std::swap(a, b);
-  const size_t long_slots = a.size() / 8, short_slots = b.size() / 8;
-  out->resize(long_slots * 8);
-  char* p = out->data();
-  for (size_t i = 0; i < long_slots; ++i) {
-    uint64_t v = LoadLE64(a.data() + 8 * i);
+void AddCountValueInto(std::string_view value, std::string* sum) {
+  const size_t slots = value.size() / 8;
+  if (sum->size() < slots * 8) sum->resize(slots * 8, '\0');
+  char* p = sum->data();
+  for (size_t i = 0; i < slots; ++i) {
     // Unsigned addition wraps instead of overflowing (no UB on hostile input).
-    if (i < short_slots) v += LoadLE64(b.data() + 8 * i);
-    StoreLE64(v, p + 8 * i);
+    StoreLE64(LoadLE64(p + 8 * i) + LoadLE64(value.data() + 8 * i), p + 8 * i);
   }
 }
 

@@ -23,9 +23,11 @@ void EncodeCounts(const Counts& c, std::string* out);
 // version) read as 0, extra slots (a newer version) and a partial trailing
 // slot are ignored. Never fails.
 Counts DecodeCounts(std::string_view in);
-// Writes into `out` the slot-wise sum of two counter values of any lengths
-// (the longer one's extra slots are kept, so newer slots survive older code).
-void AddCountValues(std::string_view a, std::string_view b, std::string* out);
+// Adds the counter value `value` slot by slot into *sum, a counter value too
+// (empty is zero); values of any length: *sum first grows with zero slots to
+// `value`'s whole slots, so a newer value's extra slots survive older ones.
+// A trailing partial slot is ignored. Wraps on overflow. Never fails.
+void AddCountValueInto(std::string_view value, std::string* sum);
 
 // Post metadata (without the post id, which is the key).
 void EncodePostMeta(const PostMeta& meta, std::string* out);

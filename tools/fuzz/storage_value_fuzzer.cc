@@ -68,11 +68,14 @@ void CheckSeenRecord(std::string_view in) {
 
 void CheckMerges(std::string_view existing, std::string_view operand) {
   const rocksdb::Slice existing_slice = ToSlice(existing);
+  rocksdb::Slice unused;
+  const std::vector<rocksdb::Slice> one = {ToSlice(operand)};
+  rocksdb::MergeOperator::MergeOperationInput counter_in(
+      rocksdb::Slice("k"), &existing_slice, one, nullptr);
   std::string merged;
-  PULSE_FUZZ_CHECK(
-      CounterMergeOperator().Merge(rocksdb::Slice("k"), &existing_slice,
-                                   ToSlice(operand), &merged, nullptr),
-      "a counter merge succeeds");
+  rocksdb::MergeOperator::MergeOperationOutput counter_out(merged, unused);
+  PULSE_FUZZ_CHECK(CounterMergeOperator().FullMergeV2(counter_in, &counter_out),
+                   "a counter merge succeeds");
   PULSE_FUZZ_CHECK(merged.size() % 8 == 0, "merged counters are whole slots");
   const Counts sum = DecodeCounts(merged);
   const Counts a = DecodeCounts(existing), b = DecodeCounts(operand);
@@ -87,7 +90,6 @@ void CheckMerges(std::string_view existing, std::string_view operand) {
   rocksdb::MergeOperator::MergeOperationInput in(
       rocksdb::Slice("k"), &existing_slice, operands, nullptr);
   std::string sketch;
-  rocksdb::Slice unused;
   rocksdb::MergeOperator::MergeOperationOutput out(sketch, unused);
   PULSE_FUZZ_CHECK(SketchMergeOperator().FullMergeV2(in, &out),
                    "a sketch merge succeeds");
