@@ -22,6 +22,13 @@ absl::Status FromGrpc(const grpc::Status& status) {
                       status.error_message());
 }
 
+struct Backend::HealthCall {
+  grpc::ClientContext ctx;
+  grpc::health::v1::HealthCheckRequest request;
+  grpc::health::v1::HealthCheckResponse response;
+  std::function<void(bool serving)> done;
+};
+
 struct Backend::UnaryCall {
   grpc::ClientContext ctx;
   grpc::ByteBuffer request;
@@ -71,19 +78,13 @@ void Backend::CallUnary(
         void(absl::StatusOr<std::unique_ptr<google::protobuf::Message>>)>
         done) {
   auto* call = new UnaryCall;
+  if (!BeginCall(&call->ctx)) {
+    delete call;
+    done(absl::UnavailableError("the bridge is shutting down"));
+    return;
+  }
   call->done = std::move(done);
   call->response_message = std::move(response);
-  {
-    absl::MutexLock lock(&mu_);
-    if (stopping_) {
-      auto cb = std::move(call->done);
-      delete call;
-      cb(absl::UnavailableError("the bridge is shutting down"));
-      return;
-    }
-    unary_.insert(&call->ctx);
-    ++live_;
-  }
   call->ctx.set_deadline(DeadlineAfter(call_timeout_));
   AddAuth(token, &call->ctx);
   const std::string bytes = request.SerializeAsString();
@@ -101,8 +102,8 @@ void Backend::CallUnary(
         }
         {
           // `done` may hold a websocket connection: it must be gone before
-          // Finish() counts the call out and shutdown tears down the sockets'
-          // io_context.
+          // EndCall() counts the call out and shutdown tears down the
+          // sockets' io_context.
           auto done = std::move(call->done);
           if (status.ok()) {
             done(std::move(call->response_message));
@@ -110,37 +111,18 @@ void Backend::CallUnary(
             done(FromGrpc(status));
           }
         }
-        Finish(call);
+        EndCall(call);
       });
 }
 
-void Backend::Finish(UnaryCall* call) {
-  absl::MutexLock lock(&mu_);
-  unary_.erase(&call->ctx);
-  delete call;
-  --live_;
-}
-
 void Backend::CheckHealth(std::function<void(bool serving)> done) {
-  struct HealthCall {
-    grpc::ClientContext ctx;
-    grpc::health::v1::HealthCheckRequest request;
-    grpc::health::v1::HealthCheckResponse response;
-    std::function<void(bool serving)> done;
-  };
   auto* call = new HealthCall;
-  call->done = std::move(done);
-  {
-    absl::MutexLock lock(&mu_);
-    if (stopping_) {
-      auto cb = std::move(call->done);
-      delete call;
-      cb(false);
-      return;
-    }
-    unary_.insert(&call->ctx);
-    ++live_;
+  if (!BeginCall(&call->ctx)) {
+    delete call;
+    done(false);
+    return;
   }
+  call->done = std::move(done);
   call->ctx.set_deadline(DeadlineAfter(absl::Seconds(2)));
   health_->async()->Check(
       &call->ctx, &call->request, &call->response,
@@ -152,11 +134,24 @@ void Backend::CheckHealth(std::function<void(bool serving)> done) {
                call->response.status() ==
                    grpc::health::v1::HealthCheckResponse::SERVING);
         }
-        absl::MutexLock lock(&mu_);
-        unary_.erase(&call->ctx);
-        delete call;
-        --live_;
+        EndCall(call);
       });
+}
+
+bool Backend::BeginCall(grpc::ClientContext* ctx) {
+  absl::MutexLock lock(&mu_);
+  if (stopping_) return false;
+  calls_.insert(ctx);
+  ++live_;
+  return true;
+}
+
+template <typename Call>
+void Backend::EndCall(Call* call) {
+  absl::MutexLock lock(&mu_);
+  calls_.erase(&call->ctx);
+  delete call;  // before Stop() could reach its context, or WaitIdle return
+  --live_;
 }
 
 bool Backend::BeginStream() {
@@ -174,7 +169,7 @@ void Backend::EndStream() {
 void Backend::Stop() {
   absl::MutexLock lock(&mu_);
   stopping_ = true;
-  for (grpc::ClientContext* ctx : unary_) ctx->TryCancel();
+  for (grpc::ClientContext* ctx : calls_) ctx->TryCancel();
 }
 
 bool Backend::WaitIdle(absl::Duration timeout) {

@@ -75,7 +75,13 @@ class Backend {
 
  private:
   struct UnaryCall;
-  void Finish(UnaryCall* call);
+  struct HealthCall;
+  // Counts a unary call or health check in (WaitIdle) and lets Stop() cancel
+  // it; false, with nothing counted, when stopping.
+  bool BeginCall(grpc::ClientContext* ctx);
+  // Counts `call` out and deletes it. Its callback must be gone already.
+  template <typename Call>
+  void EndCall(Call* call);
 
   const absl::Duration call_timeout_;
   std::shared_ptr<grpc::Channel> channel_;
@@ -86,7 +92,7 @@ class Backend {
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   // Unary calls and health checks in flight, for Stop() to cancel.
-  absl::flat_hash_set<grpc::ClientContext*> unary_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<grpc::ClientContext*> calls_ ABSL_GUARDED_BY(mu_);
   int live_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

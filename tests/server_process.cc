@@ -13,28 +13,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "tests/time_scale.h"
 
 namespace pulse::testing {
-namespace {
-
-// Polls `done` every 10 ms until it holds or `timeout` passes.
-template <typename Fn>
-bool WaitFor(Fn done, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (!done()) {
-    if (absl::Now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
-}
-
-}  // namespace
-
 TempDir::TempDir() {
   std::string tmpl =
       (std::filesystem::temp_directory_path() / "pulse-test-XXXXXX").string();
@@ -79,7 +63,7 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
     _exit(127);
   }
   int port = 0;
-  const bool started = WaitFor(
+  const bool started = WaitUntil(
       [&] {
         std::ifstream in(port_file);
         if (in >> port) return true;
@@ -178,8 +162,8 @@ int ServerProcess::Terminate(int timeout_s) {
   kill(pid_, SIGTERM);
   int status = 0;
   const bool exited =
-      WaitFor([&] { return waitpid(pid_, &status, WNOHANG) == pid_; },
-              absl::Seconds(timeout_s));
+      WaitUntil([&] { return waitpid(pid_, &status, WNOHANG) == pid_; },
+                absl::Seconds(timeout_s));
   if (!exited) {
     Kill9();
     return -1;
