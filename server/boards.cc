@@ -1,6 +1,8 @@
 #include "server/boards.h"
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <utility>
 
 #include "server/proto_time.h"
@@ -16,10 +18,18 @@ constexpr int kSlots = 60;
 // Distinct Trending requests remembered; past it the memo starts over.
 constexpr size_t kMaxTrendingMemos = 64;
 
-// Seconds are kept 2 h by default, so only windows up to 1 h rebuild from them.
+// The activity resolution a window rebuilds from. Minutes when its steps are
+// whole minutes: each minute bucket then falls in one step, and there are up
+// to 60 times fewer buckets to read than seconds. Also minutes when seconds
+// would not reach back far enough (they are kept 2 h by default, and the
+// trending window before a window is as long again); a bucket then counts in
+// the step of its minute's start. Seconds otherwise.
 storage::Resolution RebuildResolution(absl::Duration length) {
-  return length <= absl::Hours(1) ? storage::Resolution::kSecond
-                                  : storage::Resolution::kMinute;
+  const absl::Duration step = length / kSlots;
+  return step % absl::Minutes(1) == absl::ZeroDuration() ||
+                 length > absl::Hours(1)
+             ? storage::Resolution::kMinute
+             : storage::Resolution::kSecond;
 }
 
 }  // namespace
@@ -95,39 +105,65 @@ Boards::Windows* Boards::FindLocked(absl::Duration length) {
   return nullptr;
 }
 
+absl::Status Boards::RebuildWindow(const storage::Store& store, absl::Time now,
+                                   Windows& w) {
+  w.tops.clear();  // they would miss what the scan adds
+  // From twice the length: the trending window before this one.
+  return store.ScanActivity(
+      RebuildResolution(w.length), now - 2 * w.length, now + absl::Minutes(10),
+      [&](storage::Scope scope, absl::Time bucket, std::string_view id,
+          const Counts& counts) {
+        const absl::string_view key(id.data(), id.size());
+        if (scope == storage::Scope::kPost) {
+          w.posts.Add(now, bucket, key, counts);  // ignores the window before
+        } else if (scope == storage::Scope::kHashtag) {
+          w.hashtags.Add(now, bucket, key, counts);
+          w.hashtags_double.Add(now, bucket, key, counts);
+        }
+      });
+}
+
 absl::Status Boards::Rebuild(const storage::Store& store) {
   const absl::Time now = clock_->Now();
   absl::MutexLock lock(&mu_);
-  for (Windows& w : windows_) {
-    w.tops.clear();  // they would miss what the scan adds
-    const storage::Resolution res = RebuildResolution(w.length);
-    absl::Status status = store.ScanActivity(
-        storage::Scope::kPost, res, now - w.length, now + absl::Minutes(10),
-        [&](absl::Time bucket, std::string_view id, const Counts& counts) {
-          w.posts.Add(now, bucket, absl::string_view(id.data(), id.size()),
-                      counts);
-        });
-    if (!status.ok()) return status;
-    status = store.ScanActivity(
-        storage::Scope::kHashtag, res, now - 2 * w.length,
-        now + absl::Minutes(10),
-        [&](absl::Time bucket, std::string_view id, const Counts& counts) {
-          const absl::string_view tag(id.data(), id.size());
-          w.hashtags.Add(now, bucket, tag, counts);
-          w.hashtags_double.Add(now, bucket, tag, counts);
-        });
-    if (!status.ok()) return status;
+  // Windows share nothing, so they rebuild side by side, longest first, each
+  // from its own scan: the scans cost little next to the windows' hash-map
+  // inserts, which one thread cannot overlap.
+  const size_t threads = std::min<size_t>(
+      windows_.size(), std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<absl::Status> statuses(windows_.size());
+  std::atomic<size_t> next{0};
+  // The longest window's posts are those whose metadata the boards keep:
+  // read it while the other windows still rebuild.
+  absl::Status post_info_status;
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < windows_.size();) {
+      const size_t w = windows_.size() - 1 - i;
+      statuses[w] = RebuildWindow(store, now, windows_[w]);
+      if (i == 0 && statuses[w].ok())
+        post_info_status = LoadPostInfo(store, windows_[w].posts);
+    }
+  };
+  std::vector<std::thread> helpers;
+  for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
+  work();
+  for (std::thread& t : helpers) t.join();
+  for (const absl::Status& s : statuses) {
+    if (!s.ok()) return s;
   }
-  if (windows_.empty()) return absl::OkStatus();
-  for (const auto& [post_id, counts] : windows_.back().posts.sums()) {
-    absl::StatusOr<std::optional<storage::PostMeta>> meta =
-        store.GetPost(post_id);
-    if (!meta.ok()) return meta.status();
-    if (!meta->has_value()) continue;
-    post_info_[post_id] = std::make_shared<const PostInfo>(
-        PostInfo{(*meta)->account_id, (*meta)->hashtags});
-  }
-  return absl::OkStatus();
+  return post_info_status;
+}
+
+absl::Status Boards::LoadPostInfo(const storage::Store& store,
+                                  const SlidingWindow& posts) {
+  std::vector<std::string_view> post_ids;
+  post_ids.reserve(posts.sums().size());
+  for (const auto& [post_id, counts] : posts.sums())
+    post_ids.push_back(post_id);
+  return store.GetPosts(post_ids, [this](const storage::PostMeta& meta) {
+    post_info_[meta.post_id] = std::make_shared<const PostInfo>(
+        PostInfo{meta.account_id, meta.hashtags});
+  });
 }
 
 v1::TopPostsResponse Boards::TopPosts(

@@ -64,6 +64,14 @@ class Boards {
     std::vector<TopCandidates> tops;
   };
 
+  // Refills one window's sums as of `now` from the activity index.
+  static absl::Status RebuildWindow(const storage::Store& store, absl::Time now,
+                                    Windows& w);
+  // Reads the metadata of the posts in `posts` into post_info_. Runs on a
+  // Rebuild worker while Rebuild's caller holds mu_.
+  absl::Status LoadPostInfo(const storage::Store& store,
+                            const SlidingWindow& posts)
+      ABSL_NO_THREAD_SAFETY_ANALYSIS;
   void AdvanceLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Windows* FindLocked(absl::Duration length) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The candidates of `w` for `metric`, made on first use.

@@ -2,6 +2,7 @@
 // store_write.cc.
 #include "storage/store.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <string>
@@ -10,9 +11,11 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
+#include "server/log.h"
 #include "storage/counter_merge.h"
 #include "storage/hyperloglog.h"
 #include "storage/key_codec.h"
@@ -100,6 +103,20 @@ std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors(
 
 Store::Impl::~Impl() {
   absl::MutexLock lock(&db_mu);
+  if (db != nullptr) {
+    // Without a flush the next Open replays the WAL into memtables: seconds
+    // per hundred MB. A failed flush (a full disk) loses nothing: the WAL
+    // holds every acknowledged write and the next Open replays it.
+    rocksdb::FlushOptions flush;
+    flush.allow_write_stall = true;
+    const absl::Time start = absl::Now();
+    rocksdb::Status s = db->Flush(flush, handles);
+    server::Log(
+        s.ok() ? server::LogLevel::kInfo : server::LogLevel::kWarning,
+        absl::StrCat("memtables flushed at close duration=",
+                     absl::FormatDuration(absl::Now() - start),
+                     s.ok() ? "" : " error=", s.ok() ? "" : s.ToString()));
+  }
   CloseDb();
 }
 
@@ -260,6 +277,42 @@ absl::StatusOr<std::optional<PostMeta>> Store::GetPost(
   return std::optional<PostMeta>(std::move(meta));
 }
 
+absl::Status Store::GetPosts(
+    const std::vector<std::string_view>& post_ids,
+    const std::function<void(const PostMeta&)>& fn) const {
+  // Sorted keys let MultiGet walk each SST file's blocks once per chunk.
+  std::vector<std::pair<std::string, std::string_view>> keys;
+  keys.reserve(post_ids.size());
+  for (std::string_view id : post_ids) keys.emplace_back(PostMetaKey(id), id);
+  std::sort(keys.begin(), keys.end());
+  constexpr size_t kChunk = 1024;
+  std::vector<rocksdb::Slice> slices(kChunk);
+  std::vector<rocksdb::PinnableSlice> values(kChunk);
+  std::vector<rocksdb::Status> statuses(kChunk);
+  absl::ReaderMutexLock lock(&impl_->db_mu);
+  PULSE_RETURN_IF_ERROR(impl_->CheckOpen());
+  PostMeta meta;
+  for (size_t begin = 0; begin < keys.size(); begin += kChunk) {
+    const size_t n = std::min(kChunk, keys.size() - begin);
+    for (size_t k = 0; k < n; ++k) slices[k] = ToSlice(keys[begin + k].first);
+    impl_->db->MultiGet(rocksdb::ReadOptions(), impl_->metadata, n,
+                        slices.data(), values.data(), statuses.data(),
+                        /*sorted_input=*/true);
+    for (size_t k = 0; k < n; ++k) {
+      if (statuses[k].IsNotFound()) continue;
+      PULSE_RETURN_IF_ERROR(
+          FromRocksStatus(statuses[k], "reading post metadata"));
+      meta = PostMeta();
+      if (DecodePostMeta(View(values[k]), &meta)) {
+        meta.post_id.assign(keys[begin + k].second);
+        fn(meta);
+      }
+      values[k].Reset();
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<int64_t> Store::EstimateUniqueUsers(Scope scope,
                                                    std::string_view id) const {
   if (scope != Scope::kPost && scope != Scope::kAccount) {
@@ -282,13 +335,10 @@ absl::StatusOr<int64_t> Store::EstimateUniqueUsers(Scope scope,
 }
 
 absl::Status Store::ScanActivity(
-    Scope scope, Resolution res, absl::Time start, absl::Time end,
-    const std::function<void(absl::Time bucket, std::string_view id,
-                             const Counts& counts)>& fn) const {
-  if (scope != Scope::kPost && scope != Scope::kHashtag) {
-    return absl::InvalidArgumentError(
-        "ScanActivity: scope must be post or hashtag");
-  }
+    Resolution res, absl::Time start, absl::Time end,
+    const std::function<void(Scope scope, absl::Time bucket,
+                             std::string_view id, const Counts& counts)>& fn)
+    const {
   if (res != Resolution::kSecond && res != Resolution::kMinute) {
     return absl::InvalidArgumentError(
         "ScanActivity: resolution must be second or minute");
@@ -307,11 +357,11 @@ absl::Status Store::ScanActivity(
       impl_->db->NewIterator(ro, impl_->activity));
   for (it->Seek(lower_slice); it->Valid(); it->Next()) {
     ActivityKey key;
-    if (!DecodeActivityKey(View(it->key()), &key) || key.scope != scope)
-      continue;
+    if (!DecodeActivityKey(View(it->key()), &key)) continue;
     const Counts counts = DecodeCounts(View(it->value()));
     if (IsZero(counts)) continue;
-    fn(absl::FromUnixSeconds(static_cast<int64_t>(key.bucket)), key.id, counts);
+    fn(key.scope, absl::FromUnixSeconds(static_cast<int64_t>(key.bucket)),
+       key.id, counts);
   }
   return FromRocksStatus(it->status(), "scanning activity");
 }

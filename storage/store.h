@@ -211,18 +211,26 @@ class Store {
   absl::StatusOr<std::optional<PostMeta>> GetPost(
       std::string_view post_id) const;
 
+  // The metadata of many posts, read in sorted batches (RocksDB's MultiGet):
+  // calls fn for each known one, in no particular order. Unknown and
+  // malformed ones are skipped. May block on disk I/O.
+  absl::Status GetPosts(const std::vector<std::string_view>& post_ids,
+                        const std::function<void(const PostMeta&)>& fn) const;
+
   // Estimated distinct users who engaged with a post or an account (kPost or
   // kAccount); 0 when none.
   absl::StatusOr<int64_t> EstimateUniqueUsers(Scope scope,
                                               std::string_view id) const;
 
-  // Calls fn for every non-empty post-scope (or hashtag-scope) bucket at `res`
-  // (kSecond or kMinute) whose start is in [start, end), in time order; used to
-  // rebuild sliding windows at start-up.
+  // Calls fn for every non-empty post and hashtag bucket at `res` (kSecond or
+  // kMinute) whose start is in [start, end), in time order; used to rebuild
+  // sliding windows at start-up. One pass reads both scopes: they share the
+  // activity column family's (resolution, bucket) key prefix.
   absl::Status ScanActivity(
-      Scope scope, Resolution res, absl::Time start, absl::Time end,
-      const std::function<void(absl::Time bucket, std::string_view id,
-                               const Counts& counts)>& fn) const;
+      Resolution res, absl::Time start, absl::Time end,
+      const std::function<void(Scope scope, absl::Time bucket,
+                               std::string_view id, const Counts& counts)>& fn)
+      const;
 
   // Compacts every column family now (applies retention). Blocks; returns
   // an error early once CancelCompactions has been called.

@@ -108,14 +108,15 @@ TEST_F(StoreRead, ActivityReturnsPostBucketsInTimeOrder) {
                    Like("p1", kNoon + absl::Seconds(1), "", 2),
                    Like("p2", kNoon + absl::Seconds(1))}));
   std::vector<std::tuple<absl::Time, std::string, int64_t>> seen;
-  ASSERT_TRUE(store_
-                  ->ScanActivity(
-                      Scope::kPost, Resolution::kSecond, kNoon,
-                      kNoon + absl::Minutes(1),
-                      [&](absl::Time t, std::string_view id, const Counts& c) {
-                        seen.emplace_back(t, std::string(id), c[kLikes]);
-                      })
-                  .ok());
+  ASSERT_TRUE(
+      store_
+          ->ScanActivity(Resolution::kSecond, kNoon, kNoon + absl::Minutes(1),
+                         [&](Scope scope, absl::Time t, std::string_view id,
+                             const Counts& c) {
+                           if (scope != Scope::kPost) return;
+                           seen.emplace_back(t, std::string(id), c[kLikes]);
+                         })
+          .ok());
   EXPECT_EQ(seen, (std::vector<std::tuple<absl::Time, std::string, int64_t>>{
                       {kNoon + absl::Seconds(1), "p1", 2},
                       {kNoon + absl::Seconds(1), "p2", 1},
@@ -127,13 +128,14 @@ TEST_F(StoreRead, ActivityOfHashtagsIncludesTheirNewPosts) {
                   {Like("p1", kNoon + absl::Seconds(70))}));
   std::vector<std::pair<absl::Time, Counts>> seen;
   ASSERT_TRUE(store_
-                  ->ScanActivity(
-                      Scope::kHashtag, Resolution::kMinute, kNoon,
-                      kNoon + absl::Hours(1),
-                      [&](absl::Time t, std::string_view id, const Counts& c) {
-                        EXPECT_EQ(id, "tag");
-                        seen.emplace_back(t, c);
-                      })
+                  ->ScanActivity(Resolution::kMinute, kNoon,
+                                 kNoon + absl::Hours(1),
+                                 [&](Scope scope, absl::Time t,
+                                     std::string_view id, const Counts& c) {
+                                   if (scope != Scope::kHashtag) return;
+                                   EXPECT_EQ(id, "tag");
+                                   seen.emplace_back(t, c);
+                                 })
                   .ok());
   ASSERT_EQ(seen.size(), 2u);
   EXPECT_EQ(seen[0].first, kNoon);
@@ -163,12 +165,14 @@ TEST_F(StoreRead, CompactionDropsExpiredSecondsAndKeepsMinutesAndTotals) {
   EXPECT_EQ(Totals(Scope::kPost, "p")[kLikes], 5);
   EXPECT_EQ(Totals(Scope::kGlobal, "")[kLikes], 5);
   int activity_seconds = 0;
-  ASSERT_TRUE(store_
-                  ->ScanActivity(Scope::kPost, Resolution::kSecond,
-                                 absl::InfinitePast(), absl::InfiniteFuture(),
-                                 [&](absl::Time, std::string_view,
-                                     const Counts&) { ++activity_seconds; })
-                  .ok());
+  ASSERT_TRUE(
+      store_
+          ->ScanActivity(
+              Resolution::kSecond, absl::InfinitePast(), absl::InfiniteFuture(),
+              [&](Scope scope, absl::Time, std::string_view, const Counts&) {
+                activity_seconds += scope == Scope::kPost;
+              })
+          .ok());
   EXPECT_EQ(activity_seconds, 1);
 }
 
