@@ -144,6 +144,12 @@ absl::Status Store::Impl::OpenDb() {
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
+  // Bounds the WAL a crash leaves to replay. Without it, a column family
+  // that rarely fills its memtable (metadata, idempotency) keeps every WAL
+  // file since its last flush alive: 1.6 GB after a minute of ingest, ~9 s
+  // of replay after a kill -9. Past the bound RocksDB flushes the column
+  // families that hold the oldest file.
+  db_options.max_total_wal_size = 256 << 20;
   // Write errors: RocksDB's recovery off, ours on (write_errors.h); its info
   // log in our log, not in a file on the disk that may be full.
   db_options.listeners.push_back(
