@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <numeric>
 #include <thread>
 #include <utility>
 
@@ -32,12 +33,27 @@ storage::Resolution RebuildResolution(absl::Duration length) {
              : storage::Resolution::kSecond;
 }
 
+// The longest duration that divides every window's step: events whose times
+// fall in one grain fall in one step of every window. 1 ns when a step is
+// not a whole number of nanoseconds (event times are whole nanoseconds).
+absl::Duration GrainOf(const std::vector<absl::Duration>& lengths) {
+  int64_t grain = 0;
+  for (absl::Duration length : lengths) {
+    const int64_t step = absl::ToInt64Nanoseconds(length / kSlots);
+    if (step <= 0 || absl::Nanoseconds(step) * kSlots != length)
+      return absl::Nanoseconds(1);
+    grain = std::gcd(grain, step);
+  }
+  return absl::Nanoseconds(std::max<int64_t>(grain, 1));
+}
+
 }  // namespace
 
 Boards::Boards(std::vector<absl::Duration> windows, const storage::Clock* clock)
     : clock_(clock), lengths_(std::move(windows)) {
   std::sort(lengths_.begin(), lengths_.end());
   lengths_.erase(std::unique(lengths_.begin(), lengths_.end()), lengths_.end());
+  grain_ = GrainOf(lengths_);
   for (absl::Duration length : lengths_) {
     windows_.push_back(Windows{length,
                                SlidingWindow(length, kSlots),
@@ -49,30 +65,59 @@ Boards::Boards(std::vector<absl::Duration> windows, const storage::Clock* clock)
 
 void Boards::Record(const std::vector<storage::AppliedEngagement>& applied) {
   const absl::Time now = clock_->Now();
-  absl::MutexLock lock(&mu_);
+  // The batch is summed per (post, grain) and (hashtag, grain) first, outside
+  // the lock: a batch repeats hot posts and most hashtags, and each sum then
+  // costs the windows' large maps one update instead of one per engagement.
+  struct Sum {
+    absl::string_view id;
+    absl::Time time;  // the grain's start: in the same step of every window
+    Counts delta;
+    const storage::AppliedEngagement* first;
+  };
+  using Key = std::pair<absl::string_view, int64_t>;
+  std::vector<Sum> posts, tags;
+  absl::flat_hash_map<Key, size_t> post_at, tag_at;
+  auto add = [](std::vector<Sum>& sums, absl::flat_hash_map<Key, size_t>& at,
+                absl::string_view id, int64_t grain, absl::Time time,
+                const storage::AppliedEngagement& e) {
+    auto [it, inserted] = at.try_emplace(Key(id, grain), sums.size());
+    if (inserted) sums.push_back(Sum{id, time, Counts{}, &e});
+    sums[it->second].delta[e.kind] += e.count;
+  };
   for (const storage::AppliedEngagement& e : applied) {
-    Counts delta{};
-    delta[e.kind] = e.count;
+    absl::Duration rem;  // this Abseil writes *rem unconditionally
+    const int64_t grain =
+        absl::IDivDuration(e.time - absl::UnixEpoch(), grain_, &rem);
+    const absl::Time time = absl::UnixEpoch() + grain * grain_;
+    add(posts, post_at, e.post_id, grain, time, e);
+    for (const std::string& tag : e.hashtags)
+      add(tags, tag_at, tag, grain, time, e);
+  }
+
+  absl::MutexLock lock(&mu_);
+  for (const Sum& p : posts) {
     bool counted = false;
     for (Windows& w : windows_) {
-      if (w.posts.Add(now, e.time, e.post_id, delta)) {
-        counted = true;
-        for (TopCandidates& top : w.tops) {
-          if (MetricValue(top.metric(), delta) > 0)
-            top.Grew(w.posts.sums(), e.post_id);
-        }
-      }
-      for (const std::string& tag : e.hashtags) {
-        w.hashtags.Add(now, e.time, tag, delta);
-        w.hashtags_double.Add(now, e.time, tag, delta);
+      if (!w.posts.Add(now, p.time, p.id, p.delta)) continue;
+      counted = true;
+      for (TopCandidates& top : w.tops) {
+        if (MetricValue(top.metric(), p.delta) > 0)
+          top.Grew(w.posts.sums(), p.first->post_id);
       }
     }
+    const storage::AppliedEngagement& e = *p.first;
     if (counted && !e.account_id.empty()) {
       auto& info = post_info_[e.post_id];
       if (info == nullptr || info->account_id != e.account_id) {
         info = std::make_shared<const PostInfo>(
             PostInfo{e.account_id, e.hashtags});
       }
+    }
+  }
+  for (const Sum& t : tags) {
+    for (Windows& w : windows_) {
+      w.hashtags.Add(now, t.time, t.id, t.delta);
+      w.hashtags_double.Add(now, t.time, t.id, t.delta);
     }
   }
 }

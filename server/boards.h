@@ -79,6 +79,8 @@ class Boards {
 
   const storage::Clock* clock_;
   std::vector<absl::Duration> lengths_;
+  // Divides every window's step; Record sums a batch per grain.
+  absl::Duration grain_;
   absl::Mutex mu_;
   std::vector<Windows> windows_ ABSL_GUARDED_BY(mu_);
   // The last answer per Trending request (serialized) and the versions of

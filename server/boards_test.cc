@@ -101,6 +101,56 @@ TEST(Boards, TrendingAnswersAgainWhenTheWindowChanges) {
             std::vector<std::string>{"dogs=1"});
 }
 
+// Record sums a batch per post and per hashtag before touching the windows;
+// the boards must answer as if each engagement had been recorded alone, for
+// steps of whole seconds, of odd seconds and of fractions of a nanosecond.
+TEST(Boards, ABatchCountsAsItsEngagementsOneByOne) {
+  const absl::Time now = kNoon + absl::Nanoseconds(123456789);
+  storage::ManualClock clock(now);
+  const std::vector<absl::Duration> windows = {
+      absl::Minutes(2), absl::Minutes(7),
+      absl::Hours(1) + absl::Minutes(1) + absl::Seconds(1), absl::Hours(24)};
+  Boards batched(windows, &clock);
+  Boards single(windows, &clock);
+  uint64_t x = 777;
+  auto next = [&x](uint64_t n) {
+    x = x * 6364136223846793005u + 1442695040888963407u;
+    return (x >> 33) % n;
+  };
+  std::vector<storage::AppliedEngagement> batch;
+  for (int i = 0; i < 3000; ++i) {
+    const int post = static_cast<int>(next(1 + next(60)));
+    storage::AppliedEngagement e =
+        Like(absl::StrCat("p", post), static_cast<int64_t>(next(5)) - 1,
+             now - absl::Nanoseconds(static_cast<int64_t>(
+                       next(1 + next(uint64_t{30} * 3'600'000'000'000)))),
+             {absl::StrCat("t", post % 9), absl::StrCat("u", post % 4)});
+    e.kind = static_cast<storage::Slot>(storage::kImpressions + next(5));
+    batch.push_back(e);
+    single.Record({e});
+  }
+  batched.Record(batch);
+  for (absl::Duration window : windows) {
+    SCOPED_TRACE(absl::FormatDuration(window));
+    v1::TopPostsRequest top;
+    *top.mutable_window() = ToProto(window);
+    top.set_limit(60);
+    const v1::TopPostsResponse want = single.TopPosts(top);
+    const v1::TopPostsResponse got = batched.TopPosts(top);
+    ASSERT_GT(want.posts_size(), 10);
+    ASSERT_EQ(got.posts_size(), want.posts_size());
+    for (int i = 0; i < want.posts_size(); ++i) {
+      EXPECT_EQ(got.posts(i).post_id(), want.posts(i).post_id()) << i;
+      EXPECT_EQ(got.posts(i).value(), want.posts(i).value()) << i;
+    }
+    v1::TrendingHashtagsRequest trending;
+    *trending.mutable_window() = ToProto(window);
+    trending.set_limit(13);
+    EXPECT_EQ(Tags(batched.Trending(trending)),
+              Tags(single.Trending(trending)));
+  }
+}
+
 // Every window whose steps hold whole seconds or whole minutes, over
 // engagements spread across two days: a board rebuilt from the store must
 // answer exactly as the board that recorded them live.
