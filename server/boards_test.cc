@@ -53,6 +53,56 @@ std::vector<std::string> Tags(const v1::TrendingHashtagsResponse& r) {
   return out;
 }
 
+// A fixed pseudo-random sequence (an LCG): the same engagements every run.
+class Lcg {
+ public:
+  explicit Lcg(uint64_t seed) : x_(seed) {}
+  // A number in [0, n).
+  uint64_t operator()(uint64_t n) {
+    x_ = x_ * 6364136223846793005u + 1442695040888963407u;
+    return (x_ >> 33) % n;
+  }
+
+ private:
+  uint64_t x_;
+};
+
+// Every board of `got` answers as the same board of `want`: the top posts by
+// all engagements and by likes, and the trending hashtags, in each window.
+void ExpectSameBoards(Boards& got, Boards& want,
+                      const std::vector<absl::Duration>& windows) {
+  for (absl::Duration window : windows) {
+    SCOPED_TRACE(absl::FormatDuration(window));
+    for (v1::Metric metric : {v1::METRIC_UNSPECIFIED, v1::LIKES}) {
+      v1::TopPostsRequest request;
+      *request.mutable_window() = ToProto(window);
+      request.set_limit(100);
+      request.set_metric(metric);
+      const v1::TopPostsResponse top = want.TopPosts(request);
+      const v1::TopPostsResponse other = got.TopPosts(request);
+      ASSERT_GT(top.posts_size(), 0);
+      ASSERT_EQ(other.posts_size(), top.posts_size());
+      for (int i = 0; i < top.posts_size(); ++i) {
+        EXPECT_EQ(other.posts(i).post_id(), top.posts(i).post_id()) << i;
+        EXPECT_EQ(other.posts(i).value(), top.posts(i).value()) << i;
+        EXPECT_EQ(other.posts(i).account_id(), top.posts(i).account_id()) << i;
+      }
+    }
+    v1::TrendingHashtagsRequest request;
+    *request.mutable_window() = ToProto(window);
+    request.set_limit(20);
+    const v1::TrendingHashtagsResponse trending = want.Trending(request);
+    const v1::TrendingHashtagsResponse other = got.Trending(request);
+    ASSERT_GT(trending.hashtags_size(), 0);
+    EXPECT_EQ(Tags(other), Tags(trending));
+    for (int i = 0; i < trending.hashtags_size() && i < other.hashtags_size();
+         ++i) {
+      EXPECT_EQ(other.hashtags(i).previous(), trending.hashtags(i).previous())
+          << i;
+    }
+  }
+}
+
 TEST(Boards, TopPostsFollowsAPostThatClimbsAfterARead) {
   storage::ManualClock clock(kNoon);
   Boards boards({absl::Hours(1)}, &clock);
@@ -112,11 +162,7 @@ TEST(Boards, ABatchCountsAsItsEngagementsOneByOne) {
       absl::Hours(1) + absl::Minutes(1) + absl::Seconds(1), absl::Hours(24)};
   Boards batched(windows, &clock);
   Boards single(windows, &clock);
-  uint64_t x = 777;
-  auto next = [&x](uint64_t n) {
-    x = x * 6364136223846793005u + 1442695040888963407u;
-    return (x >> 33) % n;
-  };
+  Lcg next(777);
   std::vector<storage::AppliedEngagement> batch;
   for (int i = 0; i < 3000; ++i) {
     const int post = static_cast<int>(next(1 + next(60)));
@@ -130,25 +176,7 @@ TEST(Boards, ABatchCountsAsItsEngagementsOneByOne) {
     single.Record({e});
   }
   batched.Record(batch);
-  for (absl::Duration window : windows) {
-    SCOPED_TRACE(absl::FormatDuration(window));
-    v1::TopPostsRequest top;
-    *top.mutable_window() = ToProto(window);
-    top.set_limit(60);
-    const v1::TopPostsResponse want = single.TopPosts(top);
-    const v1::TopPostsResponse got = batched.TopPosts(top);
-    ASSERT_GT(want.posts_size(), 10);
-    ASSERT_EQ(got.posts_size(), want.posts_size());
-    for (int i = 0; i < want.posts_size(); ++i) {
-      EXPECT_EQ(got.posts(i).post_id(), want.posts(i).post_id()) << i;
-      EXPECT_EQ(got.posts(i).value(), want.posts(i).value()) << i;
-    }
-    v1::TrendingHashtagsRequest trending;
-    *trending.mutable_window() = ToProto(window);
-    trending.set_limit(13);
-    EXPECT_EQ(Tags(batched.Trending(trending)),
-              Tags(single.Trending(trending)));
-  }
+  ExpectSameBoards(batched, single, windows);
 }
 
 // Every window whose steps hold whole seconds or whole minutes, over
@@ -179,11 +207,7 @@ TEST(Boards, RebuildAnswersAsTheLiveBoards) {
     meta.published_at = storage::kTestStart;
   }
   ASSERT_TRUE((*store)->Write(posts).ok());
-  uint64_t x = 12345;  // a fixed LCG: the same engagements every run
-  auto next = [&x](uint64_t n) {
-    x = x * 6364136223846793005u + 1442695040888963407u;
-    return (x >> 33) % n;
-  };
+  Lcg next(12345);
   for (int batch = 0; batch < 20; ++batch) {
     storage::WriteInput input;
     for (int i = 0; i < 500; ++i) {
@@ -202,33 +226,7 @@ TEST(Boards, RebuildAnswersAsTheLiveBoards) {
 
   Boards rebuilt(windows, &clock);
   ASSERT_TRUE(rebuilt.Rebuild(**store).ok());
-  for (absl::Duration window : windows) {
-    SCOPED_TRACE(absl::FormatDuration(window));
-    for (v1::Metric metric : {v1::METRIC_UNSPECIFIED, v1::LIKES}) {
-      v1::TopPostsRequest top;
-      *top.mutable_window() = ToProto(window);
-      top.set_limit(40);
-      top.set_metric(metric);
-      const v1::TopPostsResponse want = live.TopPosts(top);
-      const v1::TopPostsResponse got = rebuilt.TopPosts(top);
-      ASSERT_GT(want.posts_size(), 0);
-      ASSERT_EQ(got.posts_size(), want.posts_size());
-      for (int i = 0; i < want.posts_size(); ++i) {
-        EXPECT_EQ(got.posts(i).post_id(), want.posts(i).post_id()) << i;
-        EXPECT_EQ(got.posts(i).value(), want.posts(i).value()) << i;
-        EXPECT_EQ(got.posts(i).account_id(), want.posts(i).account_id()) << i;
-      }
-    }
-    v1::TrendingHashtagsRequest trending;
-    *trending.mutable_window() = ToProto(window);
-    trending.set_limit(10);
-    const v1::TrendingHashtagsResponse want = live.Trending(trending);
-    const v1::TrendingHashtagsResponse got = rebuilt.Trending(trending);
-    ASSERT_GT(want.hashtags_size(), 0);
-    EXPECT_EQ(Tags(got), Tags(want));
-    for (int i = 0; i < want.hashtags_size() && i < got.hashtags_size(); ++i)
-      EXPECT_EQ(got.hashtags(i).previous(), want.hashtags(i).previous()) << i;
-  }
+  ExpectSameBoards(rebuilt, live, windows);
 }
 
 }  // namespace
