@@ -132,10 +132,15 @@ absl::StatusOr<std::unique_ptr<PulseServer>> PulseServer::Start(
           "creating --backup_dir ", options.backup_dir, ": ", ec.message()));
     }
   }
+  const absl::Time open_start = absl::Now();
   absl::StatusOr<std::unique_ptr<storage::Store>> store =
       storage::Store::Open(options.store);
   if (!store.ok()) return store.status();
   server->store_ = std::move(*store);
+  // After a crash most of it is RocksDB replaying the write-ahead log.
+  Log(LogLevel::kInfo,
+      absl::StrCat("storage opened duration=",
+                   absl::FormatDuration(absl::Now() - open_start)));
 
   server->boards_ =
       std::make_unique<Boards>(options.windows, options.store.clock);

@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "tests/server_process.h"
@@ -427,7 +428,15 @@ TEST_F(ServerTest, BoardsAreRebuiltAfterARestart) {
 }
 
 TEST_F(ServerTest, SigtermShutsDownCleanly) {
+  Restart({"--log_level=info"});
   EXPECT_EQ(server_->Terminate(), 0);
+  // Start-up and shutdown say how long their storage work took.
+  const std::string log = server_->Log();
+  for (const char* line :
+       {"storage opened duration=", "boards rebuilt duration=",
+        "memtables flushed at close duration="}) {
+    EXPECT_TRUE(absl::StrContains(log, line)) << line << " in:\n" << log;
+  }
 }
 
 TEST_F(ServerTest, HealthCheckSaysServing) {
