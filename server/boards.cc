@@ -74,24 +74,24 @@ void Boards::Record(const std::vector<storage::AppliedEngagement>& applied) {
     Counts delta;
     const storage::AppliedEngagement* first;
   };
-  using Key = std::pair<absl::string_view, int64_t>;
+  using Key = std::pair<absl::string_view, int64_t>;  // (id, grain number)
   std::vector<Sum> posts, tags;
   absl::flat_hash_map<Key, size_t> post_at, tag_at;
   auto add = [](std::vector<Sum>& sums, absl::flat_hash_map<Key, size_t>& at,
-                absl::string_view id, int64_t grain, absl::Time time,
+                absl::string_view id, int64_t number, absl::Time time,
                 const storage::AppliedEngagement& e) {
-    auto [it, inserted] = at.try_emplace(Key(id, grain), sums.size());
+    auto [it, inserted] = at.try_emplace(Key(id, number), sums.size());
     if (inserted) sums.push_back(Sum{id, time, Counts{}, &e});
     sums[it->second].delta[e.kind] += e.count;
   };
   for (const storage::AppliedEngagement& e : applied) {
     absl::Duration rem;  // this Abseil writes *rem unconditionally
-    const int64_t grain =
+    const int64_t number =
         absl::IDivDuration(e.time - absl::UnixEpoch(), grain_, &rem);
-    const absl::Time time = absl::UnixEpoch() + grain * grain_;
-    add(posts, post_at, e.post_id, grain, time, e);
+    const absl::Time time = absl::UnixEpoch() + number * grain_;
+    add(posts, post_at, e.post_id, number, time, e);
     for (const std::string& tag : e.hashtags)
-      add(tags, tag_at, tag, grain, time, e);
+      add(tags, tag_at, tag, number, time, e);
   }
 
   absl::MutexLock lock(&mu_);

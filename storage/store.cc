@@ -110,12 +110,16 @@ Store::Impl::~Impl() {
     rocksdb::FlushOptions flush;
     flush.allow_write_stall = true;
     const absl::Time start = absl::Now();
-    rocksdb::Status s = db->Flush(flush, handles);
-    server::Log(
-        s.ok() ? server::LogLevel::kInfo : server::LogLevel::kWarning,
+    const rocksdb::Status s = db->Flush(flush, handles);
+    const std::string line =
         absl::StrCat("memtables flushed at close duration=",
-                     absl::FormatDuration(absl::Now() - start),
-                     s.ok() ? "" : " error=", s.ok() ? "" : s.ToString()));
+                     absl::FormatDuration(absl::Now() - start));
+    if (s.ok()) {
+      server::Log(server::LogLevel::kInfo, line);
+    } else {
+      server::Log(server::LogLevel::kWarning,
+                  absl::StrCat(line, " error=", s.ToString()));
+    }
   }
   CloseDb();
 }
@@ -283,40 +287,45 @@ absl::StatusOr<std::optional<PostMeta>> Store::GetPost(
   return std::optional<PostMeta>(std::move(meta));
 }
 
-absl::Status Store::GetPosts(
-    const std::vector<std::string_view>& post_ids,
-    const std::function<void(const PostMeta&)>& fn) const {
+absl::Status Store::Impl::ReadPosts(
+    const std::vector<std::string_view>& ids,
+    const std::function<void(std::string_view id, PostMeta meta)>& fn) const {
   // Sorted keys let MultiGet walk each SST file's blocks once per chunk.
   std::vector<std::pair<std::string, std::string_view>> keys;
-  keys.reserve(post_ids.size());
-  for (std::string_view id : post_ids) keys.emplace_back(PostMetaKey(id), id);
+  keys.reserve(ids.size());
+  for (std::string_view id : ids) keys.emplace_back(PostMetaKey(id), id);
   std::sort(keys.begin(), keys.end());
   constexpr size_t kChunk = 1024;
   std::vector<rocksdb::Slice> slices(kChunk);
   std::vector<rocksdb::PinnableSlice> values(kChunk);
   std::vector<rocksdb::Status> statuses(kChunk);
-  absl::ReaderMutexLock lock(&impl_->db_mu);
-  PULSE_RETURN_IF_ERROR(impl_->CheckOpen());
-  PostMeta meta;
   for (size_t begin = 0; begin < keys.size(); begin += kChunk) {
     const size_t n = std::min(kChunk, keys.size() - begin);
     for (size_t k = 0; k < n; ++k) slices[k] = ToSlice(keys[begin + k].first);
-    impl_->db->MultiGet(rocksdb::ReadOptions(), impl_->metadata, n,
-                        slices.data(), values.data(), statuses.data(),
-                        /*sorted_input=*/true);
+    db->MultiGet(rocksdb::ReadOptions(), metadata, n, slices.data(),
+                 values.data(), statuses.data(), /*sorted_input=*/true);
     for (size_t k = 0; k < n; ++k) {
       if (statuses[k].IsNotFound()) continue;
       PULSE_RETURN_IF_ERROR(
           FromRocksStatus(statuses[k], "reading post metadata"));
-      meta = PostMeta();
+      PostMeta meta;
       if (DecodePostMeta(View(values[k]), &meta)) {
         meta.post_id.assign(keys[begin + k].second);
-        fn(meta);
+        fn(keys[begin + k].second, std::move(meta));
       }
       values[k].Reset();
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status Store::GetPosts(
+    const std::vector<std::string_view>& post_ids,
+    const std::function<void(const PostMeta&)>& fn) const {
+  absl::ReaderMutexLock lock(&impl_->db_mu);
+  PULSE_RETURN_IF_ERROR(impl_->CheckOpen());
+  return impl_->ReadPosts(post_ids,
+                          [&fn](std::string_view, PostMeta meta) { fn(meta); });
 }
 
 absl::StatusOr<int64_t> Store::EstimateUniqueUsers(Scope scope,

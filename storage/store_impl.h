@@ -4,6 +4,7 @@
 #define PULSE_STORAGE_STORE_IMPL_H_
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -62,8 +63,15 @@ struct Store::Impl {
                          absl::Time now, rocksdb::WriteBatch* batch,
                          std::vector<bool>* dup)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu) ABSL_SHARED_LOCKS_REQUIRED(db_mu);
+  // Reads the metadata of `ids` from the metadata column family in sorted
+  // MultiGet chunks and calls fn(id, meta) for each known, well-formed one
+  // (malformed metadata reads as unknown: re-sending the post heals it).
+  absl::Status ReadPosts(
+      const std::vector<std::string_view>& ids,
+      const std::function<void(std::string_view id, PostMeta meta)>& fn) const
+      ABSL_SHARED_LOCKS_REQUIRED(db_mu);
   // Resolves into *posts the metadata of `ids` not resolved yet: cache first,
-  // then one MultiGet on the metadata column family for the rest.
+  // then ReadPosts for the rest.
   absl::Status ResolvePosts(const std::vector<std::string_view>& ids,
                             PostMap* posts)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu) ABSL_SHARED_LOCKS_REQUIRED(db_mu);

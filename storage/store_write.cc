@@ -87,26 +87,11 @@ absl::Status Store::Impl::ResolvePosts(const std::vector<std::string_view>& ids,
     if (it->second == nullptr) missing.push_back(id);
   }
   if (missing.empty()) return absl::OkStatus();
-  std::vector<std::string> keys;
-  keys.reserve(missing.size());
-  for (std::string_view id : missing) keys.push_back(PostMetaKey(id));
-  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
-  std::vector<rocksdb::PinnableSlice> values(keys.size());
-  std::vector<rocksdb::Status> statuses(keys.size());
-  db->MultiGet(rocksdb::ReadOptions(), metadata, keys.size(), slices.data(),
-               values.data(), statuses.data());
-  for (size_t k = 0; k < keys.size(); ++k) {
-    if (statuses[k].IsNotFound()) continue;
-    if (!statuses[k].ok())
-      return FromRocksStatus(statuses[k], "reading post metadata");
-    auto meta = std::make_shared<PostMeta>();
-    // Malformed metadata is treated as unknown: re-sending the post heals it.
-    if (!DecodePostMeta(View(values[k]), meta.get())) continue;
-    meta->post_id.assign(missing[k]);
-    post_cache.Insert(meta);  // it is what the column family holds
-    (*posts)[missing[k]] = std::move(meta);
-  }
-  return absl::OkStatus();
+  return ReadPosts(missing, [&](std::string_view id, PostMeta meta) {
+    auto known = std::make_shared<const PostMeta>(std::move(meta));
+    post_cache.Insert(known);  // it is what the column family holds
+    (*posts)[id] = std::move(known);
+  });
 }
 
 absl::StatusOr<WriteResult> Store::Impl::Write(const WriteInput& input) {
