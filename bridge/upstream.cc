@@ -7,18 +7,18 @@
 #include "bridge/backend.h"
 #include "bridge/connection.h"
 #include "bridge/json_rpc.h"
-#include "bridge/method_registry.h"
 #include "bridge/update_merge.h"
 
 namespace pulse::bridge {
 
 Upstream::Upstream(uint64_t id, std::string key, UpstreamRegistry* registry,
-                   Backend* backend, Counters* counters)
+                   Backend* backend, Counters* counters, UpdatePrinter* printer)
     : id_(id),
       key_(std::move(key)),
       registry_(registry),
       backend_(backend),
       counters_(counters),
+      printer_(printer),
       ctx_(std::make_unique<grpc::ClientContext>()) {}
 
 void Upstream::Start(const v1::SubscribeRequest& request,
@@ -143,7 +143,7 @@ WsMessagePtr Upstream::CatchUpLocked(uint64_t* version) {
   if (catchup_ == nullptr || catchup_version_ != version_) {
     v1::Update snapshot = state_;
     snapshot.set_snapshot(true);
-    absl::StatusOr<std::string> json = MethodRegistry::ToJson(snapshot);
+    absl::StatusOr<std::string> json = printer_->Print(&snapshot);
     if (!json.ok()) return nullptr;
     catchup_ = PrepareTextMessage(UpdateFrame(id_, *json));
     catchup_version_ = version_;
@@ -167,7 +167,7 @@ void Upstream::OnReadDone(bool ok) {
     MergeUpdate(incoming_, &state_);
     have_state_ = true;
     ++version_;
-    absl::StatusOr<std::string> json = MethodRegistry::ToJson(incoming_);
+    absl::StatusOr<std::string> json = printer_->Print(&incoming_);
     WsMessagePtr message =
         json.ok() ? PrepareTextMessage(UpdateFrame(id_, *json)) : nullptr;
     for (auto& [key, sub] : subscribers_) {
@@ -253,8 +253,8 @@ absl::StatusOr<std::shared_ptr<Upstream>> UpstreamRegistry::Attach(
           break;  // ending: replaced below
       }
     }
-    upstream =
-        std::make_shared<Upstream>(next_id_++, key, this, backend_, counters_);
+    upstream = std::make_shared<Upstream>(next_id_++, key, this, backend_,
+                                          counters_, &printer_);
     upstream->TryAttach(conn, request_id_json);
     by_key_[key] = upstream;
   }

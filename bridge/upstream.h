@@ -1,7 +1,8 @@
 // Shared Subscribe streams to pulse-server. Identical Subscribe requests
 // (same params, same auth token) from any number of sockets share one
 // upstream gRPC stream; each Update it reads is merged into the stream's full
-// state, printed to JSON once and handed as one prepared websocket message to
+// state, printed to JSON once (its shared parts once for all streams:
+// UpdatePrinter) and handed as one prepared websocket message to
 // every socket. A socket that is congested skips updates and later gets the
 // merged state as one snapshot; the stream stops reading (so the server
 // merges for it) only while every one of its sockets is congested, so a slow
@@ -23,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "bridge/bridge_context.h"
+#include "bridge/update_printer.h"
 #include "bridge/ws_types.h"
 #include "grpcpp/grpcpp.h"
 #include "pulse/v1/analytics.grpc.pb.h"
@@ -39,7 +41,7 @@ class Upstream : public grpc::ClientReadReactor<v1::Update> {
   enum class AttachResult { kAttached, kAlreadyAttached, kClosed };
 
   Upstream(uint64_t id, std::string key, UpstreamRegistry* registry,
-           Backend* backend, Counters* counters);
+           Backend* backend, Counters* counters, UpdatePrinter* printer);
 
   // The subscription id sockets see; unique within the bridge process.
   uint64_t id() const { return id_; }
@@ -93,6 +95,7 @@ class Upstream : public grpc::ClientReadReactor<v1::Update> {
   UpstreamRegistry* const registry_;
   Backend* const backend_;
   Counters* const counters_;
+  UpdatePrinter* const printer_;
 
   // The call's context. End() destroys it (under call_mu_, as TryCancel may
   // race it) before the stream is counted out: a context holds a reference
@@ -137,10 +140,13 @@ class UpstreamRegistry {
   void CancelAll();
   // Live streams.
   int size() const;
+  // Prints every stream's updates (shared parts once).
+  const UpdatePrinter& printer() const { return printer_; }
 
  private:
   Backend* const backend_;
   Counters* const counters_;
+  UpdatePrinter printer_;
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;

@@ -209,9 +209,9 @@ bool Subscription::FillUpdate() {
     }
   }
   if (request_.global()) {
-    const uint64_t version = changes.global_version();
-    if (snapshot || version != sent_global_version_) {
-      auto stats = reader.GlobalStats();
+    if (snapshot || changes.global_version() != sent_global_version_) {
+      uint64_t version = 0;
+      auto stats = hub_->GlobalStats(&version);
       if (stats.ok()) {
         *update_.mutable_global() = std::move(*stats);
         sent_global_version_ = version;

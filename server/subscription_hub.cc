@@ -140,6 +140,23 @@ v1::TopPostsResponse SubscriptionHub::TopPosts(
       [this](const auto& r) { return boards_->TopPosts(r); });
 }
 
+absl::StatusOr<v1::GlobalStats> SubscriptionHub::GlobalStats(
+    uint64_t* version) {
+  const uint64_t current = changes_->global_version();
+  const absl::Time second =
+      storage::BucketStart(storage::Resolution::kSecond, clock_->Now());
+  absl::MutexLock lock(&global_mu_);
+  if (global_version_ != current || global_second_ != second) {
+    absl::StatusOr<v1::GlobalStats> stats = reader_->GlobalStats();
+    if (!stats.ok()) return stats.status();
+    global_ = *std::move(stats);
+    global_version_ = current;
+    global_second_ = second;
+  }
+  *version = current;
+  return global_;
+}
+
 v1::TrendingHashtagsResponse SubscriptionHub::Trending(
     const v1::TrendingHashtagsRequest& request) {
   return boards_->Trending(request);

@@ -13,6 +13,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "pulse/v1/analytics.pb.h"
@@ -72,6 +73,13 @@ class SubscriptionHub {
   v1::TrendingHashtagsResponse Trending(
       const v1::TrendingHashtagsRequest& request);
 
+  // The global totals, shared by every subscription that watches them: read
+  // from the store at most once per change of them and per second (the rate
+  // covers whole seconds). `*version` is set to the global version the
+  // answer reflects at least (read before the figures).
+  absl::StatusOr<v1::GlobalStats> GlobalStats(uint64_t* version)
+      ABSL_LOCKS_EXCLUDED(global_mu_);
+
   // Counts changes merged into a later update instead of sent one by one
   // (a slow client, or changes faster than min_interval).
   void AddMerged(uint64_t n) {
@@ -124,6 +132,12 @@ class SubscriptionHub {
   absl::Mutex board_mu_;
   absl::flat_hash_map<std::string, Cached<v1::TopPostsResponse>> top_cache_
       ABSL_GUARDED_BY(board_mu_);
+
+  // Held across a store read, so that concurrent builds read once.
+  absl::Mutex global_mu_;
+  uint64_t global_version_ ABSL_GUARDED_BY(global_mu_) = 0;  // 0: none
+  absl::Time global_second_ ABSL_GUARDED_BY(global_mu_);
+  v1::GlobalStats global_ ABSL_GUARDED_BY(global_mu_);
 
   std::atomic<uint64_t> merged_{0};
   std::thread timer_;
