@@ -28,6 +28,9 @@ struct Counters {
   std::atomic<int64_t> updates_sent{0};
   // Updates not sent to a congested socket (it gets a catch-up instead).
   std::atomic<int64_t> updates_skipped{0};
+  // Updates not posted to a socket that had one waiting for its io thread
+  // (it gets a catch-up instead).
+  std::atomic<int64_t> updates_folded{0};
   std::atomic<int64_t> catchups_sent{0};
   // Upstream streams whose reading is stopped right now.
   std::atomic<int> paused_upstreams{0};

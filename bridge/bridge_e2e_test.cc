@@ -533,7 +533,8 @@ TEST_F(BridgeE2E, MetricsCountConnectionsStreamsAndFrames) {
   EXPECT_EQ(m.at("pulse_bridge_websocket_congested_connections"), 0);
   EXPECT_GE(m.at("pulse_bridge_updates_sent_total"), 0);
   EXPECT_EQ(m.at("pulse_bridge_tls_handshakes_failed_total"), 0);
-  EXPECT_EQ(m.size(), 15u);
+  EXPECT_EQ(m.at("pulse_bridge_updates_folded_total"), 0);
+  EXPECT_EQ(m.size(), 16u);
 }
 
 TEST(BridgeMetricsOff, NoServeMetricsAnswers404) {

@@ -435,10 +435,15 @@ BridgeStats BridgeServer::Stats() const {
   stats.unary_calls = counters_.unary_calls.load();
   stats.updates_sent = counters_.updates_sent.load();
   stats.updates_skipped = counters_.updates_skipped.load();
+  stats.updates_folded = counters_.updates_folded.load();
   stats.catchups_sent = counters_.catchups_sent.load();
   stats.pauses = counters_.pauses.load();
   stats.max_buffered_seen = counters_.max_buffered_seen.load();
   return stats;
+}
+
+void BridgeServer::PostForTesting(std::function<void()> fn) {
+  boost::asio::post(io_, std::move(fn));
 }
 
 void BridgeServer::Shutdown() {

@@ -31,6 +31,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -66,6 +67,7 @@ struct BridgeStats {
   int64_t unary_calls = 0;
   int64_t updates_sent = 0;
   int64_t updates_skipped = 0;
+  int64_t updates_folded = 0;
   int64_t catchups_sent = 0;
   int64_t pauses = 0;
   int64_t max_buffered_seen = 0;
@@ -89,6 +91,9 @@ class BridgeServer {
   // Stops listening, closes every socket (1001), cancels every gRPC call and
   // joins the io threads. Blocks (at most a few seconds); idempotent.
   void Shutdown();
+
+  // Runs `fn` on an io thread: lets a test stall them.
+  void PostForTesting(std::function<void()> fn);
 
  private:
   BridgeServer(const BridgeOptions& options, const std::string& backend_roots,

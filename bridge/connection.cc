@@ -169,9 +169,13 @@ void Connection::DeliverUpdate(uint64_t subscription, uint64_t version,
   Post([self = shared_from_this(), subscription, version,
         message = std::move(message)] {
     auto it = self->subs_.find(subscription);
-    if (self->closed_ || it == self->subs_.end() || !it->second.acked) return;
+    if (self->closed_ || it == self->subs_.end()) return;
     Subscription& sub = it->second;
-    if (version <= sub.last_version) return;  // a catch-up covered it
+    // Updates that came while this one waited were not queued.
+    if (sub.upstream->TakeDelivery(self.get())) sub.dirty = true;
+    if (!sub.acked) return;
+    if (version <= sub.last_version && !sub.dirty)
+      return;  // a catch-up covered it
     if (self->Congested()) {
       sub.dirty = true;
       self->ctx_->counters->updates_skipped++;
@@ -204,6 +208,10 @@ void Connection::SendCatchUp(Subscription* sub) {
   uint64_t version = 0;
   WsMessagePtr state = sub->upstream->CatchUp(&version);
   if (state == nullptr) return;
+  if (version <= sub->last_version) {  // already sent
+    sub->dirty = false;
+    return;
+  }
   SendMessage(state);
   sub->last_version = version;
   sub->dirty = false;

@@ -53,7 +53,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void DeliverSubscribed(uint64_t subscription,
                          const std::string& request_id_json,
                          WsMessagePtr snapshot, uint64_t version);
-  // ... one update of version `version` ...
+  // ... one update of version `version` (the upstream posts at most one at
+  // a time per socket: the delivery calls Upstream::TakeDelivery) ...
   void DeliverUpdate(uint64_t subscription, uint64_t version,
                      WsMessagePtr message);
   // ... or the end of the stream (an error answer when not yet acked).

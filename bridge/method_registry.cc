@@ -18,10 +18,10 @@ constexpr char kService[] = "pulse.v1.AnalyticsService";
 constexpr char kTypeUrlPrefix[] = "type.googleapis.com";
 
 // The generated pool's types as protobuf's JSON converter asks for them.
-// MessageToJsonString rebuilds a google.protobuf.Type from the descriptor
-// for every message type it meets, on every call: that was ~35 us of fixed
-// cost per update printed, most of printing a small one. They never change,
-// so each is built once here.
+// MessageToJsonString's resolver builds a google.protobuf.Type from the
+// descriptor for every message type it meets, on every call; a copy of one
+// built before is cheaper: a small update printed in ~26 us instead of ~35
+// (pulse-microbench). Thread-safe, as the interface requires.
 class CachingTypeResolver : public google::protobuf::util::TypeResolver {
  public:
   CachingTypeResolver()
@@ -31,46 +31,44 @@ class CachingTypeResolver : public google::protobuf::util::TypeResolver {
 
   google::protobuf::util::Status ResolveMessageType(
       const std::string& type_url, google::protobuf::Type* type) override {
-    return Resolve(type_url, type, types_,
-                   [this](const std::string& url, google::protobuf::Type* t) {
-                     return pool_->ResolveMessageType(url, t);
-                   });
+    return Resolve(type_url, type,
+                   [&] { return pool_->ResolveMessageType(type_url, type); });
   }
   google::protobuf::util::Status ResolveEnumType(
       const std::string& type_url, google::protobuf::Enum* type) override {
-    return Resolve(type_url, type, enums_,
-                   [this](const std::string& url, google::protobuf::Enum* t) {
-                     return pool_->ResolveEnumType(url, t);
-                   });
+    return Resolve(type_url, type,
+                   [&] { return pool_->ResolveEnumType(type_url, type); });
   }
 
  private:
-  template <typename T, typename Build>
-  google::protobuf::util::Status Resolve(
-      const std::string& type_url, T* out,
-      absl::flat_hash_map<std::string, T>& cache, Build build) {
+  // `build` fills `out` from the pool. Failures are not kept: the urls come
+  // from the pool's own descriptors, so a failure is a bug to report, not a
+  // case to serve fast.
+  template <typename Build>
+  google::protobuf::util::Status Resolve(const std::string& type_url,
+                                         google::protobuf::Message* out,
+                                         Build build) ABSL_LOCKS_EXCLUDED(mu_) {
     {
       absl::ReaderMutexLock lock(&mu_);
-      if (auto it = cache.find(type_url); it != cache.end()) {
-        *out = it->second;
+      if (auto it = built_.find(type_url); it != built_.end()) {
+        out->CopyFrom(*it->second);
         return google::protobuf::util::Status();
       }
     }
-    google::protobuf::util::Status status = build(type_url, out);
-    if (!status.ok())
-      return status;  // not cached: the pool is fixed, but
-                      // a bad url must not fill memory
+    google::protobuf::util::Status status = build();
+    if (!status.ok()) return status;
+    std::unique_ptr<google::protobuf::Message> copy(out->New());
+    copy->CopyFrom(*out);
     absl::WriterMutexLock lock(&mu_);
-    cache.emplace(type_url, *out);
+    built_.try_emplace(type_url, std::move(copy));
     return status;
   }
 
   const std::unique_ptr<google::protobuf::util::TypeResolver> pool_;
   absl::Mutex mu_;
-  absl::flat_hash_map<std::string, google::protobuf::Type> types_
-      ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, google::protobuf::Enum> enums_
-      ABSL_GUARDED_BY(mu_);
+  // Types and enums by url (their names differ).
+  absl::flat_hash_map<std::string, std::unique_ptr<google::protobuf::Message>>
+      built_ ABSL_GUARDED_BY(mu_);
 };
 
 google::protobuf::util::TypeResolver* Resolver() {

@@ -58,8 +58,13 @@ std::string RenderMetrics(const BridgeStats& s) {
        "Updates a congested socket skipped; it gets the merged state as one "
        "catch-up instead.",
        s.updates_skipped},
+      {"updates_folded_total", "counter",
+       "Updates not queued for a socket whose io thread had not yet taken "
+       "the previous one; it gets the merged state as one catch-up instead.",
+       s.updates_folded},
       {"catchups_sent_total", "counter",
-       "Merged catch-up snapshots sent to sockets that drained.",
+       "Merged catch-up snapshots sent to sockets that drained or fell "
+       "behind.",
        s.catchups_sent},
   };
   std::string out;

@@ -132,6 +132,14 @@ void Upstream::ReadAgain() {
   RemoveHold();
 }
 
+bool Upstream::TakeDelivery(const Connection* conn) {
+  absl::MutexLock lock(&mu_);
+  auto it = subscribers_.find(conn);
+  if (it == subscribers_.end()) return false;
+  it->second.queued = false;
+  return std::exchange(it->second.folded, false);
+}
+
 WsMessagePtr Upstream::CatchUp(uint64_t* version) {
   absl::MutexLock lock(&mu_);
   return CatchUpLocked(version);
@@ -181,7 +189,15 @@ void Upstream::OnReadDone(bool ok) {
                                     : CatchUpLocked(&version);
         conn->DeliverSubscribed(id_, sub.request_id_json, snapshot, version_);
       } else if (message != nullptr) {
-        conn->DeliverUpdate(id_, version_, message);
+        if (sub.queued) {
+          // The socket's strand is behind: at most one delivery waits per
+          // socket, so a slow io thread cannot grow a queue of updates.
+          sub.folded = true;
+          counters_->updates_folded++;
+        } else {
+          sub.queued = true;
+          conn->DeliverUpdate(id_, version_, message);
+        }
       }
     }
     if (!closed_ && AllCongestedLocked()) {

@@ -65,6 +65,10 @@ class Upstream : public grpc::ClientReadReactor<v1::Update> {
   WsMessagePtr CatchUp(uint64_t* version);
   // Cancels the stream (shutdown); subscribers get its end. Never blocks.
   void Cancel();
+  // Called by `conn`'s queued delivery when it runs: from then on the next
+  // update is posted again. True if updates came while it was queued (they
+  // were not posted: send the merged state, CatchUp, instead).
+  bool TakeDelivery(const Connection* conn);
 
   void OnReadDone(bool ok) override;
   void OnDone(const grpc::Status& status) override;
@@ -74,6 +78,11 @@ class Upstream : public grpc::ClientReadReactor<v1::Update> {
     std::weak_ptr<Connection> conn;
     std::string request_id_json;
     bool acked = false;
+    // A delivery is posted to the socket's strand and has not run yet.
+    bool queued = false;
+    // Updates arrived while one was queued: the socket needs the merged
+    // state rather than the queued update.
+    bool folded = false;
   };
 
   // Tells every subscriber the stream ended; releases the stream.

@@ -133,12 +133,19 @@ absl::Status RunOne(const BenchOptions& options, int clients, Report& report) {
   if (!ingest_status.ok()) return ingest_status;
   if (!tick_status.ok()) return tick_status;
 
-  std::vector<double> latency_ms;
+  // Visibility, split where the update was built: the server's part (from
+  // the ack to the build) and the bridge's (from the build to the frame).
+  std::vector<double> latency_ms, to_build_ms, to_frame_ms;
   latency_ms.reserve(seen.size());
   for (const Seen& s : seen) {
     if (s.value < 1 || s.value > last_tick) continue;
     latency_ms.push_back(
         std::max(0.0, absl::ToDoubleMilliseconds(s.at - acked[s.value])));
+    if (s.built == absl::InfinitePast()) continue;
+    to_build_ms.push_back(
+        std::max(0.0, absl::ToDoubleMilliseconds(s.built - acked[s.value])));
+    to_frame_ms.push_back(
+        std::max(0.0, absl::ToDoubleMilliseconds(s.at - s.built)));
   }
   // Updates each client should have seen but did not (beyond the last tick
   // everyone reached).
@@ -168,6 +175,14 @@ absl::Status RunOne(const BenchOptions& options, int clients, Report& report) {
   report.Add({p + "visibility_p50_ms", p50, "ms", settings});
   report.Add({p + "visibility_p99_ms", p99, "ms", settings});
   report.Add({p + "visibility_max_ms", max, "ms", settings});
+  report.Add(
+      {p + "ack_to_build_p50_ms", Quantile(to_build_ms, 0.5), "ms", settings});
+  report.Add(
+      {p + "ack_to_build_p99_ms", Quantile(to_build_ms, 0.99), "ms", settings});
+  report.Add({p + "build_to_frame_p50_ms", Quantile(to_frame_ms, 0.5), "ms",
+              settings});
+  report.Add({p + "build_to_frame_p99_ms", Quantile(to_frame_ms, 0.99), "ms",
+              settings});
   report.Add({p + "frames_per_s", static_cast<double>(frames_n) / seconds,
               "1/s", settings});
   report.Add(

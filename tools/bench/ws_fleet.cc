@@ -34,6 +34,22 @@ int64_t MarkerLikes(absl::string_view frame, absl::string_view post_id) {
   return value;
 }
 
+absl::Time UpdateTime(absl::string_view frame) {
+  constexpr absl::string_view kTime = "\"time\":\"";
+  const size_t at = frame.find(kTime);
+  if (at == absl::string_view::npos) return absl::InfinitePast();
+  const size_t start = at + kTime.size();
+  const size_t end = frame.find('"', start);
+  absl::Time t;
+  std::string err;
+  if (end == absl::string_view::npos ||
+      !absl::ParseTime(absl::RFC3339_full, frame.substr(start, end - start), &t,
+                       &err)) {
+    return absl::InfinitePast();
+  }
+  return t;
+}
+
 struct WsFleet::Impl {
   // Touched only on the io thread, except under mu.
   struct Conn {
@@ -150,8 +166,9 @@ absl::Status WsFleet::Open(int n, int wave,
           }
           if (likes > conn->last) {
             if (impl_->measuring) {
+              const absl::Time built = UpdateTime(payload);
               for (int64_t v = conn->last + 1; v <= likes; ++v) {
-                impl_->seen.push_back({v, now});
+                impl_->seen.push_back({v, now, built});
               }
             }
             conn->last = likes;

@@ -26,10 +26,15 @@ namespace pulse::bench {
 // update frame; -1 when the post is not in it.
 int64_t MarkerLikes(absl::string_view frame, absl::string_view post_id);
 
+// The update's build time (its "time") in an update frame; InfinitePast
+// when it has none.
+absl::Time UpdateTime(absl::string_view frame);
+
 // A like count that became visible to one client.
 struct Seen {
-  int64_t value;  // the marker's likes in the frame
-  absl::Time at;  // when the frame arrived
+  int64_t value;     // the marker's likes in the frame
+  absl::Time at;     // when the frame arrived
+  absl::Time built;  // when the server built the update (its "time")
 };
 
 class WsFleet {
