@@ -31,9 +31,11 @@ class Backend {
   // Creates the channel (it connects lazily and reconnects by itself, with a
   // short backoff so that a restarted server is found again quickly). With
   // `root_certs_pem` (PEM) the channel speaks TLS and trusts only those
-  // roots; empty, plaintext.
+  // roots; empty, plaintext. `window_bytes` is each stream's HTTP/2
+  // flow-control window (fixed: no BDP probing).
   Backend(const std::string& address, absl::Duration call_timeout,
-          int max_message_bytes, const std::string& root_certs_pem);
+          int max_message_bytes, int window_bytes,
+          const std::string& root_certs_pem);
   // Requires that WaitIdle() returned true (no call is left).
   ~Backend();
 

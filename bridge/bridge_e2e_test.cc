@@ -537,6 +537,19 @@ TEST_F(BridgeE2E, MetricsCountConnectionsStreamsAndFrames) {
   EXPECT_EQ(m.size(), 16u);
 }
 
+TEST(BridgeOptionsCheck, ATooSmallUpstreamWindowIsRefusedByName) {
+  BridgeOptions options;
+  options.listen = "127.0.0.1:0";
+  options.upstream_window_bytes = 512;
+  absl::StatusOr<std::unique_ptr<BridgeServer>> bridge =
+      BridgeServer::Start(options);
+  ASSERT_FALSE(bridge.ok());
+  EXPECT_EQ(bridge.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(bridge.status().message().find("--upstream_window_bytes"),
+            absl::string_view::npos)
+      << bridge.status();
+}
+
 TEST(BridgeMetricsOff, NoServeMetricsAnswers404) {
   auto stack =
       StartStack({}, [](BridgeOptions* o) { o->serve_metrics = false; });

@@ -48,6 +48,11 @@ struct BridgeOptions {
   absl::Duration handshake_timeout = absl::Seconds(5);
   // Largest gRPC response accepted from the backend.
   int max_backend_message_bytes = 16 << 20;
+  // HTTP/2 flow-control window of each Subscribe stream from the backend:
+  // the bytes of updates the server may send ahead of the bridge's reading.
+  // Small, so that a bridge that falls behind makes the server merge
+  // updates rather than queue seconds of them in transit.
+  int upstream_window_bytes = 32 << 10;
   // Serve the Prometheus metrics at GET /metrics.
   bool serve_metrics = true;
 };

@@ -44,6 +44,10 @@ absl::Status CheckOptions(const BridgeOptions& o) {
   if (o.max_buffered_bytes < 1024) {
     return absl::InvalidArgumentError("--max_buffered_bytes: must be >= 1024");
   }
+  if (o.upstream_window_bytes < 1024) {
+    return absl::InvalidArgumentError(
+        "--upstream_window_bytes: must be >= 1024");
+  }
   if (o.max_connections < 1)
     return absl::InvalidArgumentError("--max_connections: must be >= 1");
   if (o.max_inflight_calls < 1) {
@@ -82,7 +86,8 @@ BridgeServer::BridgeServer(const BridgeOptions& options,
                            std::shared_ptr<boost::asio::ssl::context> tls)
     : options_(options),
       backend_(options.backend, options.call_timeout,
-               options.max_backend_message_bytes, backend_roots),
+               options.max_backend_message_bytes, options.upstream_window_bytes,
+               backend_roots),
       upstreams_(&backend_, &counters_),
       ctx_{options, &methods_, &backend_, &upstreams_, &counters_},
       files_(options.web_root),

@@ -45,6 +45,9 @@ ABSL_FLAG(
     int64_t, max_buffered_bytes, 1 << 20,
     "Bytes queued on a socket above which its subscriptions stop being read.");
 ABSL_FLAG(int, max_connections, 10'000, "Open websockets at once.");
+ABSL_FLAG(int, upstream_window_bytes, 32 << 10,
+          "HTTP/2 flow-control window of each Subscribe stream from the "
+          "server: updates in transit before the server merges them.");
 ABSL_FLAG(int, max_inflight_calls, 32, "Unary calls in flight per connection.");
 ABSL_FLAG(absl::Duration, call_timeout, absl::Seconds(10),
           "Deadline of each unary call.");
@@ -104,6 +107,7 @@ int main(int argc, char** argv) {
   options.max_connections = absl::GetFlag(FLAGS_max_connections);
   options.max_inflight_calls = absl::GetFlag(FLAGS_max_inflight_calls);
   options.call_timeout = absl::GetFlag(FLAGS_call_timeout);
+  options.upstream_window_bytes = absl::GetFlag(FLAGS_upstream_window_bytes);
   options.ping_interval = absl::GetFlag(FLAGS_ping_interval);
   options.pong_timeout = absl::GetFlag(FLAGS_pong_timeout);
   options.handshake_timeout = absl::GetFlag(FLAGS_handshake_timeout);
