@@ -248,6 +248,9 @@ TEST_F(BridgeBackpressure,
 // production): each socket has at most one update waiting for them, and gets
 // the merged state, up to date, once they run.
 TEST(BridgeSlowIoThreads, UpdatesForASocketWaitingOnItsIoThreadAreFolded) {
+  // Before the stack: the stalling task refers to them until the io thread,
+  // which the stack's end joins, has run it.
+  absl::Notification stalled, release;
   auto stack = StartStack({}, [](BridgeOptions* o) { o->threads = 1; });
   ASSERT_NE(stack, nullptr);
   WsClient client;
@@ -261,7 +264,6 @@ TEST(BridgeSlowIoThreads, UpdatesForASocketWaitingOnItsIoThreadAreFolded) {
       WaitUntil([&] { return stack->bridge->Stats().updates_sent >= 2; },
                 absl::Seconds(10)));
 
-  absl::Notification stalled, release;
   stack->bridge->PostForTesting([&] {
     stalled.Notify();
     release.WaitForNotificationWithTimeout(absl::Seconds(30));

@@ -146,15 +146,13 @@ absl::StatusOr<v1::GlobalStats> SubscriptionHub::GlobalStats(
   const absl::Time second =
       storage::BucketStart(storage::Resolution::kSecond, clock_->Now());
   absl::MutexLock lock(&global_mu_);
-  if (global_version_ != current || global_second_ != second) {
+  if (global_.version != current || global_.computed != second) {
     absl::StatusOr<v1::GlobalStats> stats = reader_->GlobalStats();
     if (!stats.ok()) return stats.status();
-    global_ = *std::move(stats);
-    global_version_ = current;
-    global_second_ = second;
+    global_ = Cached<v1::GlobalStats>{second, current, *std::move(stats)};
   }
   *version = current;
-  return global_;
+  return global_.response;
 }
 
 v1::TrendingHashtagsResponse SubscriptionHub::Trending(

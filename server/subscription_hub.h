@@ -133,11 +133,11 @@ class SubscriptionHub {
   absl::flat_hash_map<std::string, Cached<v1::TopPostsResponse>> top_cache_
       ABSL_GUARDED_BY(board_mu_);
 
-  // Held across a store read, so that concurrent builds read once.
+  // Held across a store read, so that concurrent builds read once. Its
+  // `computed` is the start of the second it was read in; version 0:
+  // nothing read yet.
   absl::Mutex global_mu_;
-  uint64_t global_version_ ABSL_GUARDED_BY(global_mu_) = 0;  // 0: none
-  absl::Time global_second_ ABSL_GUARDED_BY(global_mu_);
-  v1::GlobalStats global_ ABSL_GUARDED_BY(global_mu_);
+  Cached<v1::GlobalStats> global_ ABSL_GUARDED_BY(global_mu_);
 
   std::atomic<uint64_t> merged_{0};
   std::thread timer_;
