@@ -289,7 +289,9 @@ grpc::ServerUnaryReactor* AnalyticsService::TopPosts(
                     PULSE_RETURN_IF_ERROR(
                         CheckAccount(who, request->account_id(), "account_id"));
                   }
-                  *response = deps_.boards->TopPosts(*request, &who.accounts);
+                  PULSE_ASSIGN_OR_RETURN(
+                      *response,
+                      deps_.boards->TopPosts(*request, &who.accounts));
                   return absl::OkStatus();
                 });
 }
@@ -303,7 +305,8 @@ grpc::ServerUnaryReactor* AnalyticsService::TrendingHashtags(
                   PULSE_RETURN_IF_ERROR(
                       ValidateTrending(*request, deps_.boards->windows()));
                   PULSE_RETURN_IF_ERROR(CheckUnscoped(who, "trending"));
-                  *response = deps_.boards->Trending(*request);
+                  PULSE_ASSIGN_OR_RETURN(*response,
+                                         deps_.boards->Trending(*request));
                   return absl::OkStatus();
                 });
 }

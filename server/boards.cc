@@ -6,6 +6,8 @@
 #include <thread>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+#include "server/log.h"
 #include "server/proto_time.h"
 
 namespace pulse::server {
@@ -54,13 +56,24 @@ Boards::Boards(std::vector<absl::Duration> windows, const storage::Clock* clock)
   std::sort(lengths_.begin(), lengths_.end());
   lengths_.erase(std::unique(lengths_.begin(), lengths_.end()), lengths_.end());
   grain_ = GrainOf(lengths_);
+  windows_ = MakeWindows();
+}
+
+Boards::~Boards() {
+  cancel_ = true;
+  if (rebuild_thread_.joinable()) rebuild_thread_.join();
+}
+
+std::vector<Boards::Windows> Boards::MakeWindows() const {
+  std::vector<Windows> windows;
   for (absl::Duration length : lengths_) {
-    windows_.push_back(Windows{length,
-                               SlidingWindow(length, kSlots),
-                               SlidingWindow(length, kSlots),
-                               SlidingWindow(2 * length, 2 * kSlots),
-                               {}});
+    windows.push_back(Windows{length,
+                              SlidingWindow(length, kSlots),
+                              SlidingWindow(length, kSlots),
+                              SlidingWindow(2 * length, 2 * kSlots),
+                              {}});
   }
+  return windows;
 }
 
 void Boards::Record(const std::vector<storage::AppliedEngagement>& applied) {
@@ -122,8 +135,9 @@ void Boards::Record(const std::vector<storage::AppliedEngagement>& applied) {
   }
 }
 
-void Boards::AdvanceLocked(absl::Time now) {
-  for (Windows& w : windows_) {
+void Boards::Advance(absl::Time now, std::vector<Windows>& windows,
+                     PostInfoMap& post_info) {
+  for (Windows& w : windows) {
     w.hashtags.Advance(now);
     w.hashtags_double.Advance(now);
     std::vector<std::string> rose;
@@ -131,9 +145,13 @@ void Boards::AdvanceLocked(absl::Time now) {
     for (TopCandidates& top : w.tops) {
       for (const std::string& post_id : rose) top.Grew(w.posts.sums(), post_id);
     }
-    if (&w != &windows_.back()) continue;
-    for (const std::string& post_id : gone) post_info_.erase(post_id);
+    if (&w != &windows.back()) continue;
+    for (const std::string& post_id : gone) post_info.erase(post_id);
   }
+}
+
+void Boards::AdvanceLocked(absl::Time now) {
+  Advance(now, windows_, post_info_);
 }
 
 TopCandidates& Boards::TopsOf(Windows& w, v1::Metric metric) {
@@ -150,9 +168,120 @@ Boards::Windows* Boards::FindLocked(absl::Duration length) {
   return nullptr;
 }
 
-absl::Status Boards::RebuildWindow(const storage::Store& store, absl::Time now,
-                                   Windows& w) {
-  w.tops.clear();  // they would miss what the scan adds
+absl::Status Boards::StartRebuild(const storage::Store& store) {
+  if (rebuild_thread_.joinable())
+    return absl::FailedPreconditionError("the boards were rebuilt already");
+  absl::StatusOr<std::unique_ptr<storage::StoreSnapshot>> snapshot =
+      store.TakeSnapshot();
+  if (!snapshot.ok()) return snapshot.status();
+  const absl::Time start = clock_->Now();
+  {
+    absl::MutexLock lock(&status_mu_);
+    rebuilding_ = true;
+    rebuild_start_ = absl::Now();
+  }
+  rebuild_thread_ = std::thread(
+      [this, &store, snapshot = *std::move(snapshot), start]() mutable {
+        RunRebuild(store, std::move(snapshot), start);
+      });
+  return absl::OkStatus();
+}
+
+absl::Status Boards::WaitForRebuild(absl::Duration timeout) {
+  absl::MutexLock lock(&status_mu_);
+  auto done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(status_mu_) {
+    return !rebuilding_;
+  };
+  if (!status_mu_.AwaitWithTimeout(absl::Condition(&done), timeout)) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("the boards are still being rebuilt after ",
+                     absl::FormatDuration(absl::Now() - rebuild_start_)));
+  }
+  return rebuild_status_;
+}
+
+absl::Status Boards::Rebuild(const storage::Store& store) {
+  if (absl::Status s = StartRebuild(store); !s.ok()) return s;
+  return WaitForRebuild(absl::InfiniteDuration());
+}
+
+bool Boards::ready() const { return ReadyStatus().ok(); }
+
+absl::Status Boards::ReadyStatus() const {
+  absl::MutexLock lock(&status_mu_);
+  if (rebuilding_) {
+    return absl::UnavailableError(absl::StrCat(
+        "the boards are being rebuilt from storage after start-up (for ",
+        absl::FormatDuration(
+            absl::Trunc(absl::Now() - rebuild_start_, absl::Milliseconds(100))),
+        " so far; pulse_boards_ready turns 1 when done): retry shortly"));
+  }
+  if (!rebuild_status_.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("the boards could not be rebuilt from storage at "
+                     "start-up (",
+                     rebuild_status_.message(), "): restart the server"));
+  }
+  return absl::OkStatus();
+}
+
+void Boards::RunRebuild(const storage::Store& store,
+                        std::unique_ptr<storage::StoreSnapshot> snapshot,
+                        absl::Time start) {
+  if (rebuild_gate_ != nullptr) rebuild_gate_->WaitForNotification();
+  std::vector<Windows> rebuilt = MakeWindows();
+  PostInfoMap rebuilt_info;
+  absl::Status status =
+      RebuildAll(store, *snapshot, start, rebuilt, rebuilt_info);
+  snapshot.reset();  // compaction may drop what it pinned
+  if (status.ok() && cancel_) status = absl::CancelledError("shutting down");
+  if (status.ok()) {
+    absl::MutexLock lock(&mu_);
+    // Live windows hold what was recorded since the snapshot: the rest. The
+    // smaller set is added into the larger, which is kept.
+    const absl::Time now = clock_->Now();
+    Advance(now, rebuilt, rebuilt_info);
+    AdvanceLocked(now);
+    const bool keep_live = windows_.back().posts.sums().size() >
+                           rebuilt.back().posts.sums().size();
+    std::vector<Windows>& into = keep_live ? windows_ : rebuilt;
+    const std::vector<Windows>& from = keep_live ? rebuilt : windows_;
+    for (size_t i = 0; i < into.size(); ++i) {
+      into[i].posts.Merge(now, from[i].posts);
+      into[i].hashtags.Merge(now, from[i].hashtags);
+      into[i].hashtags_double.Merge(now, from[i].hashtags_double);
+      into[i].tops.clear();  // they would miss what was merged in
+    }
+    // Live metadata is the newer.
+    if (keep_live) {
+      for (auto& [post_id, info] : rebuilt_info)
+        post_info_.try_emplace(post_id, std::move(info));
+    } else {
+      for (auto& [post_id, info] : post_info_)
+        rebuilt_info.insert_or_assign(post_id, std::move(info));
+      windows_ = std::move(rebuilt);
+      post_info_ = std::move(rebuilt_info);
+    }
+    trending_memo_.clear();  // its versions are of the windows replaced
+  }
+  absl::MutexLock lock(&status_mu_);
+  const absl::Duration took = absl::Now() - rebuild_start_;
+  if (status.ok()) {
+    Log(LogLevel::kInfo,
+        absl::StrCat("boards rebuilt duration=", absl::FormatDuration(took)));
+  } else if (!absl::IsCancelled(status)) {
+    Log(LogLevel::kError,
+        absl::StrCat("boards rebuild failed after ", absl::FormatDuration(took),
+                     ": ", status.ToString(),
+                     "; TopPosts and TrendingHashtags answer UNAVAILABLE"));
+  }
+  rebuild_status_ = status;
+  rebuilding_ = false;
+}
+
+absl::Status Boards::RebuildWindow(const storage::Store& store,
+                                   const storage::StoreSnapshot& snapshot,
+                                   absl::Time now, Windows& w) {
   // From twice the length: the trending window before this one.
   return store.ScanActivity(
       RebuildResolution(w.length), now - 2 * w.length, now + absl::Minutes(10),
@@ -165,28 +294,31 @@ absl::Status Boards::RebuildWindow(const storage::Store& store, absl::Time now,
           w.hashtags.Add(now, bucket, key, counts);
           w.hashtags_double.Add(now, bucket, key, counts);
         }
-      });
+        return !cancel_.load(std::memory_order_relaxed);
+      },
+      &snapshot);
 }
 
-absl::Status Boards::Rebuild(const storage::Store& store) {
-  const absl::Time now = clock_->Now();
-  absl::MutexLock lock(&mu_);
+absl::Status Boards::RebuildAll(const storage::Store& store,
+                                const storage::StoreSnapshot& snapshot,
+                                absl::Time now, std::vector<Windows>& windows,
+                                PostInfoMap& post_info) {
   // Windows share nothing, so they rebuild side by side, longest first, each
   // from its own scan: the scans cost little next to the windows' hash-map
   // inserts, which one thread cannot overlap.
   const size_t threads = std::min<size_t>(
-      windows_.size(), std::max(1u, std::thread::hardware_concurrency()));
-  std::vector<absl::Status> statuses(windows_.size());
+      windows.size(), std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<absl::Status> statuses(windows.size());
   std::atomic<size_t> next{0};
   // The longest window's posts are those whose metadata the boards keep:
   // read it while the other windows still rebuild.
   absl::Status post_info_status;
   auto work = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < windows_.size();) {
-      const size_t w = windows_.size() - 1 - i;
-      statuses[w] = RebuildWindow(store, now, windows_[w]);
+    for (size_t i; (i = next.fetch_add(1)) < windows.size();) {
+      const size_t w = windows.size() - 1 - i;
+      statuses[w] = RebuildWindow(store, snapshot, now, windows[w]);
       if (i == 0 && statuses[w].ok())
-        post_info_status = LoadPostInfo(store, windows_[w].posts);
+        post_info_status = LoadPostInfo(store, windows[w].posts, post_info);
     }
   };
   std::vector<std::thread> helpers;
@@ -200,20 +332,34 @@ absl::Status Boards::Rebuild(const storage::Store& store) {
 }
 
 absl::Status Boards::LoadPostInfo(const storage::Store& store,
-                                  const SlidingWindow& posts) {
+                                  const SlidingWindow& posts,
+                                  PostInfoMap& post_info) {
+  // In chunks, so that a shutdown need not wait for all of them.
+  constexpr size_t kChunk = 10'000;
   std::vector<std::string_view> post_ids;
-  post_ids.reserve(posts.sums().size());
-  for (const auto& [post_id, counts] : posts.sums())
+  post_ids.reserve(std::min(kChunk, posts.sums().size()));
+  auto flush = [&] {
+    absl::Status s =
+        store.GetPosts(post_ids, [&](const storage::PostMeta& meta) {
+          post_info[meta.post_id] = std::make_shared<const PostInfo>(
+              PostInfo{meta.account_id, meta.hashtags});
+        });
+    post_ids.clear();
+    return s;
+  };
+  for (const auto& [post_id, counts] : posts.sums()) {
     post_ids.push_back(post_id);
-  return store.GetPosts(post_ids, [this](const storage::PostMeta& meta) {
-    post_info_[meta.post_id] = std::make_shared<const PostInfo>(
-        PostInfo{meta.account_id, meta.hashtags});
-  });
+    if (post_ids.size() < kChunk) continue;
+    if (cancel_) return absl::OkStatus();
+    if (absl::Status s = flush(); !s.ok()) return s;
+  }
+  return flush();
 }
 
-v1::TopPostsResponse Boards::TopPosts(
+absl::StatusOr<v1::TopPostsResponse> Boards::TopPosts(
     const v1::TopPostsRequest& request,
     const absl::flat_hash_set<std::string>* accounts) {
+  if (absl::Status s = ReadyStatus(); !s.ok()) return s;
   const absl::Time now = clock_->Now();
   const absl::Duration length =
       request.has_window() ? FromProto(request.window()) : absl::Hours(1);
@@ -285,8 +431,9 @@ v1::TopPostsResponse Boards::TopPosts(
   return response;
 }
 
-v1::TrendingHashtagsResponse Boards::Trending(
+absl::StatusOr<v1::TrendingHashtagsResponse> Boards::Trending(
     const v1::TrendingHashtagsRequest& request) {
+  if (absl::Status s = ReadyStatus(); !s.ok()) return s;
   const absl::Time now = clock_->Now();
   const absl::Duration length =
       request.has_window() ? FromProto(request.window()) : absl::Hours(1);

@@ -2,8 +2,10 @@
 #ifndef PULSE_SERVER_BOARDS_H_
 #define PULSE_SERVER_BOARDS_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -12,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "pulse/v1/analytics.pb.h"
 #include "server/sliding_window.h"
@@ -25,10 +28,20 @@ namespace pulse::server {
 // for trending, hashtag windows of that length and twice it, all fed by
 // ingest. Queries read the in-memory sums: none scans stored history.
 // Thread-safe.
+//
+// At start-up the windows are refilled from the store in the background
+// (StartRebuild) while Record already counts new writes; the boards answer
+// UNAVAILABLE until both are merged.
 class Boards {
  public:
   // Requires non-empty `windows`; `clock` is not owned and outlives this.
   Boards(std::vector<absl::Duration> windows, const storage::Clock* clock);
+  // Stops a rebuild still running (within one stored bucket or one chunk of
+  // post metadata) and waits for it.
+  ~Boards();
+
+  Boards(const Boards&) = delete;
+  Boards& operator=(const Boards&) = delete;
 
   // The configured window lengths, shortest first.
   const std::vector<absl::Duration>& windows() const { return lengths_; }
@@ -36,18 +49,41 @@ class Boards {
   // Counts what a write applied. Never blocks on I/O.
   void Record(const std::vector<storage::AppliedEngagement>& applied);
 
-  // Refills the windows from the store's activity index, e.g. at start-up.
-  // Blocks on disk I/O.
+  // Refills the windows from the store's activity index as it is now (a
+  // snapshot), on a background thread, and returns: what is written and
+  // Recorded from now on is counted apart and merged in when the scan is
+  // done, so nothing counts twice. Call once, before the first Record, with
+  // a store that outlives this. An error (no snapshot) means no rebuild.
+  absl::Status StartRebuild(const storage::Store& store);
+
+  // Waits up to `timeout` for the rebuild: OK once the boards are complete
+  // (or when none was started), DEADLINE_EXCEEDED while it still runs, and
+  // the rebuild's error if it failed.
+  absl::Status WaitForRebuild(absl::Duration timeout);
+
+  // StartRebuild and wait for it. Blocks on disk I/O.
   absl::Status Rebuild(const storage::Store& store);
+
+  // Whether the boards answer: false while a rebuild runs or after one
+  // failed.
+  bool ready() const;
+
+  // Makes a rebuild wait for `gate` after its snapshot and before its scans,
+  // for tests of what happens meanwhile. Call before StartRebuild.
+  void set_rebuild_gate_for_testing(absl::Notification* gate) {
+    rebuild_gate_ = gate;
+  }
 
   // The top posts; the request must have passed validation. With `accounts`
   // (not empty) only posts known to belong to one of them count.
-  v1::TopPostsResponse TopPosts(
+  // UNAVAILABLE until the boards are rebuilt.
+  absl::StatusOr<v1::TopPostsResponse> TopPosts(
       const v1::TopPostsRequest& request,
       const absl::flat_hash_set<std::string>* accounts = nullptr);
 
   // The trending hashtags; the request must have passed validation.
-  v1::TrendingHashtagsResponse Trending(
+  // UNAVAILABLE until the boards are rebuilt.
+  absl::StatusOr<v1::TrendingHashtagsResponse> Trending(
       const v1::TrendingHashtagsRequest& request);
 
  private:
@@ -64,16 +100,35 @@ class Boards {
     std::vector<TopCandidates> tops;
   };
 
+  using PostInfoMap =
+      absl::flat_hash_map<std::string, std::shared_ptr<const PostInfo>>;
+
+  // Empty windows of every configured length.
+  std::vector<Windows> MakeWindows() const;
+  // The rebuild thread: scans `snapshot` into new windows as of `start`,
+  // then merges them with the live ones.
+  void RunRebuild(const storage::Store& store,
+                  std::unique_ptr<storage::StoreSnapshot> snapshot,
+                  absl::Time start);
+  absl::Status RebuildAll(const storage::Store& store,
+                          const storage::StoreSnapshot& snapshot,
+                          absl::Time now, std::vector<Windows>& windows,
+                          PostInfoMap& post_info);
   // Refills one window's sums as of `now` from the activity index.
-  static absl::Status RebuildWindow(const storage::Store& store, absl::Time now,
-                                    Windows& w);
-  // Reads the metadata of the posts in `posts` into post_info_. Runs on a
-  // Rebuild worker while Rebuild's caller holds mu_.
+  absl::Status RebuildWindow(const storage::Store& store,
+                             const storage::StoreSnapshot& snapshot,
+                             absl::Time now, Windows& w);
+  // Reads the metadata of the posts in `posts` into `post_info`.
   absl::Status LoadPostInfo(const storage::Store& store,
-                            const SlidingWindow& posts)
-      ABSL_NO_THREAD_SAFETY_ANALYSIS;
+                            const SlidingWindow& posts, PostInfoMap& post_info);
+  // Slides `windows` to `now`, forgetting the metadata of posts that left
+  // the longest.
+  static void Advance(absl::Time now, std::vector<Windows>& windows,
+                      PostInfoMap& post_info);
   void AdvanceLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Windows* FindLocked(absl::Duration length) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // OK when the boards can answer; otherwise why not.
+  absl::Status ReadyStatus() const ABSL_LOCKS_EXCLUDED(status_mu_);
   // The candidates of `w` for `metric`, made on first use.
   static TopCandidates& TopsOf(Windows& w, v1::Metric metric);
 
@@ -92,8 +147,17 @@ class Boards {
   absl::flat_hash_map<std::string, TrendingMemo> trending_memo_
       ABSL_GUARDED_BY(mu_);
   // Account and hashtags of posts in the longest window, for filtered boards.
-  absl::flat_hash_map<std::string, std::shared_ptr<const PostInfo>> post_info_
-      ABSL_GUARDED_BY(mu_);
+  PostInfoMap post_info_ ABSL_GUARDED_BY(mu_);
+
+  // The rebuild's state: running from rebuild_start_ until it sets
+  // rebuild_status_ (OK, or why it failed).
+  mutable absl::Mutex status_mu_;
+  bool rebuilding_ ABSL_GUARDED_BY(status_mu_) = false;
+  absl::Time rebuild_start_ ABSL_GUARDED_BY(status_mu_);
+  absl::Status rebuild_status_ ABSL_GUARDED_BY(status_mu_);
+  std::atomic<bool> cancel_{false};
+  absl::Notification* rebuild_gate_ = nullptr;
+  std::thread rebuild_thread_;
 };
 
 }  // namespace pulse::server

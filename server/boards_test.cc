@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "server/proto_time.h"
 #include "storage/test_util.h"
@@ -40,15 +41,28 @@ v1::TrendingHashtagsRequest TrendingRequest() {
   return r;
 }
 
-std::vector<std::string> Ids(const v1::TopPostsResponse& r) {
+// The answer of a board that must be ready.
+template <typename Response>
+Response Must(absl::StatusOr<Response> r) {
+  if (!r.ok()) {
+    ADD_FAILURE() << r.status();
+    return Response();
+  }
+  return *std::move(r);
+}
+
+std::vector<std::string> Ids(const absl::StatusOr<v1::TopPostsResponse>& r) {
   std::vector<std::string> out;
-  for (const v1::TopPost& p : r.posts()) out.push_back(p.post_id());
+  const v1::TopPostsResponse top = Must(r);
+  for (const v1::TopPost& p : top.posts()) out.push_back(p.post_id());
   return out;
 }
 
-std::vector<std::string> Tags(const v1::TrendingHashtagsResponse& r) {
+std::vector<std::string> Tags(
+    const absl::StatusOr<v1::TrendingHashtagsResponse>& r) {
   std::vector<std::string> out;
-  for (const v1::TrendingHashtag& t : r.hashtags())
+  const v1::TrendingHashtagsResponse trending = Must(r);
+  for (const v1::TrendingHashtag& t : trending.hashtags())
     out.push_back(absl::StrCat(t.hashtag(), "=", t.current()));
   return out;
 }
@@ -78,8 +92,8 @@ void ExpectSameBoards(Boards& got, Boards& want,
       *request.mutable_window() = ToProto(window);
       request.set_limit(100);
       request.set_metric(metric);
-      const v1::TopPostsResponse top = want.TopPosts(request);
-      const v1::TopPostsResponse other = got.TopPosts(request);
+      const v1::TopPostsResponse top = Must(want.TopPosts(request));
+      const v1::TopPostsResponse other = Must(got.TopPosts(request));
       ASSERT_GT(top.posts_size(), 0);
       ASSERT_EQ(other.posts_size(), top.posts_size());
       for (int i = 0; i < top.posts_size(); ++i) {
@@ -91,8 +105,8 @@ void ExpectSameBoards(Boards& got, Boards& want,
     v1::TrendingHashtagsRequest request;
     *request.mutable_window() = ToProto(window);
     request.set_limit(20);
-    const v1::TrendingHashtagsResponse trending = want.Trending(request);
-    const v1::TrendingHashtagsResponse other = got.Trending(request);
+    const v1::TrendingHashtagsResponse trending = Must(want.Trending(request));
+    const v1::TrendingHashtagsResponse other = Must(got.Trending(request));
     ASSERT_GT(trending.hashtags_size(), 0);
     EXPECT_EQ(Tags(other), Tags(trending));
     for (int i = 0; i < trending.hashtags_size() && i < other.hashtags_size();
@@ -138,7 +152,8 @@ TEST(Boards, TrendingAnswersAgainWhenTheWindowChanges) {
             std::vector<std::string>{"cats=3"});
   // Asked again unchanged: the same answer, stamped now.
   clock.Advance(absl::Seconds(1));
-  const v1::TrendingHashtagsResponse again = boards.Trending(TrendingRequest());
+  const v1::TrendingHashtagsResponse again =
+      Must(boards.Trending(TrendingRequest()));
   EXPECT_EQ(Tags(again), std::vector<std::string>{"cats=3"});
   EXPECT_EQ(FromProto(again.as_of()), clock.Now());
   // A new engagement, then expiry, each change the answer.
@@ -179,54 +194,125 @@ TEST(Boards, ABatchCountsAsItsEngagementsOneByOne) {
   ExpectSameBoards(batched, single, windows);
 }
 
-// Every window whose steps hold whole seconds or whole minutes, over
-// engagements spread across two days: a board rebuilt from the store must
-// answer exactly as the board that recorded them live.
-TEST(Boards, RebuildAnswersAsTheLiveBoards) {
-  const absl::Time now = storage::kTestStart + absl::Hours(50) +
-                         absl::Seconds(17);  // mid-minute, mid-step
-  storage::ManualClock clock(now);
-  storage::ScopedTempDir dir;
-  storage::StoreOptions options;
-  options.data_dir = dir.path() + "/db";
-  options.clock = &clock;
-  absl::StatusOr<std::unique_ptr<storage::Store>> store =
-      storage::Store::Open(options);
-  ASSERT_TRUE(store.ok()) << store.status();
-  const std::vector<absl::Duration> windows = {absl::Minutes(2),
-                                               absl::Minutes(5), absl::Hours(1),
-                                               absl::Hours(3), absl::Hours(24)};
-  Boards live(windows, &clock);
+// A store with 40 posts over 3 accounts and 12 hashtags, on a manual clock
+// mid-minute and mid-step, and batches of engagements spread over two days,
+// written to the store and recorded by `live` boards.
+class BoardsRebuild : public ::testing::Test {
+ protected:
+  static inline const absl::Time kNow =
+      storage::kTestStart + absl::Hours(50) + absl::Seconds(17);
+  // Every window whose steps hold whole seconds or whole minutes.
+  const std::vector<absl::Duration> windows_ = {
+      absl::Minutes(2), absl::Minutes(5), absl::Hours(1), absl::Hours(3),
+      absl::Hours(24)};
 
-  storage::WriteInput posts;
-  for (int p = 0; p < 40; ++p) {
-    storage::PostMeta& meta = posts.posts.emplace_back();
-    meta.post_id = absl::StrCat("p", p);
-    meta.account_id = absl::StrCat("a", p % 3);
-    meta.hashtags = {absl::StrCat("t", p % 7), absl::StrCat("u", p % 5)};
-    meta.published_at = storage::kTestStart;
-  }
-  ASSERT_TRUE((*store)->Write(posts).ok());
-  Lcg next(12345);
-  for (int batch = 0; batch < 20; ++batch) {
-    storage::WriteInput input;
-    for (int i = 0; i < 500; ++i) {
-      storage::EngagementEvent& e = input.engagements.emplace_back();
-      // Skewed: low post numbers and recent times are the most common.
-      e.post_id = absl::StrCat("p", next(1 + next(40)));
-      e.kind = static_cast<storage::Slot>(storage::kImpressions + next(5));
-      e.count = 1 + static_cast<int64_t>(next(4));
-      const int64_t ago = static_cast<int64_t>(next(1 + next(50 * 3600)));
-      e.time = now - absl::Seconds(ago) + absl::Seconds(next(2));
+  void SetUp() override {
+    storage::StoreOptions options;
+    options.data_dir = dir_.path() + "/db";
+    options.clock = &clock_;
+    absl::StatusOr<std::unique_ptr<storage::Store>> store =
+        storage::Store::Open(options);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+    storage::WriteInput posts;
+    for (int p = 0; p < 40; ++p) {
+      storage::PostMeta& meta = posts.posts.emplace_back();
+      meta.post_id = absl::StrCat("p", p);
+      meta.account_id = absl::StrCat("a", p % 3);
+      meta.hashtags = {absl::StrCat("t", p % 7), absl::StrCat("u", p % 5)};
+      meta.published_at = storage::kTestStart;
     }
-    absl::StatusOr<storage::WriteResult> result = (*store)->Write(input);
-    ASSERT_TRUE(result.ok()) << result.status();
-    live.Record(result->applied);
+    ASSERT_TRUE(store_->Write(posts).ok());
   }
 
-  Boards rebuilt(windows, &clock);
-  ASSERT_TRUE(rebuilt.Rebuild(**store).ok());
-  ExpectSameBoards(rebuilt, live, windows);
+  // Writes `n` batches over the first `posts` posts and records them into
+  // `live` and `also` (if any).
+  void WriteBatches(int n, int posts, Boards* also = nullptr) {
+    for (int batch = 0; batch < n; ++batch) {
+      storage::WriteInput input;
+      for (int i = 0; i < 500; ++i) {
+        storage::EngagementEvent& e = input.engagements.emplace_back();
+        // Skewed: low post numbers and recent times are the most common.
+        e.post_id = absl::StrCat("p", next_(1 + next_(posts)));
+        e.kind = static_cast<storage::Slot>(storage::kImpressions + next_(5));
+        e.count = 1 + static_cast<int64_t>(next_(4));
+        const int64_t ago = static_cast<int64_t>(next_(1 + next_(50 * 3600)));
+        e.time = kNow - absl::Seconds(ago) + absl::Seconds(next_(2));
+      }
+      absl::StatusOr<storage::WriteResult> result = store_->Write(input);
+      ASSERT_TRUE(result.ok()) << result.status();
+      live_.Record(result->applied);
+      if (also != nullptr) also->Record(result->applied);
+    }
+  }
+
+  storage::ManualClock clock_{kNow};
+  storage::ScopedTempDir dir_;
+  std::unique_ptr<storage::Store> store_;
+  Boards live_{windows_, &clock_};
+  Lcg next_{12345};
+};
+
+// A board rebuilt from the store answers exactly as the board that recorded
+// the same engagements live.
+TEST_F(BoardsRebuild, AnswersAsTheLiveBoards) {
+  WriteBatches(20, 40);
+  Boards rebuilt(windows_, &clock_);
+  ASSERT_TRUE(rebuilt.Rebuild(*store_).ok());
+  ExpectSameBoards(rebuilt, live_, windows_);
+}
+
+// While the rebuild runs the boards answer UNAVAILABLE, and what is written
+// and recorded meanwhile counts once: the rebuild reads the store as it was
+// when it started. The parameter is the number of batches before the rebuild
+// (the rest of 20 come during it) and the posts they engage (the others all
+// 40), so that either side can hold more posts and be the one merged into.
+class BoardsRebuildWhileRecording
+    : public BoardsRebuild,
+      public ::testing::WithParamInterface<std::pair<int, int>> {};
+
+TEST_P(BoardsRebuildWhileRecording, CountsEveryWriteOnce) {
+  const auto [before, before_posts] = GetParam();
+  WriteBatches(before, before_posts);
+  Boards rebuilt(windows_, &clock_);
+  absl::Notification gate;
+  rebuilt.set_rebuild_gate_for_testing(&gate);
+  ASSERT_TRUE(rebuilt.StartRebuild(*store_).ok());
+  EXPECT_FALSE(rebuilt.ready());
+  const absl::StatusOr<v1::TopPostsResponse> early =
+      rebuilt.TopPosts(TopRequest(3));
+  EXPECT_EQ(early.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(early.status().message().find("being rebuilt"),
+            absl::string_view::npos)
+      << early.status();
+  EXPECT_EQ(rebuilt.Trending(TrendingRequest()).status().code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(rebuilt.WaitForRebuild(absl::ZeroDuration()).code(),
+            absl::StatusCode::kDeadlineExceeded);
+
+  WriteBatches(20 - before, before_posts == 40 ? 5 : 40, &rebuilt);
+  clock_.Set(kNow + absl::Seconds(30));  // a step of every window expires
+  gate.Notify();
+  ASSERT_TRUE(rebuilt.WaitForRebuild(absl::Minutes(1)).ok());
+  EXPECT_TRUE(rebuilt.ready());
+  ExpectSameBoards(rebuilt, live_, windows_);
+}
+
+INSTANTIATE_TEST_SUITE_P(BeforeAndDuring, BoardsRebuildWhileRecording,
+                         ::testing::Values(std::pair(2, 5), std::pair(18, 40)));
+
+// A rebuild still running when the boards go away stops; nothing waits for
+// the whole scan or touches the store after.
+TEST_F(BoardsRebuild, DestroyingTheBoardsStopsTheRebuild) {
+  WriteBatches(5, 40);
+  absl::Notification gate;
+  {
+    Boards rebuilt(windows_, &clock_);
+    rebuilt.set_rebuild_gate_for_testing(&gate);
+    ASSERT_TRUE(rebuilt.StartRebuild(*store_).ok());
+    gate.Notify();
+  }
+  store_.reset();
 }
 
 }  // namespace

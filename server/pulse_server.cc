@@ -144,13 +144,22 @@ absl::StatusOr<std::unique_ptr<PulseServer>> PulseServer::Start(
 
   server->boards_ =
       std::make_unique<Boards>(options.windows, options.store.clock);
-  const absl::Time rebuild_start = absl::Now();
-  if (absl::Status s = server->boards_->Rebuild(*server->store_); !s.ok()) {
+  // A large store takes seconds to rebuild from: ingest and the other
+  // queries need not wait for it.
+  if (absl::Status s = server->boards_->StartRebuild(*server->store_);
+      !s.ok()) {
     return s;
   }
-  Log(LogLevel::kInfo,
-      absl::StrCat("boards rebuilt duration=",
-                   absl::FormatDuration(absl::Now() - rebuild_start)));
+  if (absl::Status s =
+          server->boards_->WaitForRebuild(options.boards_rebuild_wait);
+      absl::IsDeadlineExceeded(s)) {
+    Log(LogLevel::kInfo,
+        absl::StrCat(s.message(),
+                     ": serving without them until done (TopPosts and "
+                     "TrendingHashtags answer UNAVAILABLE meanwhile)"));
+  } else if (!s.ok()) {
+    return s;
+  }
 
   server->pool_ = std::make_unique<WorkerPool>(options.worker_threads,
                                                options.max_queued_requests);
@@ -218,6 +227,10 @@ std::string PulseServer::RenderMetrics() const {
   std::vector<ServerMetrics::Gauge> gauges = {
       {"pulse_subscriptions", "Live Subscribe streams.",
        static_cast<double>(hub_->size())},
+      {"pulse_boards_ready",
+       "1 once the boards (TopPosts, TrendingHashtags) are rebuilt from "
+       "storage after start-up; 0 before, or if that failed.",
+       boards_->ready() ? 1.0 : 0.0},
       {"pulse_subscription_changes_merged",
        "Changes merged into a later update rather than sent apart (counter).",
        static_cast<double>(hub_->merged())},

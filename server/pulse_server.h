@@ -56,6 +56,9 @@ struct ServerOptions {
   storage::StoreOptions store;
   std::vector<absl::Duration> windows = {absl::Minutes(5), absl::Hours(1),
                                          absl::Hours(24)};
+  // How long Start waits for the boards' rebuild before serving without
+  // them (they then answer UNAVAILABLE until it is done).
+  absl::Duration boards_rebuild_wait = absl::Seconds(1);
   int max_batch_items = 10'000;
   SubscriptionLimits subscriptions;
   int worker_threads = 8;
@@ -77,7 +80,8 @@ bool IsLoopbackAddress(absl::string_view listen);
 // A running server. Thread-safe.
 class PulseServer {
  public:
-  // Opens the store, rebuilds the boards, starts listening. Blocks on disk I/O.
+  // Opens the store, starts rebuilding the boards and waits for that up to
+  // options.boards_rebuild_wait, starts listening. Blocks on disk I/O.
   static absl::StatusOr<std::unique_ptr<PulseServer>> Start(
       const ServerOptions& options);
   // Shuts down if still running.

@@ -47,6 +47,11 @@ ABSL_FLAG(int, max_batch_items, 10'000,
 ABSL_FLAG(std::vector<std::string>, windows,
           std::vector<std::string>({"5m", "1h", "24h"}),
           "Sliding windows offered by TopPosts and TrendingHashtags.");
+ABSL_FLAG(absl::Duration, boards_rebuild_wait, absl::Seconds(1),
+          "At start-up, how long to wait for the boards to be rebuilt from "
+          "storage before serving without them: TopPosts and "
+          "TrendingHashtags answer UNAVAILABLE until they are ready. 0: "
+          "serve at once; inf: wait for them.");
 ABSL_FLAG(int, worker_threads, 8, "Threads that run storage work for RPCs.");
 ABSL_FLAG(int, max_queued_requests, 4096,
           "Requests waiting for a worker before RESOURCE_EXHAUSTED.");
@@ -219,6 +224,9 @@ int main(int argc, char** argv) {
   }
   if (options.windows.empty())
     return Fail("--windows: at least one window is needed");
+  options.boards_rebuild_wait = absl::GetFlag(FLAGS_boards_rebuild_wait);
+  if (options.boards_rebuild_wait < absl::ZeroDuration())
+    return Fail("--boards_rebuild_wait: must be >= 0");
   if (options.max_batch_items < 1)
     return Fail("--max_batch_items: must be >= 1");
   if (options.worker_threads < 1) return Fail("--worker_threads: must be >= 1");

@@ -41,6 +41,13 @@ bool SlidingWindow::Add(absl::Time now, absl::Time t, absl::string_view key,
   return true;
 }
 
+void SlidingWindow::Merge(absl::Time now, const SlidingWindow& other) {
+  for (const Step& step : other.steps_) {
+    const absl::Time start = absl::UnixEpoch() + step.number * step_;
+    for (const auto& [key, delta] : step.deltas) Add(now, start, key, delta);
+  }
+}
+
 std::vector<std::string> SlidingWindow::Advance(
     absl::Time now, std::vector<std::string>* rose) {
   std::vector<std::string> erased;

@@ -31,6 +31,10 @@ class SlidingWindow {
   bool Add(absl::Time now, absl::Time t, absl::string_view key,
            const storage::Counts& delta);
 
+  // Adds every step of `other`, a window of the same length and slots, as
+  // Add(now, ...) would.
+  void Merge(absl::Time now, const SlidingWindow& other);
+
   // Drops the steps that fell out of the window ending at `now`. Returns the
   // keys whose sums dropped to zero and were erased, for callers that index
   // keys. With `rose`, also appends there the keys of which some counter

@@ -69,5 +69,25 @@ TEST(SlidingWindow, UndoneCountsLeaveNoEntryBehind) {
   EXPECT_TRUE(w.sums().empty());
 }
 
+// Merging keeps each delta in its step: the merged window sums and expires
+// exactly as one that was given every Add.
+TEST(SlidingWindow, MergeKeepsEachStepApart) {
+  SlidingWindow a(absl::Minutes(60), 60), b(absl::Minutes(60), 60),
+      all(absl::Minutes(60), 60);
+  for (SlidingWindow* w : {&a, &all})
+    w->Add(kNoon, kNoon - absl::Minutes(30), "p1", Likes(2));
+  for (SlidingWindow* w : {&b, &all}) {
+    w->Add(kNoon, kNoon - absl::Minutes(10), "p1", Likes(3));
+    w->Add(kNoon, kNoon, "p2", Likes(1));
+  }
+  a.Merge(kNoon, b);
+  EXPECT_EQ(a.sums(), all.sums());
+  EXPECT_EQ(a.sums().at("p1")[storage::kLikes], 5);
+  const absl::Time later = kNoon + absl::Minutes(31);  // p1's first step left
+  EXPECT_EQ(a.Advance(later), all.Advance(later));
+  EXPECT_EQ(a.sums(), all.sums());
+  EXPECT_EQ(a.sums().at("p1")[storage::kLikes], 3);
+}
+
 }  // namespace
 }  // namespace pulse::server

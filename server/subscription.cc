@@ -17,9 +17,14 @@ const grpc::Status kCancelled(grpc::StatusCode::CANCELLED,
                               "subscription cancelled");
 
 // Moves `board` into `out` when it differs (time stamp aside) from the one
-// last sent, whose fingerprint `sent` holds; returns whether it did.
+// last sent, whose fingerprint `sent` holds; returns whether it did. A board
+// not ready yet (being rebuilt after a restart) is left out, even from a
+// snapshot, and sent once it is.
 template <typename Board>
-bool TakeIfChanged(Board board, bool snapshot, std::string* sent, Board* out) {
+bool TakeIfChanged(absl::StatusOr<Board> ready, bool snapshot,
+                   std::string* sent, Board* out) {
+  if (!ready.ok()) return false;
+  Board& board = *ready;
   const google::protobuf::Timestamp as_of = board.as_of();
   board.clear_as_of();
   std::string fingerprint = board.SerializeAsString();

@@ -107,7 +107,7 @@ void SubscriptionHub::RunTimer() {
 }
 
 template <typename Response, typename Request, typename Compute>
-Response SubscriptionHub::CachedBoard(
+absl::StatusOr<Response> SubscriptionHub::CachedBoard(
     absl::flat_hash_map<std::string, Cached<Response>>& cache,
     const Request& request, Compute compute) {
   const std::string key = request.SerializeAsString();
@@ -121,15 +121,16 @@ Response SubscriptionHub::CachedBoard(
       return it->second.response;
     }
   }
-  Response board = compute(request);
+  absl::StatusOr<Response> board = compute(request);
+  if (!board.ok()) return board;  // not ready: nothing to keep
   absl::MutexLock lock(&board_mu_);
   if (cache.size() >= kMaxCachedBoards)
     cache.clear();  // bound; refills on demand
-  cache[key] = Cached<Response>{now, version, board};
+  cache[key] = Cached<Response>{now, version, *board};
   return board;
 }
 
-v1::TopPostsResponse SubscriptionHub::TopPosts(
+absl::StatusOr<v1::TopPostsResponse> SubscriptionHub::TopPosts(
     const v1::TopPostsRequest& request,
     const absl::flat_hash_set<std::string>* accounts) {
   if (accounts != nullptr && !accounts->empty()) {
@@ -155,7 +156,7 @@ absl::StatusOr<v1::GlobalStats> SubscriptionHub::GlobalStats(
   return global_.response;
 }
 
-v1::TrendingHashtagsResponse SubscriptionHub::Trending(
+absl::StatusOr<v1::TrendingHashtagsResponse> SubscriptionHub::Trending(
     const v1::TrendingHashtagsRequest& request) {
   return boards_->Trending(request);
 }

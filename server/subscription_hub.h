@@ -65,12 +65,13 @@ class SubscriptionHub {
   // The board for `request`, shared by identical requests: recomputed only
   // when ingest changed the windows or a second has passed (windows slide).
   // A board limited to `accounts` (a scoped token's) is computed apart.
-  v1::TopPostsResponse TopPosts(
+  // UNAVAILABLE while the boards are rebuilt after a restart.
+  absl::StatusOr<v1::TopPostsResponse> TopPosts(
       const v1::TopPostsRequest& request,
       const absl::flat_hash_set<std::string>* accounts = nullptr);
   // The trending board; Boards itself keeps each answer until its windows
   // change.
-  v1::TrendingHashtagsResponse Trending(
+  absl::StatusOr<v1::TrendingHashtagsResponse> Trending(
       const v1::TrendingHashtagsRequest& request);
 
   // The global totals, shared by every subscription that watches them: read
@@ -111,7 +112,7 @@ class SubscriptionHub {
 
   void RunTimer();
   template <typename Response, typename Request, typename Compute>
-  Response CachedBoard(
+  absl::StatusOr<Response> CachedBoard(
       absl::flat_hash_map<std::string, Cached<Response>>& cache,
       const Request& request, Compute compute) ABSL_LOCKS_EXCLUDED(board_mu_);
 

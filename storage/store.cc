@@ -126,6 +126,14 @@ Store::Impl::~Impl() {
 
 void Store::Impl::CloseDb() {
   if (db == nullptr) return;
+  {
+    absl::MutexLock lock(&snapshots_mu);
+    for (StoreSnapshot* snapshot : snapshots) {
+      db->ReleaseSnapshot(snapshot->snapshot_);
+      snapshot->snapshot_ = nullptr;
+    }
+    snapshots.clear();
+  }
   for (rocksdb::ColumnFamilyHandle* h : handles)
     db->DestroyColumnFamilyHandle(h);
   handles.clear();
@@ -349,11 +357,29 @@ absl::StatusOr<int64_t> Store::EstimateUniqueUsers(Scope scope,
   return static_cast<int64_t>(std::llround(hll.Estimate()));
 }
 
+absl::StatusOr<std::unique_ptr<StoreSnapshot>> Store::TakeSnapshot() const {
+  absl::ReaderMutexLock lock(&impl_->db_mu);
+  PULSE_RETURN_IF_ERROR(impl_->CheckOpen());
+  std::unique_ptr<StoreSnapshot> snapshot(
+      new StoreSnapshot(impl_.get(), impl_->db->GetSnapshot()));
+  absl::MutexLock snapshots_lock(&impl_->snapshots_mu);
+  impl_->snapshots.insert(snapshot.get());
+  return snapshot;
+}
+
+StoreSnapshot::~StoreSnapshot() {
+  absl::ReaderMutexLock lock(&impl_->db_mu);
+  absl::MutexLock snapshots_lock(&impl_->snapshots_mu);
+  if (snapshot_ == nullptr) return;  // a reopen released it
+  impl_->db->ReleaseSnapshot(snapshot_);
+  impl_->snapshots.erase(this);
+}
+
 absl::Status Store::ScanActivity(
     Resolution res, absl::Time start, absl::Time end,
-    const std::function<void(Scope scope, absl::Time bucket,
-                             std::string_view id, const Counts& counts)>& fn)
-    const {
+    const std::function<bool(Scope scope, absl::Time bucket,
+                             std::string_view id, const Counts& counts)>& fn,
+    const StoreSnapshot* snapshot) const {
   if (res != Resolution::kSecond && res != Resolution::kMinute) {
     return absl::InvalidArgumentError(
         "ScanActivity: resolution must be second or minute");
@@ -368,6 +394,14 @@ absl::Status Store::ScanActivity(
   ro.iterate_upper_bound = &upper_slice;
   absl::ReaderMutexLock lock(&impl_->db_mu);
   PULSE_RETURN_IF_ERROR(impl_->CheckOpen());
+  if (snapshot != nullptr) {
+    if (snapshot->snapshot_ == nullptr) {
+      return absl::UnavailableError(
+          "scanning activity: the storage was reopened after an I/O error "
+          "since the snapshot was taken");
+    }
+    ro.snapshot = snapshot->snapshot_;
+  }
   std::unique_ptr<rocksdb::Iterator> it(
       impl_->db->NewIterator(ro, impl_->activity));
   for (it->Seek(lower_slice); it->Valid(); it->Next()) {
@@ -375,8 +409,10 @@ absl::Status Store::ScanActivity(
     if (!DecodeActivityKey(View(it->key()), &key)) continue;
     const Counts counts = DecodeCounts(View(it->value()));
     if (IsZero(counts)) continue;
-    fn(key.scope, absl::FromUnixSeconds(static_cast<int64_t>(key.bucket)),
-       key.id, counts);
+    if (!fn(key.scope, absl::FromUnixSeconds(static_cast<int64_t>(key.bucket)),
+            key.id, counts)) {
+      return absl::OkStatus();
+    }
   }
   return FromRocksStatus(it->status(), "scanning activity");
 }

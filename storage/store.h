@@ -27,6 +27,7 @@
 
 namespace rocksdb {
 class DB;
+class Snapshot;
 }  // namespace rocksdb
 
 namespace pulse::storage {
@@ -177,6 +178,8 @@ struct StoreOptions {
   const Clock* clock = SystemClock::Get();
 };
 
+class StoreSnapshot;
+
 // The metrics store. Thread-safe: writes are serialized internally, reads run
 // concurrently with them.
 class Store {
@@ -222,15 +225,21 @@ class Store {
   absl::StatusOr<int64_t> EstimateUniqueUsers(Scope scope,
                                               std::string_view id) const;
 
+  // The store as it is now, for a long read that later writes must not leak
+  // into (the boards' rebuild at start-up). Destroy it before the store.
+  absl::StatusOr<std::unique_ptr<StoreSnapshot>> TakeSnapshot() const;
+
   // Calls fn for every non-empty post and hashtag bucket at `res` (kSecond or
-  // kMinute) whose start is in [start, end), in time order; used to rebuild
-  // sliding windows at start-up. One pass reads both scopes: they share the
-  // activity column family's (resolution, bucket) key prefix.
+  // kMinute) whose start is in [start, end), in time order, until fn returns
+  // false; used to rebuild sliding windows at start-up. One pass reads both
+  // scopes: they share the activity column family's (resolution, bucket) key
+  // prefix. With `snapshot` (from this store), reads the store as it was
+  // then.
   absl::Status ScanActivity(
       Resolution res, absl::Time start, absl::Time end,
-      const std::function<void(Scope scope, absl::Time bucket,
-                               std::string_view id, const Counts& counts)>& fn)
-      const;
+      const std::function<bool(Scope scope, absl::Time bucket,
+                               std::string_view id, const Counts& counts)>& fn,
+      const StoreSnapshot* snapshot = nullptr) const;
 
   // Compacts every column family now (applies retention). Blocks; returns
   // an error early once CancelCompactions has been called.
@@ -260,9 +269,32 @@ class Store {
       const std::function<absl::Status(rocksdb::DB* db)>& fn) const;
 
  private:
+  friend class StoreSnapshot;
   struct Impl;
   explicit Store(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
+};
+
+// A point-in-time view of a Store (RocksDB's snapshot). While it lives,
+// compaction keeps every version it can see: keep it for one long read, not
+// longer. A recovery's reopen (store_recovery.cc) ends it early: reads
+// through it then answer UNAVAILABLE. Thread-compatible.
+class StoreSnapshot {
+ public:
+  ~StoreSnapshot();
+  StoreSnapshot(const StoreSnapshot&) = delete;
+  StoreSnapshot& operator=(const StoreSnapshot&) = delete;
+
+ private:
+  friend class Store;
+  friend struct Store::Impl;
+  StoreSnapshot(Store::Impl* impl, const rocksdb::Snapshot* snapshot)
+      : impl_(impl), snapshot_(snapshot) {}
+
+  Store::Impl* impl_;
+  // Null once a reopen released it; read and cleared under the store's
+  // db_mu.
+  const rocksdb::Snapshot* snapshot_;
 };
 
 }  // namespace pulse::storage

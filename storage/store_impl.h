@@ -11,6 +11,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
@@ -106,6 +107,10 @@ struct Store::Impl {
   // When MaybeRecover may try next, and the step after that.
   absl::Time next_recovery ABSL_GUARDED_BY(write_mu) = absl::InfinitePast();
   absl::Duration recovery_backoff ABSL_GUARDED_BY(write_mu) = absl::Seconds(1);
+  // The snapshots alive, released by CloseDb (RocksDB must not close with
+  // any). Changed under db_mu shared, or exclusive to release them all.
+  absl::Mutex snapshots_mu;
+  absl::flat_hash_set<StoreSnapshot*> snapshots ABSL_GUARDED_BY(snapshots_mu);
   // Set by CancelCompactions; a reopened database inherits it.
   std::atomic<bool> compactions_cancelled{false};
 };

@@ -113,14 +113,41 @@ TEST_F(StoreRead, ActivityReturnsPostBucketsInTimeOrder) {
           ->ScanActivity(Resolution::kSecond, kNoon, kNoon + absl::Minutes(1),
                          [&](Scope scope, absl::Time t, std::string_view id,
                              const Counts& c) {
-                           if (scope != Scope::kPost) return;
-                           seen.emplace_back(t, std::string(id), c[kLikes]);
+                           if (scope == Scope::kPost)
+                             seen.emplace_back(t, std::string(id), c[kLikes]);
+                           return true;
                          })
           .ok());
   EXPECT_EQ(seen, (std::vector<std::tuple<absl::Time, std::string, int64_t>>{
                       {kNoon + absl::Seconds(1), "p1", 2},
                       {kNoon + absl::Seconds(1), "p2", 1},
                       {kNoon + absl::Seconds(5), "p2", 1}}));
+}
+
+TEST_F(StoreRead, ActivityThroughASnapshotMissesLaterWritesAndStopsWhenAsked) {
+  MustWrite(Batch({}, {Like("p1", kNoon), Like("p2", kNoon)}));
+  absl::StatusOr<std::unique_ptr<StoreSnapshot>> snapshot =
+      store_->TakeSnapshot();
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  MustWrite(Batch({}, {Like("p1", kNoon, "", 5), Like("p3", kNoon)}));
+  auto scan = [&](const StoreSnapshot* at, size_t stop_after) {
+    std::vector<std::pair<std::string, int64_t>> seen;
+    absl::Status s = store_->ScanActivity(
+        Resolution::kSecond, kNoon, kNoon + absl::Minutes(1),
+        [&](Scope scope, absl::Time, std::string_view id, const Counts& c) {
+          if (scope == Scope::kPost) seen.emplace_back(id, c[kLikes]);
+          return seen.size() < stop_after;
+        },
+        at);
+    EXPECT_TRUE(s.ok()) << s;
+    return seen;
+  };
+  using Seen = std::vector<std::pair<std::string, int64_t>>;
+  EXPECT_EQ(scan(snapshot->get(), 10), (Seen{{"p1", 1}, {"p2", 1}}));
+  EXPECT_EQ(scan(nullptr, 10), (Seen{{"p1", 6}, {"p2", 1}, {"p3", 1}}));
+  EXPECT_EQ(scan(nullptr, 2), (Seen{{"p1", 6}, {"p2", 1}}));
+  snapshot->reset();
+  EXPECT_EQ(scan(nullptr, 10), (Seen{{"p1", 6}, {"p2", 1}, {"p3", 1}}));
 }
 
 TEST_F(StoreRead, ActivityOfHashtagsIncludesTheirNewPosts) {
@@ -132,9 +159,10 @@ TEST_F(StoreRead, ActivityOfHashtagsIncludesTheirNewPosts) {
                                  kNoon + absl::Hours(1),
                                  [&](Scope scope, absl::Time t,
                                      std::string_view id, const Counts& c) {
-                                   if (scope != Scope::kHashtag) return;
+                                   if (scope != Scope::kHashtag) return true;
                                    EXPECT_EQ(id, "tag");
                                    seen.emplace_back(t, c);
+                                   return true;
                                  })
                   .ok());
   ASSERT_EQ(seen.size(), 2u);
@@ -171,6 +199,7 @@ TEST_F(StoreRead, CompactionDropsExpiredSecondsAndKeepsMinutesAndTotals) {
               Resolution::kSecond, absl::InfinitePast(), absl::InfiniteFuture(),
               [&](Scope scope, absl::Time, std::string_view, const Counts&) {
                 activity_seconds += scope == Scope::kPost;
+                return true;
               })
           .ok());
   EXPECT_EQ(activity_seconds, 1);

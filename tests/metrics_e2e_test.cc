@@ -74,6 +74,7 @@ TEST(Metrics, ExpositionParsesAndCountsWhatHappened) {
           R"(pulse_rpc_latency_seconds_bucket{method="GetPostStats",le="+Inf"})"),
       2);
   EXPECT_EQ(samples.at("pulse_subscriptions"), 0);
+  EXPECT_EQ(samples.at("pulse_boards_ready"), 1);  // an empty store: at once
   EXPECT_GT(samples.at("pulse_rocksdb_cur_size_all_mem_tables"), 0);
   EXPECT_EQ(samples.count("pulse_rocksdb_estimate_pending_compaction_bytes"),
             1u);

@@ -4,10 +4,12 @@
 #include <string>
 
 #include "absl/strings/match.h"
+#include "absl/time/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "tests/server_process.h"
 #include "tests/test_data.h"
+#include "tests/time_scale.h"
 
 namespace pulse::testing {
 namespace {
@@ -425,6 +427,42 @@ TEST_F(ServerTest, BoardsAreRebuiltAfterARestart) {
   EXPECT_EQ(Ids(Top(v1::TopPostsRequest())),
             (std::vector<std::string>{"p1", "p3", "p2"}));
   EXPECT_EQ(Top(v1::TopPostsRequest()).posts(0).account_id(), "a1");
+}
+
+// With --boards_rebuild_wait=0 the server serves while the boards are still
+// rebuilt: ingest goes on, the boards answer UNAVAILABLE (saying why) until
+// they are ready, and then they count what was stored before the restart
+// and what came during the rebuild, each once.
+TEST_F(ServerTest, BoardsRebuiltInTheBackgroundCountIngestDuringItOnce) {
+  Ingest(SampleBatch());
+  ASSERT_EQ(server_->Terminate(), 0);
+  Restart({"--boards_rebuild_wait=0"});
+  IngestRequest more;
+  more.set_producer_id("after-restart");
+  more.set_sequence(1);
+  for (int i = 0; i < 500; ++i)
+    *more.add_engagements() = MakeEngagement("", "p2", v1::LIKE, 1);
+  EXPECT_EQ(Ingest(more).accepted(), 500);
+
+  v1::TopPostsRequest request;
+  request.set_metric(v1::LIKES);
+  v1::TopPostsResponse top;
+  const absl::Time deadline = absl::Now() + Scaled(absl::Seconds(30));
+  grpc::Status status;
+  while (true) {
+    status = stub_->TopPosts(Context().get(), request, &top);
+    if (status.ok() || absl::Now() > deadline) break;
+    ASSERT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE)
+        << status.error_message();
+    EXPECT_TRUE(absl::StrContains(status.error_message(), "being rebuilt"))
+        << status.error_message();
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(Ids(top), (std::vector<std::string>{"p2", "p1", "p3"}));
+  std::vector<int64_t> values;
+  for (const auto& p : top.posts()) values.push_back(p.value());
+  EXPECT_EQ(values, (std::vector<int64_t>{501, 3, 2}));
 }
 
 TEST_F(ServerTest, SigtermShutsDownCleanly) {
