@@ -334,26 +334,24 @@ absl::Status Boards::RebuildAll(const storage::Store& store,
 absl::Status Boards::LoadPostInfo(const storage::Store& store,
                                   const SlidingWindow& posts,
                                   PostInfoMap& post_info) {
-  // In chunks, so that a shutdown need not wait for all of them.
-  constexpr size_t kChunk = 10'000;
   std::vector<std::string_view> post_ids;
-  post_ids.reserve(std::min(kChunk, posts.sums().size()));
-  auto flush = [&] {
-    absl::Status s =
-        store.GetPosts(post_ids, [&](const storage::PostMeta& meta) {
-          post_info[meta.post_id] = std::make_shared<const PostInfo>(
-              PostInfo{meta.account_id, meta.hashtags});
-        });
-    post_ids.clear();
-    return s;
-  };
-  for (const auto& [post_id, counts] : posts.sums()) {
+  post_ids.reserve(posts.sums().size());
+  for (const auto& [post_id, counts] : posts.sums())
     post_ids.push_back(post_id);
-    if (post_ids.size() < kChunk) continue;
-    if (cancel_) return absl::OkStatus();
-    if (absl::Status s = flush(); !s.ok()) return s;
+  // Sorted, then read in chunks, so that a shutdown need not wait for all.
+  std::sort(post_ids.begin(), post_ids.end());
+  constexpr size_t kChunk = 10'000;
+  std::vector<std::string_view> chunk;
+  for (size_t i = 0; i < post_ids.size() && !cancel_; i += kChunk) {
+    chunk.assign(post_ids.begin() + i,
+                 post_ids.begin() + std::min(i + kChunk, post_ids.size()));
+    absl::Status s = store.GetPosts(chunk, [&](const storage::PostMeta& meta) {
+      post_info[meta.post_id] = std::make_shared<const PostInfo>(
+          PostInfo{meta.account_id, meta.hashtags});
+    });
+    if (!s.ok()) return s;
   }
-  return flush();
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::TopPostsResponse> Boards::TopPosts(
