@@ -35,12 +35,14 @@ std::string SubscribeFrame(const std::string& params) {
       R"({"jsonrpc":"2.0","id":1,"method":"Subscribe","params":)", params, "}");
 }
 
-// Likes for q0 as the update in `frame` states them; -1 if it has none.
+// Likes for q0 as the update in `frame` states them (absent: 0); -1 if the
+// update has no q0.
 int64_t LikesOfQ0(const std::string& frame) {
   const Value posts = At(ParseJson(frame), "params.update.posts");
   for (const Value& p : posts.list_value().values()) {
-    if (At(p, "postId").string_value() == "q0")
-      return std::stoll(At(p, "likes").string_value());
+    if (At(p, "postId").string_value() != "q0") continue;
+    const std::string likes = At(p, "likes").string_value();
+    return likes.empty() ? 0 : std::stoll(likes);
   }
   return -1;
 }

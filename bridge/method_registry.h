@@ -46,8 +46,9 @@ class MethodRegistry {
   std::unique_ptr<google::protobuf::Message> NewOutput(
       const MethodInfo& method) const;
 
-  // Prints any message with the bridge's JSON options (lowerCamelCase names,
-  // default-valued scalars and empty lists included, int64 as strings).
+  // Prints any message with the bridge's JSON options, protobuf's defaults:
+  // lowerCamelCase names, int64 as strings, fields at their default value
+  // (0, "", false, an empty list) left out.
   static absl::StatusOr<std::string> ToJson(
       const google::protobuf::Message& message);
 
