@@ -16,13 +16,14 @@ int64_t MarkerLikes(absl::string_view frame, absl::string_view post_id) {
   const std::string needle = absl::StrCat("\"postId\":\"", post_id, "\"");
   const size_t at = frame.find(needle);
   if (at == absl::string_view::npos) return -1;
+  // The likes must belong to this post's object: a PostStats holds no
+  // nested object, so it ends at the first '}'. Without the bound, a post
+  // whose likes (0) are left out would read the global totals' likes.
+  const size_t end_of_post = frame.find('}', at + needle.size());
   constexpr absl::string_view kLikes = "\"likes\":\"";
   const size_t likes = frame.find(kLikes, at + needle.size());
-  // The likes must belong to this post's object, before the next one.
-  const size_t next = frame.find("\"postId\":", at + needle.size());
-  if (likes == absl::string_view::npos ||
-      (next != absl::string_view::npos && next < likes)) {
-    return 0;  // default-valued likes omitted: zero
+  if (likes == absl::string_view::npos || likes > end_of_post) {
+    return 0;  // default-valued likes are left out: zero
   }
   const size_t start = likes + kLikes.size();
   const size_t end = frame.find('"', start);

@@ -22,8 +22,9 @@
 
 namespace pulse::bench {
 
-// The value of the first `"likes":"N"` after `"postId":"<post_id>"` in an
-// update frame; -1 when the post is not in it.
+// The `"likes":"N"` of the object with `"postId":"<post_id>"` in an update
+// frame: 0 when that object has none (a default value is left out), -1 when
+// the post is not in the frame.
 int64_t MarkerLikes(absl::string_view frame, absl::string_view post_id);
 
 // The update's build time (its "time") in an update frame; InfinitePast
