@@ -302,7 +302,9 @@ INSTANTIATE_TEST_SUITE_P(BeforeAndDuring, BoardsRebuildWhileRecording,
                          ::testing::Values(std::pair(2, 5), std::pair(18, 40)));
 
 // A rebuild still running when the boards go away stops; nothing waits for
-// the whole scan or touches the store after.
+// the whole scan or touches the store after. It fails by hanging, or, were
+// the rebuild thread left running, by reading the store destroyed below:
+// ASan and TSan, which run this test (tools/sanitize.sh), report that.
 TEST_F(BoardsRebuild, DestroyingTheBoardsStopsTheRebuild) {
   WriteBatches(5, 40);
   absl::Notification gate;
