@@ -77,6 +77,7 @@ int main(int argc, char** argv) {
       "Usage: pulse-bridge [--listen=127.0.0.1:8080] "
       "[--backend=127.0.0.1:50051] ...");
   absl::ParseCommandLine(argc, argv);
+  pulse::server::DisableMutexDeadlockDetection();
   if (absl::Status level =
           pulse::server::SetLogLevelByName(absl::GetFlag(FLAGS_log_level));
       !level.ok()) {

@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
@@ -51,6 +52,10 @@ void Log(LogLevel level, absl::string_view message) {
                    " ", kNames[static_cast<int>(level)], " ", message, "\n");
   std::fwrite(line.data(), 1, line.size(),
               stderr);  // one write: lines never interleave
+}
+
+void DisableMutexDeadlockDetection() {
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 }
 
 }  // namespace pulse::server

@@ -24,6 +24,14 @@ void Log(LogLevel level, absl::string_view message);
 // `main_file`, sorted: the effective configuration, for the start-up log.
 std::string EffectiveFlags(absl::string_view main_file);
 
+// Turns Abseil's mutex deadlock detection off for the process. Debian's
+// Abseil is built with it on, so that every lock, and every mutex's
+// destruction, takes one process-wide lock to update a graph of lock order
+// (1-3 % of the bridge's and the server's CPU under fan-out, README:
+// Benchmarks). The mains of pulse-server and pulse-bridge call this; tests
+// keep the detection.
+void DisableMutexDeadlockDetection();
+
 }  // namespace pulse::server
 
 #endif  // PULSE_SERVER_LOG_H_

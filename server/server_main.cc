@@ -141,6 +141,7 @@ int main(int argc, char** argv) {
       "Any flag may also come from a file: --flagfile=FILE, one --name=value a "
       "line.");
   absl::ParseCommandLine(argc, argv);
+  pulse::server::DisableMutexDeadlockDetection();
 
   if (absl::Status level =
           pulse::server::SetLogLevelByName(absl::GetFlag(FLAGS_log_level));

@@ -8,6 +8,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libabsl-dev librocksdb-dev libgtest-dev libgmock-dev libbenchmark-dev
   libwebsocketpp-dev libboost-dev libasio-dev
+  libgoogle-perftools-dev  # tcmalloc, the allocator of pulse-server and pulse-bridge
   clang libclang-rt-14-dev
   libasan8 libubsan1 libtsan2  # gcc's sanitizer runtimes (tools/sanitize.sh)
 )
