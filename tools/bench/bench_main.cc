@@ -47,6 +47,8 @@ ABSL_FLAG(double, fanout_rate, -1,
           "100,000).");
 ABSL_FLAG(absl::Duration, fanout_duration, absl::ZeroDuration(),
           "Measured time per fan-out run (default 20s).");
+ABSL_FLAG(int, fanout_client_threads, 0,
+          "io threads of the websocket clients (default 4).");
 ABSL_FLAG(int64_t, storage_engagements, -1,
           "Engagements stored for the size and restart figures (default "
           "100,000,000; --quick 200,000).");
@@ -122,6 +124,9 @@ int main(int argc, char** argv) {
   }
   if (absl::GetFlag(FLAGS_fanout_duration) > absl::ZeroDuration()) {
     options.fanout_duration = absl::GetFlag(FLAGS_fanout_duration);
+  }
+  if (absl::GetFlag(FLAGS_fanout_client_threads) > 0) {
+    options.fanout_client_threads = absl::GetFlag(FLAGS_fanout_client_threads);
   }
   if (absl::GetFlag(FLAGS_storage_engagements) > 0) {
     options.storage_engagements = absl::GetFlag(FLAGS_storage_engagements);

@@ -33,6 +33,11 @@ struct BenchOptions {
   int64_t fanout_posts = 100'000;
   absl::Duration fanout_duration = absl::Seconds(20);
   absl::Duration fanout_min_interval = absl::Milliseconds(100);
+  // The websocket clients' io threads. The clients share the machine's cores
+  // with the bridge and the server, and the scheduler shares a core by
+  // thread: on one thread, 10,000 clients got 20-40 % of a core and their
+  // frames waited in their sockets' receive buffers (README: Benchmarks).
+  int fanout_client_threads = 4;
   // Engagements stored for the size and restart figures.
   int64_t storage_engagements = 100'000'000;
 

@@ -44,8 +44,9 @@ absl::Status RunOne(const BenchOptions& options, int clients, Report& report) {
   }
 
   const int64_t bridge_rss0 = bridge->RssKib();
-  auto fleet_owner = std::make_unique<WsFleet>(
-      absl::StrCat("ws://", bridge->address(), "/ws"));
+  auto fleet_owner =
+      std::make_unique<WsFleet>(absl::StrCat("ws://", bridge->address(), "/ws"),
+                                options.fanout_client_threads);
   WsFleet& fleet = *fleet_owner;
   std::vector<std::string> frames;
   for (int i = 0; i < markers; ++i) {
@@ -163,6 +164,7 @@ absl::Status RunOne(const BenchOptions& options, int clients, Report& report) {
 
   Settings settings;
   settings.Num("clients", clients)
+      .Num("client_threads", options.fanout_client_threads)
       .Num("marker_posts", markers)
       .Num("min_interval_ms",
            absl::ToDoubleMilliseconds(options.fanout_min_interval))

@@ -1,5 +1,6 @@
 #include "tools/bench/ws_fleet.h"
 
+#include <algorithm>
 #include <chrono>
 #include <websocketpp/client.hpp>
 #include <websocketpp/config/asio_no_tls_client.hpp>
@@ -52,7 +53,7 @@ absl::Time UpdateTime(absl::string_view frame) {
 }
 
 struct WsFleet::Impl {
-  // Touched only on the io thread, except under mu.
+  // Touched only by the socket's own handlers, except under mu.
   struct Conn {
     websocketpp::connection_hdl hdl;
     std::string marker;
@@ -60,8 +61,8 @@ struct WsFleet::Impl {
   };
   std::string uri;
   Endpoint endpoint;
-  std::thread thread;
-  std::atomic<bool> io_done{false};
+  std::vector<std::thread> threads;
+  std::atomic<int> io_running{0};
   absl::Mutex mu;
   std::vector<std::unique_ptr<Conn>> conns ABSL_GUARDED_BY(mu);
   bool measuring ABSL_GUARDED_BY(mu) = false;
@@ -69,17 +70,21 @@ struct WsFleet::Impl {
   std::vector<Seen> seen ABSL_GUARDED_BY(mu);
 };
 
-WsFleet::WsFleet(std::string uri) : impl_(std::make_unique<Impl>()) {
+WsFleet::WsFleet(std::string uri, int threads)
+    : impl_(std::make_unique<Impl>()) {
   impl_->uri = std::move(uri);
   Endpoint& ep = impl_->endpoint;
   ep.clear_access_channels(websocketpp::log::alevel::all);
   ep.clear_error_channels(websocketpp::log::elevel::all);
   ep.init_asio();
   ep.start_perpetual();
-  impl_->thread = std::thread([this] {
-    impl_->endpoint.run();
-    impl_->io_done = true;
-  });
+  impl_->io_running = std::max(threads, 1);
+  for (int i = 0; i < std::max(threads, 1); ++i) {
+    impl_->threads.emplace_back([this] {
+      impl_->endpoint.run();
+      --impl_->io_running;
+    });
+  }
 }
 
 WsFleet::~WsFleet() {
@@ -92,7 +97,7 @@ WsFleet::~WsFleet() {
     absl::MutexLock lock(&impl_->mu);
     for (auto& c : impl_->conns) hdls.push_back(c->hdl);
   }
-  // Closes run on the io thread, which owns the sockets.
+  // Closes run on an io thread, where the sockets' handlers run.
   impl_->endpoint.get_io_service().post([this, hdls] {
     for (const auto& hdl : hdls) {
       websocketpp::lib::error_code ec;
@@ -104,12 +109,12 @@ WsFleet::~WsFleet() {
   // Sockets whose peer never answers the close are cut after a while.
   std::thread stopper([this] {
     const absl::Time deadline = absl::Now() + absl::Seconds(5);
-    while (!impl_->io_done.load() && absl::Now() < deadline) {
+    while (impl_->io_running.load() > 0 && absl::Now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    if (!impl_->io_done.load()) impl_->endpoint.stop();
+    if (impl_->io_running.load() > 0) impl_->endpoint.stop();
   });
-  impl_->thread.join();
+  for (std::thread& t : impl_->threads) t.join();
   stopper.join();
 }
 

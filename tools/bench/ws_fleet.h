@@ -1,4 +1,4 @@
-// Many websocket clients of pulse-bridge on one websocketpp io thread, each
+// Many websocket clients of pulse-bridge on websocketpp io threads, each
 // subscribed once and watching one "marker" post's likes in the update
 // frames it receives, to time when an acknowledged like becomes visible.
 //
@@ -40,9 +40,11 @@ struct Seen {
 
 class WsFleet {
  public:
-  // Starts the io thread; `uri` like ws://127.0.0.1:PORT/ws.
-  explicit WsFleet(std::string uri);
-  // Closes every socket and joins the io thread.
+  // Starts `threads` io threads; `uri` like ws://127.0.0.1:PORT/ws. A
+  // socket's handlers run one at a time (websocketpp's strand per
+  // connection), on any of them.
+  explicit WsFleet(std::string uri, int threads = 1);
+  // Closes every socket and joins the io threads.
   ~WsFleet();
   WsFleet(const WsFleet&) = delete;
   WsFleet& operator=(const WsFleet&) = delete;
