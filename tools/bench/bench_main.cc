@@ -48,7 +48,7 @@ ABSL_FLAG(double, fanout_rate, -1,
 ABSL_FLAG(absl::Duration, fanout_duration, absl::ZeroDuration(),
           "Measured time per fan-out run (default 20s).");
 ABSL_FLAG(int, fanout_client_threads, 0,
-          "io threads of the websocket clients (default 4).");
+          "io threads of the websocket clients, 1 to 64 (default 4).");
 ABSL_FLAG(int64_t, storage_engagements, -1,
           "Engagements stored for the size and restart figures (default "
           "100,000,000; --quick 200,000).");
@@ -125,8 +125,14 @@ int main(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_fanout_duration) > absl::ZeroDuration()) {
     options.fanout_duration = absl::GetFlag(FLAGS_fanout_duration);
   }
-  if (absl::GetFlag(FLAGS_fanout_client_threads) > 0) {
-    options.fanout_client_threads = absl::GetFlag(FLAGS_fanout_client_threads);
+  if (const int threads = absl::GetFlag(FLAGS_fanout_client_threads);
+      threads != 0) {
+    if (threads < 1 || threads > 64) {
+      std::fprintf(stderr, "--fanout_client_threads: %d is outside [1, 64]\n",
+                   threads);
+      return 2;
+    }
+    options.fanout_client_threads = threads;
   }
   if (absl::GetFlag(FLAGS_storage_engagements) > 0) {
     options.storage_engagements = absl::GetFlag(FLAGS_storage_engagements);

@@ -78,8 +78,9 @@ WsFleet::WsFleet(std::string uri, int threads)
   ep.clear_error_channels(websocketpp::log::elevel::all);
   ep.init_asio();
   ep.start_perpetual();
-  impl_->io_running = std::max(threads, 1);
-  for (int i = 0; i < std::max(threads, 1); ++i) {
+  threads = std::max(threads, 1);
+  impl_->io_running = threads;
+  for (int i = 0; i < threads; ++i) {
     impl_->threads.emplace_back([this] {
       impl_->endpoint.run();
       --impl_->io_running;
