@@ -30,6 +30,9 @@ ABSL_FLAG(int64_t, posts, -1,
           "Live posts in the firehose (default 1,000,000; --quick 5,000).");
 ABSL_FLAG(int64_t, ingest_engagements, -1,
           "Engagements per ingest configuration (default 2,000,000).");
+ABSL_FLAG(int, ingest_streams, 0,
+          "Concurrent IngestStream calls (producers) of the ingest scenario, "
+          "1 to 64 (default 1).");
 ABSL_FLAG(int64_t, query_preload, -1,
           "Engagements stored before queries are measured (default "
           "3,000,000).");
@@ -88,6 +91,14 @@ int main(int argc, char** argv) {
     options.posts = absl::GetFlag(FLAGS_posts);
   if (absl::GetFlag(FLAGS_ingest_engagements) > 0) {
     options.ingest_engagements = absl::GetFlag(FLAGS_ingest_engagements);
+  }
+  if (const int streams = absl::GetFlag(FLAGS_ingest_streams); streams != 0) {
+    if (streams < 1 || streams > 64) {
+      std::fprintf(stderr, "--ingest_streams: %d is outside [1, 64]\n",
+                   streams);
+      return 2;
+    }
+    options.ingest_streams = streams;
   }
   if (absl::GetFlag(FLAGS_query_preload) > 0) {
     options.query_preload = absl::GetFlag(FLAGS_query_preload);

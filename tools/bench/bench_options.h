@@ -22,6 +22,10 @@ struct BenchOptions {
   // 2,000 batches).
   int64_t ingest_engagements = 2'000'000;
   std::vector<int> ingest_batches = {100, 1'000, 10'000};
+  // Concurrent IngestStream calls the measured batches are dealt to, each
+  // on its own connection and, with producer idempotency, as its own
+  // producer (several producers, as a real firehose has).
+  int ingest_streams = 1;
   // Engagements stored before the query scenario measures.
   int64_t query_preload = 3'000'000;
   absl::Duration query_duration = absl::Seconds(5);

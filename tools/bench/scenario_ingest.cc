@@ -1,8 +1,11 @@
 // Ingest throughput: pre-generated loadgen batches sent back to back over
 // IngestStream, engagements acknowledged per second.
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "clients/client.h"
 #include "tools/bench/child_process.h"
 #include "tools/bench/load.h"
@@ -14,6 +17,50 @@ namespace {
 // Batches per IngestStream call: a call's summary is its acknowledgement,
 // so calls are ended about every 100,000 engagements.
 int PerCall(int batch_size) { return std::max(1, 100'000 / batch_size); }
+
+// Deals `batches` round-robin to `streams` concurrent IngestStream calls,
+// each on its own connection; with producer idempotency each stream is its
+// own producer (the firehose's id suffixed with the stream's index), whose
+// sequences still rise. Blocks until all are acknowledged.
+absl::StatusOr<SendResult> SendConcurrently(
+    const std::string& address, std::vector<v1::IngestRequest> batches,
+    int per_call, int streams) {
+  if (streams == 1) {
+    absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(address);
+    if (!client.ok()) return client.status();
+    return SendBatches(**client, batches, per_call);
+  }
+  std::vector<std::vector<v1::IngestRequest>> dealt(streams);
+  for (size_t i = 0; i < batches.size(); ++i) {
+    v1::IngestRequest& batch = batches[i];
+    if (!batch.producer_id().empty()) {
+      batch.set_producer_id(
+          absl::StrCat(batch.producer_id(), "-s", i % streams));
+    }
+    dealt[i % streams].push_back(std::move(batch));
+  }
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int k = 0; k < streams; ++k) {
+    absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(address);
+    if (!client.ok()) return client.status();
+    clients.push_back(*std::move(client));
+  }
+  std::vector<absl::StatusOr<SendResult>> results(streams);
+  std::vector<std::thread> threads;
+  const absl::Time start = absl::Now();
+  for (int k = 0; k < streams; ++k) {
+    threads.emplace_back(
+        [&, k] { results[k] = SendBatches(*clients[k], dealt[k], per_call); });
+  }
+  for (std::thread& t : threads) t.join();
+  SendResult total;
+  for (const absl::StatusOr<SendResult>& r : results) {
+    if (!r.ok()) return r.status();
+    total.AddCounts(*r);
+  }
+  total.elapsed = absl::Now() - start;
+  return total;
+}
 
 struct Config {
   std::string name;  // figure prefix after "ingest."
@@ -49,7 +96,8 @@ absl::Status RunServer(const BenchOptions& options, bool sync_writes,
         MakeBatches(firehose, c.batch, n, c.event_ids);
     const double cpu0 = (*server)->CpuSeconds();
     absl::StatusOr<SendResult> sent =
-        SendBatches(**client, batches, PerCall(c.batch));
+        SendConcurrently((*server)->address(), std::move(batches),
+                         PerCall(c.batch), options.ingest_streams);
     if (!sent.ok()) {
       return absl::Status(
           sent.status().code(),
@@ -61,6 +109,7 @@ absl::Status RunServer(const BenchOptions& options, bool sync_writes,
     settings.Num("batch", c.batch)
         .Num("engagements", static_cast<double>(sent->engagements))
         .Num("posts", static_cast<double>(options.posts))
+        .Num("streams", options.ingest_streams)
         .Str("dedupe", c.event_ids ? "event_id" : "producer")
         .Bool("sync_writes", sync_writes)
         .Bool("wal", true)
