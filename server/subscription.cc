@@ -16,22 +16,18 @@ namespace {
 const grpc::Status kCancelled(grpc::StatusCode::CANCELLED,
                               "subscription cancelled");
 
-// Moves `board` into `out` when it differs (time stamp aside) from the one
-// last sent, whose fingerprint `sent` holds; returns whether it did. A board
-// not ready yet (being rebuilt after a restart) is left out, even from a
-// snapshot, and sent once it is.
-template <typename Board>
-bool TakeIfChanged(absl::StatusOr<Board> ready, bool snapshot,
-                   std::string* sent, Board* out) {
-  if (!ready.ok()) return false;
-  Board& board = *ready;
-  const google::protobuf::Timestamp as_of = board.as_of();
-  board.clear_as_of();
-  std::string fingerprint = board.SerializeAsString();
-  if (!snapshot && fingerprint == *sent) return false;
-  *board.mutable_as_of() = as_of;
-  *out = std::move(board);
-  *sent = std::move(fingerprint);
+// Takes `board` as the one to send when it differs (time stamp aside) from
+// `sent`, the one last sent; returns whether it did. A board not ready yet
+// (being rebuilt after a restart) is left out, even from a snapshot, and
+// sent once it is.
+template <typename Shared>
+bool TakeIfChanged(absl::StatusOr<Shared> board, bool snapshot, Shared* sent) {
+  if (!board.ok()) return false;
+  if (!snapshot && *sent != nullptr &&
+      (*board == *sent || (*board)->fingerprint == (*sent)->fingerprint)) {
+    return false;
+  }
+  *sent = *std::move(board);
   return true;
 }
 
@@ -169,6 +165,7 @@ bool Subscription::FillUpdate() {
   const bool snapshot = seq_ == 0;
   const StatsReader& reader = *hub_->reader();
   ChangeTracker& changes = *hub_->changes();
+  ReturnLentBoards();
   update_.Clear();
   bool any = snapshot;
 
@@ -224,19 +221,35 @@ bool Subscription::FillUpdate() {
       }
     }
   }
-  if (request_.has_top_posts()) {
-    any |= TakeIfChanged(hub_->TopPosts(request_.top_posts(), &who_->accounts),
-                         snapshot, &sent_top_, update_.mutable_top_posts());
+  // The shared boards are lent to update_, not copied; ReturnLentBoards
+  // takes them back before update_ is cleared or destroyed.
+  if (request_.has_top_posts() &&
+      TakeIfChanged(hub_->TopPosts(request_.top_posts(), &who_->accounts),
+                    snapshot, &sent_top_)) {
+    update_.unsafe_arena_set_allocated_top_posts(
+        const_cast<v1::TopPostsResponse*>(&sent_top_->board));
+    lent_top_ = true;
+    any = true;
   }
-  if (request_.has_trending()) {
-    any |= TakeIfChanged(hub_->Trending(request_.trending()), snapshot,
-                         &sent_trending_, update_.mutable_trending());
+  if (request_.has_trending() &&
+      TakeIfChanged(hub_->Trending(request_.trending()), snapshot,
+                    &sent_trending_)) {
+    update_.unsafe_arena_set_allocated_trending(
+        const_cast<v1::TrendingHashtagsResponse*>(&sent_trending_->board));
+    lent_trending_ = true;
+    any = true;
   }
   if (!any) return false;
   update_.set_seq(++seq_);
   update_.set_snapshot(snapshot);
   *update_.mutable_time() = ToProto(hub_->clock()->Now());
   return true;
+}
+
+void Subscription::ReturnLentBoards() {
+  if (lent_top_) update_.unsafe_arena_release_top_posts();
+  if (lent_trending_) update_.unsafe_arena_release_trending();
+  lent_top_ = lent_trending_ = false;
 }
 
 void Subscription::Build() {

@@ -15,6 +15,7 @@
 #include "grpcpp/grpcpp.h"
 #include "pulse/v1/analytics.pb.h"
 #include "server/auth.h"
+#include "server/subscription_hub.h"
 
 namespace pulse::server {
 
@@ -43,6 +44,7 @@ class Subscription final : public grpc::ServerWriteReactor<v1::Update> {
   Subscription(SubscriptionHub* hub, const v1::SubscribeRequest* request,
                absl::StatusOr<std::shared_ptr<const Principal>> who,
                int max_per_token);
+  ~Subscription() override { ReturnLentBoards(); }
 
   uint64_t id() const { return id_; }
   void set_id(uint64_t id) { id_ = id; }
@@ -81,6 +83,8 @@ class Subscription final : public grpc::ServerWriteReactor<v1::Update> {
   // Returns whether the update holds anything to send; sets denied_ when a
   // watched post turns out to be outside a scoped token's accounts.
   bool FillUpdate();
+  // Takes the lent boards back out of update_ (they are not its to delete).
+  void ReturnLentBoards();
 
   SubscriptionHub* hub_;
   const v1::SubscribeRequest request_;
@@ -94,11 +98,17 @@ class Subscription final : public grpc::ServerWriteReactor<v1::Update> {
   // Touched only by the one builder at a time (phase kBuilding).
   std::vector<Watched> watched_;
   uint64_t sent_global_version_ = 0;
-  std::string sent_top_;       // serialized board last sent, without as_of
-  std::string sent_trending_;  // serialized board last sent, without as_of
+  // The boards last sent; while lent_*, update_ points into them.
+  SharedTopPosts sent_top_;
+  SharedTrending sent_trending_;
   uint64_t seq_ = 0;
   absl::Time last_write_;
-  v1::Update update_;  // untouched while a write is in flight
+  // Untouched while a write is in flight. Its boards, when set, are the
+  // shared ones above, lent: never mutated, and released rather than
+  // deleted by ReturnLentBoards.
+  v1::Update update_;
+  bool lent_top_ = false;
+  bool lent_trending_ = false;
 
   absl::Mutex mu_;
   Phase phase_ ABSL_GUARDED_BY(mu_) = Phase::kScheduled;

@@ -106,39 +106,36 @@ void SubscriptionHub::RunTimer() {
   }
 }
 
-template <typename Response, typename Request, typename Compute>
-absl::StatusOr<Response> SubscriptionHub::CachedBoard(
-    absl::flat_hash_map<std::string, Cached<Response>>& cache,
-    const Request& request, Compute compute) {
+absl::StatusOr<SharedTopPosts> SubscriptionHub::TopPosts(
+    const v1::TopPostsRequest& request,
+    const absl::flat_hash_set<std::string>* accounts) {
+  if (accounts != nullptr && !accounts->empty()) {
+    absl::StatusOr<v1::TopPostsResponse> board =
+        boards_->TopPosts(request, accounts);
+    if (!board.ok()) return board.status();
+    return std::make_shared<const SharedBoard<v1::TopPostsResponse>>(
+        *std::move(board));
+  }
   const std::string key = request.SerializeAsString();
   const uint64_t version = changes_->boards_version();
   const absl::Time now = clock_->Now();
   {
     absl::MutexLock lock(&board_mu_);
-    auto it = cache.find(key);
-    if (it != cache.end() && it->second.version == version &&
+    auto it = top_cache_.find(key);
+    if (it != top_cache_.end() && it->second.version == version &&
         now - it->second.computed < kBoardMaxAge) {
       return it->second.response;
     }
   }
-  absl::StatusOr<Response> board = compute(request);
-  if (!board.ok()) return board;  // not ready: nothing to keep
+  absl::StatusOr<v1::TopPostsResponse> board = boards_->TopPosts(request);
+  if (!board.ok()) return board.status();  // not ready: nothing to keep
+  auto shared = std::make_shared<const SharedBoard<v1::TopPostsResponse>>(
+      *std::move(board));
   absl::MutexLock lock(&board_mu_);
-  if (cache.size() >= kMaxCachedBoards)
-    cache.clear();  // bound; refills on demand
-  cache[key] = Cached<Response>{now, version, *board};
-  return board;
-}
-
-absl::StatusOr<v1::TopPostsResponse> SubscriptionHub::TopPosts(
-    const v1::TopPostsRequest& request,
-    const absl::flat_hash_set<std::string>* accounts) {
-  if (accounts != nullptr && !accounts->empty()) {
-    return boards_->TopPosts(request, accounts);
-  }
-  return CachedBoard<v1::TopPostsResponse>(
-      top_cache_, request,
-      [this](const auto& r) { return boards_->TopPosts(r); });
+  if (top_cache_.size() >= kMaxCachedBoards)
+    top_cache_.clear();  // bound; refills on demand
+  top_cache_[key] = Cached<SharedTopPosts>{now, version, shared};
+  return shared;
 }
 
 absl::StatusOr<v1::GlobalStats> SubscriptionHub::GlobalStats(
@@ -156,9 +153,13 @@ absl::StatusOr<v1::GlobalStats> SubscriptionHub::GlobalStats(
   return global_.response;
 }
 
-absl::StatusOr<v1::TrendingHashtagsResponse> SubscriptionHub::Trending(
+absl::StatusOr<SharedTrending> SubscriptionHub::Trending(
     const v1::TrendingHashtagsRequest& request) {
-  return boards_->Trending(request);
+  absl::StatusOr<v1::TrendingHashtagsResponse> board =
+      boards_->Trending(request);
+  if (!board.ok()) return board.status();
+  return std::make_shared<const SharedBoard<v1::TrendingHashtagsResponse>>(
+      *std::move(board));
 }
 
 }  // namespace pulse::server

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <queue>
 #include <string>
 #include <thread>
@@ -25,6 +26,27 @@
 namespace pulse::server {
 
 class Subscription;
+
+// A board as subscriptions send it, never changed once made: one is shared
+// by every subscription that asks for the same board, which lends it to its
+// updates instead of copying it (at 10,000 subscriptions, copying, comparing
+// and destroying a board per update was ~9 % of the server's CPU).
+template <typename Board>
+struct SharedBoard {
+  explicit SharedBoard(Board b) : board(std::move(b)) {
+    google::protobuf::Timestamp as_of = board.as_of();
+    board.clear_as_of();
+    fingerprint = board.SerializeAsString();
+    *board.mutable_as_of() = std::move(as_of);
+  }
+  Board board;
+  // Its bytes without `as_of`: two boards with the same fingerprint rank
+  // the same entries with the same figures.
+  std::string fingerprint;
+};
+using SharedTopPosts = std::shared_ptr<const SharedBoard<v1::TopPostsResponse>>;
+using SharedTrending =
+    std::shared_ptr<const SharedBoard<v1::TrendingHashtagsResponse>>;
 
 // Limits of live subscriptions.
 struct SubscriptionLimits {
@@ -66,12 +88,12 @@ class SubscriptionHub {
   // when ingest changed the windows or a second has passed (windows slide).
   // A board limited to `accounts` (a scoped token's) is computed apart.
   // UNAVAILABLE while the boards are rebuilt after a restart.
-  absl::StatusOr<v1::TopPostsResponse> TopPosts(
+  absl::StatusOr<SharedTopPosts> TopPosts(
       const v1::TopPostsRequest& request,
       const absl::flat_hash_set<std::string>* accounts = nullptr);
   // The trending board; Boards itself keeps each answer until its windows
   // change.
-  absl::StatusOr<v1::TrendingHashtagsResponse> Trending(
+  absl::StatusOr<SharedTrending> Trending(
       const v1::TrendingHashtagsRequest& request);
 
   // The global totals, shared by every subscription that watches them: read
@@ -111,10 +133,6 @@ class SubscriptionHub {
   };
 
   void RunTimer();
-  template <typename Response, typename Request, typename Compute>
-  absl::StatusOr<Response> CachedBoard(
-      absl::flat_hash_map<std::string, Cached<Response>>& cache,
-      const Request& request, Compute compute) ABSL_LOCKS_EXCLUDED(board_mu_);
 
   const SubscriptionLimits limits_;
   ChangeTracker* changes_;
@@ -131,7 +149,7 @@ class SubscriptionHub {
       ABSL_GUARDED_BY(mu_);
 
   absl::Mutex board_mu_;
-  absl::flat_hash_map<std::string, Cached<v1::TopPostsResponse>> top_cache_
+  absl::flat_hash_map<std::string, Cached<SharedTopPosts>> top_cache_
       ABSL_GUARDED_BY(board_mu_);
 
   // Held across a store read, so that concurrent builds read once. Its

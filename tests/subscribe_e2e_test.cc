@@ -141,6 +141,54 @@ TEST_F(SubscribeTest, ABoardIsSentWhenItsRankingChanges) {
   EXPECT_EQ(board.posts(1).post_id(), "p1");
 }
 
+// Subscriptions asking for the same board share one copy of it (lent to
+// their updates, not copied): each still gets it whole, and only when it
+// changed since its own last send.
+TEST_F(SubscribeTest, SubscriptionsSharingABoardGetItOnlyWhenItChanges) {
+  Ingest(SampleBatch());
+  v1::SubscribeRequest request;
+  request.set_global(true);
+  request.mutable_top_posts()->set_metric(v1::LIKES);
+  request.mutable_trending();
+  *request.mutable_min_interval() = Millis(50);
+  std::vector<std::unique_ptr<UpdateCollector>> subs;
+  for (int i = 0; i < 3; ++i) {
+    subs.push_back(std::make_unique<UpdateCollector>(stub_.get(), request));
+  }
+  for (auto& sub : subs) {
+    ASSERT_TRUE(sub->WaitFor(Count(1), absl::Seconds(10)));
+    const v1::Update u = sub->received()[0].update;
+    ASSERT_EQ(u.top_posts().posts_size(), 3);
+    EXPECT_EQ(u.top_posts().posts(0).post_id(), "p1");
+    EXPECT_EQ(u.top_posts().posts(0).value(), 3);
+    EXPECT_TRUE(u.has_trending());
+  }
+  // A follow changes the global totals, not the likes board.
+  v1::IngestRequest follow;
+  *follow.add_follows() = MakeFollow("f-shared", "a2", 1);
+  Ingest(follow);
+  for (auto& sub : subs) {
+    ASSERT_TRUE(sub->WaitFor(Count(2), absl::Seconds(10)));
+    const v1::Update u = sub->received()[1].update;
+    EXPECT_EQ(u.global().followers(), 13);
+    EXPECT_FALSE(u.has_top_posts());
+  }
+  Likes("p2", 10, "surge");
+  for (auto& sub : subs) {
+    ASSERT_TRUE(sub->WaitFor(
+        [](const std::vector<Received>& r) {
+          return !r.empty() && r.back().update.has_top_posts();
+        },
+        absl::Seconds(10)));
+    const v1::TopPostsResponse board =
+        sub->received().back().update.top_posts();
+    ASSERT_EQ(board.posts_size(), 3);
+    EXPECT_EQ(board.posts(0).post_id(), "p2");
+    EXPECT_EQ(board.posts(0).value(), 11);
+    EXPECT_EQ(board.posts(1).post_id(), "p1");
+  }
+}
+
 TEST_F(SubscribeTest, BadRequestsAreRejectedWithTheBoundNamed) {
   v1::SubscribeRequest request;
   request.set_global(true);
