@@ -1,6 +1,7 @@
 #include "storage/hyperloglog.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace pulse::storage {
@@ -98,19 +99,24 @@ void HyperLogLog::Merge(const HyperLogLog& other) {
 double HyperLogLog::Estimate() const {
   constexpr double m = kNumRegisters;
   const double alpha = 0.7213 / (1.0 + 1.079 / m);
-  double sum = 0;
-  int zeros = 0;
+  // Registers per value, then 2^-value once per value rather than per
+  // register: std::ldexp per register made a dense sketch's estimate ~15 us.
+  static const std::array<double, kMaxRho + 1> kPowers = [] {
+    std::array<double, kMaxRho + 1> p{};
+    for (int r = 0; r <= kMaxRho; ++r) p[r] = std::ldexp(1.0, -r);
+    return p;
+  }();
+  std::array<int, kMaxRho + 1> registers_at{};
   if (is_dense()) {
-    for (uint8_t r : dense_) {
-      sum += std::ldexp(1.0, -r);
-      zeros += r == 0;
-    }
+    for (uint8_t r : dense_) ++registers_at[r];
   } else {
-    zeros = kNumRegisters - static_cast<int>(sparse_.size());
-    sum = zeros;
-    for (const auto& e : sparse_) sum += std::ldexp(1.0, -e.second);
+    registers_at[0] = kNumRegisters - static_cast<int>(sparse_.size());
+    for (const auto& e : sparse_) ++registers_at[e.second];
   }
+  const int zeros = registers_at[0];
   if (zeros == kNumRegisters) return 0;
+  double sum = 0;
+  for (int r = 0; r <= kMaxRho; ++r) sum += registers_at[r] * kPowers[r];
   const double raw = alpha * m * m / sum;
   // Small-range correction: linear counting is far more accurate while many
   // registers are still empty. With a 64-bit hash no large-range correction

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
@@ -53,6 +54,38 @@ TEST(HyperLogLog, StaysSparseWhileSmallThenTurnsDense) {
   EXPECT_EQ(h.Encode().size(), 1u + HyperLogLog::kNumRegisters);
   EXPECT_NEAR(sparse_estimate, 200, 10);
   EXPECT_NEAR(h.Estimate(), 5'000, 250);
+}
+
+// The textbook estimate, register by register, from the encoded registers.
+double ReferenceEstimate(const std::string& encoded) {
+  constexpr double m = HyperLogLog::kNumRegisters;
+  std::vector<int> registers(HyperLogLog::kNumRegisters, 0);
+  if (encoded[0] == HyperLogLog::kDenseTag) {
+    for (size_t i = 1; i < encoded.size(); ++i)
+      registers[i - 1] = static_cast<uint8_t>(encoded[i]);
+  } else {
+    for (size_t i = 3; i + 2 < encoded.size(); i += 3) {
+      const int reg = (static_cast<uint8_t>(encoded[i]) << 8) |
+                      static_cast<uint8_t>(encoded[i + 1]);
+      registers[reg] = static_cast<uint8_t>(encoded[i + 2]);
+    }
+  }
+  double sum = 0;
+  int zeros = 0;
+  for (int r : registers) {
+    sum += std::pow(2.0, -r);
+    zeros += r == 0;
+  }
+  const double raw = 0.7213 / (1.0 + 1.079 / m) * m * m / sum;
+  if (raw <= 2.5 * m && zeros > 0) return m * std::log(m / zeros);
+  return raw;
+}
+
+TEST(HyperLogLog, EstimateIsTheTextbookFormulaInBothForms) {
+  for (int n : {1, 50, 2'000, 9'000, 100'000}) {
+    const HyperLogLog h = SketchOfUsers(0, n);
+    EXPECT_NEAR(h.Estimate(), ReferenceEstimate(h.Encode()), 1e-9 * n) << n;
+  }
 }
 
 TEST(HyperLogLog, EncodingRoundTripsInBothForms) {

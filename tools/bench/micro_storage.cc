@@ -120,6 +120,22 @@ void BM_HllMerge(benchmark::State& state) {
 }
 BENCHMARK(BM_HllMerge)->Arg(10)->Arg(1'000)->Arg(100'000);
 
+// What a unique-users read does with the stored sketch of `range(0)` users:
+// decode it and estimate (sparse when small, dense when large).
+void BM_HllDecodeEstimate(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  HyperLogLog a;
+  for (int i = 0; i < n; ++i) a.Add(absl::StrCat("a", i));
+  const std::string encoded = a.Encode();
+  for (auto _ : state) {
+    HyperLogLog h;
+    benchmark::DoNotOptimize(h.Decode(encoded));
+    benchmark::DoNotOptimize(h.Estimate());
+  }
+  state.counters["dense"] = a.is_dense() ? 1 : 0;
+}
+BENCHMARK(BM_HllDecodeEstimate)->Arg(10)->Arg(1'000)->Arg(100'000);
+
 void BM_MergeSketchesEncoded(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
   HyperLogLog a, b;
