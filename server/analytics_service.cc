@@ -107,14 +107,15 @@ grpc::ServerUnaryReactor* AnalyticsService::RunNow(
   return FinishUnary(deps_.metrics, ctx, method, start, status);
 }
 
-absl::StatusOr<v1::IngestResponse> AnalyticsService::IngestBatch(
+absl::StatusOr<AnalyticsService::StoredBatch> AnalyticsService::StoreBatch(
     const Principal& who, const v1::IngestRequest& request) {
-  const absl::Time start = absl::Now();
+  StoredBatch stored;
+  stored.start = absl::Now();
   PULSE_RETURN_IF_ERROR(CheckIngestScope(who, request, *deps_.store));
   if (who.state != nullptr) {
     const int64_t items = request.posts_size() + request.engagements_size() +
                           request.follows_size();
-    if (absl::Duration wait = who.state->ingest.Take(items, start);
+    if (absl::Duration wait = who.state->ingest.Take(items, stored.start);
         wait > absl::ZeroDuration()) {
       return RetryLaterError(
           absl::StrCat("ingest rate limit of ",
@@ -125,38 +126,49 @@ absl::StatusOr<v1::IngestResponse> AnalyticsService::IngestBatch(
     }
   }
   PULSE_ASSIGN_OR_RETURN(
-      ValidatedBatch batch,
+      stored.batch,
       ValidateIngest(request, deps_.max_batch_items, deps_.clock->Now()));
-  PULSE_ASSIGN_OR_RETURN(storage::WriteResult result,
-                         deps_.store->Write(batch.input));
+  PULSE_ASSIGN_OR_RETURN(stored.result, deps_.store->Write(stored.batch.input));
 
-  v1::IngestResponse response;
+  const storage::WriteResult& result = stored.result;
+  v1::IngestResponse& response = stored.response;
   if (result.duplicate_batch) {
     response.set_duplicate_batch(true);
-    return response;
+    return stored;
   }
-  deps_.boards->Record(result.applied);
-  deps_.changes->Publish(batch.input, result);
-  deps_.metrics->RecordIngest(result.engagements_written,
-                              result.posts_written +
-                                  result.engagements_written +
-                                  result.follows_written,
-                              absl::Now() - start);
-
   response.set_accepted(result.posts_written + result.engagements_written +
                         result.follows_written);
   response.set_duplicates(static_cast<int>(result.duplicate_engagements.size() +
                                            result.duplicate_follows.size()));
-  response.set_rejected(static_cast<int>(batch.rejected.size()));
-  for (v1::RejectedItem& item : batch.rejected) {
-    *response.add_rejected_items() = std::move(item);
+  response.set_rejected(static_cast<int>(stored.batch.rejected.size()));
+  for (const v1::RejectedItem& item : stored.batch.rejected) {
+    *response.add_rejected_items() = item;
   }
   response.set_unknown_post_engagements(
       static_cast<int>(result.unknown_post_engagements.size()));
   for (int i : result.unknown_post_engagements) {
-    response.add_unknown_post_indices(batch.engagement_index[i]);
+    response.add_unknown_post_indices(stored.batch.engagement_index[i]);
   }
-  return response;
+  return stored;
+}
+
+void AnalyticsService::PublishBatch(const StoredBatch& stored) {
+  const storage::WriteResult& result = stored.result;
+  if (result.duplicate_batch) return;
+  deps_.boards->Record(result.applied);
+  deps_.changes->Publish(stored.batch.input, result);
+  deps_.metrics->RecordIngest(result.engagements_written,
+                              result.posts_written +
+                                  result.engagements_written +
+                                  result.follows_written,
+                              absl::Now() - stored.start);
+}
+
+absl::StatusOr<v1::IngestResponse> AnalyticsService::IngestBatch(
+    const Principal& who, const v1::IngestRequest& request) {
+  PULSE_ASSIGN_OR_RETURN(StoredBatch stored, StoreBatch(who, request));
+  PublishBatch(stored);
+  return std::move(stored.response);
 }
 
 grpc::ServerUnaryReactor* AnalyticsService::Ingest(

@@ -12,12 +12,14 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "pulse/v1/analytics.grpc.pb.h"
 #include "server/auth.h"
 #include "server/boards.h"
 #include "server/change_tracker.h"
 #include "server/metrics.h"
 #include "server/stats_reader.h"
+#include "server/validation.h"
 #include "server/worker_pool.h"
 #include "storage/store.h"
 
@@ -44,8 +46,26 @@ class AnalyticsService final : public v1::AnalyticsService::CallbackService {
  public:
   explicit AnalyticsService(const ServiceDeps& deps);
 
+  // One batch, stored and not yet published.
+  struct StoredBatch {
+    absl::Time start;
+    ValidatedBatch batch;
+    storage::WriteResult result;
+    // The answer, complete once stored.
+    v1::IngestResponse response;
+  };
+
   // Checks `who` may send it (accounts, rate), validates and stores one
-  // batch; blocks on the write. Called on a worker.
+  // batch; blocks on the write. Called on a worker. Then call
+  // PublishBatch: the batch is acknowledged, but the boards, subscriptions
+  // and metrics do not know of it yet.
+  absl::StatusOr<StoredBatch> StoreBatch(const Principal& who,
+                                         const v1::IngestRequest& request);
+  // Records a stored batch in the boards, marks what it changed for the
+  // subscriptions and counts it. Called on a worker; batches of one stream
+  // may be published in any order, and concurrently.
+  void PublishBatch(const StoredBatch& stored);
+  // StoreBatch then PublishBatch.
   absl::StatusOr<v1::IngestResponse> IngestBatch(
       const Principal& who, const v1::IngestRequest& request);
 

@@ -24,47 +24,72 @@ IngestStreamReactor::IngestStreamReactor(AnalyticsService* service,
 
 void IngestStreamReactor::OnReadDone(bool ok) {
   if (!ok) {  // the client closed its side, or the call was cancelled
-    FinishCounted(absl::OkStatus());
+    FinishWhenPublished(absl::OkStatus());
     return;
   }
   if (!service_->pool()->Submit([this] { StoreBatch(); })) {
-    FinishCounted(absl::ResourceExhaustedError(
+    FinishWhenPublished(absl::ResourceExhaustedError(
         absl::StrCat("server busy: batch[", batch_index_,
                      "] was not stored; retry it later")));
   }
 }
 
 void IngestStreamReactor::StoreBatch() {
-  absl::StatusOr<v1::IngestResponse> result =
-      service_->IngestBatch(*who_, request_);
-  if (!result.ok()) {
+  absl::StatusOr<AnalyticsService::StoredBatch> stored =
+      service_->StoreBatch(*who_, request_);
+  if (!stored.ok()) {
     absl::Status status(
-        result.status().code(),
-        absl::StrCat("batch[", batch_index_, "]: ", result.status().message()));
-    result.status().ForEachPayload(
+        stored.status().code(),
+        absl::StrCat("batch[", batch_index_, "]: ", stored.status().message()));
+    stored.status().ForEachPayload(
         [&status](absl::string_view key, const absl::Cord& value) {
           status.SetPayload(key, value);
         });
-    FinishCounted(status);
+    FinishWhenPublished(status);
     return;
   }
+  const v1::IngestResponse& result = stored->response;
   response_->set_batches(response_->batches() + 1);
   response_->set_duplicate_batches(response_->duplicate_batches() +
-                                   (result->duplicate_batch() ? 1 : 0));
-  response_->set_accepted(response_->accepted() + result->accepted());
-  response_->set_duplicates(response_->duplicates() + result->duplicates());
-  response_->set_rejected(response_->rejected() + result->rejected());
+                                   (result.duplicate_batch() ? 1 : 0));
+  response_->set_accepted(response_->accepted() + result.accepted());
+  response_->set_duplicates(response_->duplicates() + result.duplicates());
+  response_->set_rejected(response_->rejected() + result.rejected());
   response_->set_unknown_post_engagements(
       response_->unknown_post_engagements() +
-      result->unknown_post_engagements());
-  for (const v1::RejectedItem& item : result->rejected_items()) {
+      result.unknown_post_engagements());
+  for (const v1::RejectedItem& item : result.rejected_items()) {
     if (response_->rejected_items_size() >= kMaxListedRejections) break;
     v1::RejectedItem* listed = response_->add_rejected_items();
     *listed = item;
     listed->set_field(absl::StrCat("batch[", batch_index_, "].", item.field()));
   }
   ++batch_index_;
+  {
+    absl::MutexLock lock(&mu_);
+    ++publishing_;
+  }
+  // From here another worker may store the next batch while this one
+  // publishes; request_ and response_ are the next batch's.
   StartRead(&request_);
+  service_->PublishBatch(*stored);
+  std::optional<absl::Status> finish;
+  {
+    absl::MutexLock lock(&mu_);
+    if (--publishing_ == 0) finish.swap(finish_);
+  }
+  if (finish.has_value()) FinishCounted(*finish);
+}
+
+void IngestStreamReactor::FinishWhenPublished(const absl::Status& status) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (publishing_ > 0) {
+      finish_ = status;
+      return;
+    }
+  }
+  FinishCounted(status);
 }
 
 void IngestStreamReactor::FinishCounted(const absl::Status& status) {

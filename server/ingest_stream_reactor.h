@@ -4,7 +4,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
@@ -15,9 +19,13 @@ namespace pulse::server {
 
 class AnalyticsService;
 
-// Reads one batch at a time, stores it on a worker, then reads the next: at
-// most one batch per stream is in memory, and a producer faster than the disk
-// is slowed by flow control rather than buffered. Deletes itself in OnDone.
+// Reads one batch at a time and stores it on a worker; once it is stored,
+// reads the next while the worker publishes it (boards, subscriptions,
+// metrics), so that the next write overlaps that work. At most one batch per
+// stream is being read or stored, so a producer faster than the disk is
+// slowed by flow control rather than buffered. The summary is sent only
+// once every stored batch is published: a client that has it sees its
+// batches on the boards. Deletes itself in OnDone.
 class IngestStreamReactor final
     : public grpc::ServerReadReactor<v1::IngestRequest> {
  public:
@@ -34,6 +42,8 @@ class IngestStreamReactor final
  private:
   // Runs on a worker thread.
   void StoreBatch();
+  // Finishes with `status` now, or when the last batch being published is.
+  void FinishWhenPublished(const absl::Status& status) ABSL_LOCKS_EXCLUDED(mu_);
   // Counts the call, then finishes it; nothing may follow.
   void FinishCounted(const absl::Status& status);
 
@@ -41,9 +51,16 @@ class IngestStreamReactor final
   grpc::CallbackServerContext* ctx_;
   v1::IngestStreamResponse* response_;
   std::shared_ptr<const Principal> who_;
+  // Read into and stored from by turns, never at once; so is response_.
   v1::IngestRequest request_;
   int64_t batch_index_ = 0;
   const absl::Time start_ = absl::Now();
+
+  absl::Mutex mu_;
+  // Batches stored and being published.
+  int publishing_ ABSL_GUARDED_BY(mu_) = 0;
+  // How the call ends once publishing_ is 0, when it ended before.
+  std::optional<absl::Status> finish_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace pulse::server

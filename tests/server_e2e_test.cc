@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
@@ -388,6 +389,43 @@ TEST_F(ServerTest, IngestStreamStoresEveryBatchAndSummarises) {
   EXPECT_EQ(summary.unknown_post_engagements(), 1000);
   EXPECT_EQ(Global().impressions(), 1000);
   EXPECT_EQ(Post("p0").impressions(), 250);
+}
+
+// The server stores a stream's next batch while it records the last one in
+// the boards; the summary still comes only after every batch is recorded,
+// so a client that has it finds its batches on the boards.
+TEST_F(ServerTest, IngestStreamSummaryComesAfterItsBatchesReachTheBoards) {
+  for (int round = 1; round <= 5; ++round) {
+    const std::string fresh = absl::StrCat("fresh", round);
+    v1::IngestStreamResponse summary;
+    auto ctx = Context();
+    auto writer = stub_->IngestStream(ctx.get(), &summary);
+    for (int b = 0; b < 4; ++b) {
+      IngestRequest batch;
+      batch.set_producer_id(absl::StrCat("boards-", round));
+      batch.set_sequence(b + 1);
+      // As many posts as a batch holds make recording it take a while.
+      for (int i = 0; i < 9'999; ++i) {
+        *batch.add_engagements() = MakeEngagement(
+            "", absl::StrCat("r", round, "-", b, "-", i), v1::LIKE, 1);
+      }
+      if (b == 3) {
+        *batch.add_engagements() =
+            MakeEngagement("", fresh, v1::LIKE, round * 1'000'000);
+      }
+      ASSERT_TRUE(writer->Write(batch));
+    }
+    writer->WritesDone();
+    const grpc::Status status = writer->Finish();
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(summary.batches(), 4);
+    v1::TopPostsRequest request;
+    request.set_metric(v1::LIKES);
+    request.set_limit(1);
+    const v1::TopPostsResponse top = Top(request);
+    ASSERT_EQ(top.posts_size(), 1);
+    EXPECT_EQ(top.posts(0).post_id(), fresh) << "round " << round;
+  }
 }
 
 TEST_F(ServerTest, AcknowledgedDataSurvivesKill9) {
