@@ -303,6 +303,33 @@ TEST_F(SubscribeTest, AThousandConcurrentStreamsAllSeeAChange) {
   for (auto& s : subs) EXPECT_TRUE(s->WaitFor(sees_seven, absl::Seconds(30)));
 }
 
+// Many subscriptions watching one post each end up with every change of
+// it, never a stale read.
+TEST_F(SubscribeTest, SubscriptionsWatchingOnePostEachSeeEveryChange) {
+  Ingest(SampleBatch());
+  v1::SubscribeRequest request;
+  request.add_post_ids("p1");
+  *request.mutable_min_interval() = Millis(50);
+  std::vector<std::unique_ptr<UpdateCollector>> subs;
+  for (int i = 0; i < 50; ++i) {
+    subs.push_back(std::make_unique<UpdateCollector>(stub_.get(), request));
+  }
+  for (auto& sub : subs) ASSERT_TRUE(sub->WaitFor(Count(1), absl::Seconds(10)));
+  for (int round = 1; round <= 5; ++round) {
+    Likes("p1", 1, absl::StrCat("round", round));
+    const int64_t likes = 3 + round;
+    for (auto& sub : subs) {
+      ASSERT_TRUE(sub->WaitFor(
+          [likes](const std::vector<Received>& r) {
+            return !r.empty() && r.back().update.posts_size() == 1 &&
+                   r.back().update.posts(0).likes() == likes;
+          },
+          absl::Seconds(10)))
+          << "round " << round;
+    }
+  }
+}
+
 TEST_F(SubscribeTest, AStalledReaderSlowsNeitherIngestNorOthers) {
   constexpr int kInterval = 100;
   constexpr int kBatches = 100;
