@@ -221,14 +221,14 @@ bool Subscription::FillUpdate() {
       }
     }
   }
-  // The shared boards are lent to update_, not copied; ReturnLentBoards
-  // takes them back before update_ is cleared or destroyed.
+  // The shared boards are lent to update_, not copied (the only way a board
+  // gets into it); ReturnLentBoards takes them back before update_ is
+  // cleared or destroyed.
   if (request_.has_top_posts() &&
       TakeIfChanged(hub_->TopPosts(request_.top_posts(), &who_->accounts),
                     snapshot, &sent_top_)) {
     update_.unsafe_arena_set_allocated_top_posts(
         const_cast<v1::TopPostsResponse*>(&sent_top_->board));
-    lent_top_ = true;
     any = true;
   }
   if (request_.has_trending() &&
@@ -236,7 +236,6 @@ bool Subscription::FillUpdate() {
                     &sent_trending_)) {
     update_.unsafe_arena_set_allocated_trending(
         const_cast<v1::TrendingHashtagsResponse*>(&sent_trending_->board));
-    lent_trending_ = true;
     any = true;
   }
   if (!any) return false;
@@ -247,9 +246,8 @@ bool Subscription::FillUpdate() {
 }
 
 void Subscription::ReturnLentBoards() {
-  if (lent_top_) update_.unsafe_arena_release_top_posts();
-  if (lent_trending_) update_.unsafe_arena_release_trending();
-  lent_top_ = lent_trending_ = false;
+  if (update_.has_top_posts()) update_.unsafe_arena_release_top_posts();
+  if (update_.has_trending()) update_.unsafe_arena_release_trending();
 }
 
 void Subscription::Build() {

@@ -83,7 +83,8 @@ class Subscription final : public grpc::ServerWriteReactor<v1::Update> {
   // Returns whether the update holds anything to send; sets denied_ when a
   // watched post turns out to be outside a scoped token's accounts.
   bool FillUpdate();
-  // Takes the lent boards back out of update_ (they are not its to delete).
+  // Takes the lent boards back out of update_ (they are not its to delete):
+  // every board update_ holds is lent.
   void ReturnLentBoards();
 
   SubscriptionHub* hub_;
@@ -98,7 +99,7 @@ class Subscription final : public grpc::ServerWriteReactor<v1::Update> {
   // Touched only by the one builder at a time (phase kBuilding).
   std::vector<Watched> watched_;
   uint64_t sent_global_version_ = 0;
-  // The boards last sent; while lent_*, update_ points into them.
+  // The boards last sent; update_'s boards, when set, are these.
   SharedTopPosts sent_top_;
   SharedTrending sent_trending_;
   uint64_t seq_ = 0;
@@ -107,8 +108,6 @@ class Subscription final : public grpc::ServerWriteReactor<v1::Update> {
   // shared ones above, lent: never mutated, and released rather than
   // deleted by ReturnLentBoards.
   v1::Update update_;
-  bool lent_top_ = false;
-  bool lent_trending_ = false;
 
   absl::Mutex mu_;
   Phase phase_ ABSL_GUARDED_BY(mu_) = Phase::kScheduled;

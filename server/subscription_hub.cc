@@ -6,12 +6,24 @@
 #include "server/subscription.h"
 
 namespace pulse::server {
+namespace {
 
 // Boards slide with time even without ingest; a cached board is recomputed
 // at least this often.
 constexpr absl::Duration kBoardMaxAge = absl::Seconds(1);
 // Distinct board requests cached at most.
 constexpr size_t kMaxCachedBoards = 1024;
+
+// A computed board as subscriptions share it; an error (the boards are not
+// ready) as it is.
+template <typename Board>
+absl::StatusOr<std::shared_ptr<const SharedBoard<Board>>> Share(
+    absl::StatusOr<Board> board) {
+  if (!board.ok()) return board.status();
+  return std::make_shared<const SharedBoard<Board>>(*std::move(board));
+}
+
+}  // namespace
 
 SubscriptionHub::SubscriptionHub(const SubscriptionLimits& limits,
                                  ChangeTracker* changes, Boards* boards,
@@ -110,11 +122,7 @@ absl::StatusOr<SharedTopPosts> SubscriptionHub::TopPosts(
     const v1::TopPostsRequest& request,
     const absl::flat_hash_set<std::string>* accounts) {
   if (accounts != nullptr && !accounts->empty()) {
-    absl::StatusOr<v1::TopPostsResponse> board =
-        boards_->TopPosts(request, accounts);
-    if (!board.ok()) return board.status();
-    return std::make_shared<const SharedBoard<v1::TopPostsResponse>>(
-        *std::move(board));
+    return Share(boards_->TopPosts(request, accounts));
   }
   const std::string key = request.SerializeAsString();
   const uint64_t version = changes_->boards_version();
@@ -127,14 +135,12 @@ absl::StatusOr<SharedTopPosts> SubscriptionHub::TopPosts(
       return it->second.response;
     }
   }
-  absl::StatusOr<v1::TopPostsResponse> board = boards_->TopPosts(request);
-  if (!board.ok()) return board.status();  // not ready: nothing to keep
-  auto shared = std::make_shared<const SharedBoard<v1::TopPostsResponse>>(
-      *std::move(board));
+  absl::StatusOr<SharedTopPosts> shared = Share(boards_->TopPosts(request));
+  if (!shared.ok()) return shared;  // not ready: nothing to keep
   absl::MutexLock lock(&board_mu_);
   if (top_cache_.size() >= kMaxCachedBoards)
     top_cache_.clear();  // bound; refills on demand
-  top_cache_[key] = Cached<SharedTopPosts>{now, version, shared};
+  top_cache_[key] = Cached<SharedTopPosts>{now, version, *shared};
   return shared;
 }
 
@@ -155,11 +161,7 @@ absl::StatusOr<v1::GlobalStats> SubscriptionHub::GlobalStats(
 
 absl::StatusOr<SharedTrending> SubscriptionHub::Trending(
     const v1::TrendingHashtagsRequest& request) {
-  absl::StatusOr<v1::TrendingHashtagsResponse> board =
-      boards_->Trending(request);
-  if (!board.ok()) return board.status();
-  return std::make_shared<const SharedBoard<v1::TrendingHashtagsResponse>>(
-      *std::move(board));
+  return Share(boards_->Trending(request));
 }
 
 }  // namespace pulse::server

@@ -56,6 +56,18 @@ ABSL_FLAG(int64_t, storage_engagements, -1,
           "Engagements stored for the size and restart figures (default "
           "100,000,000; --quick 200,000).");
 
+// Takes an int flag left at 0 (its default) or in [1, 64] into *out; false,
+// having said why, otherwise.
+bool TakeCount(const char* name, int value, int* out) {
+  if (value == 0) return true;
+  if (value < 1 || value > 64) {
+    std::fprintf(stderr, "--%s: %d is outside [1, 64]\n", name, value);
+    return false;
+  }
+  *out = value;
+  return true;
+}
+
 int main(int argc, char** argv) {
   // --help lists the flags defined in this file.
   absl::FlagsUsageConfig usage;
@@ -92,13 +104,9 @@ int main(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_ingest_engagements) > 0) {
     options.ingest_engagements = absl::GetFlag(FLAGS_ingest_engagements);
   }
-  if (const int streams = absl::GetFlag(FLAGS_ingest_streams); streams != 0) {
-    if (streams < 1 || streams > 64) {
-      std::fprintf(stderr, "--ingest_streams: %d is outside [1, 64]\n",
-                   streams);
-      return 2;
-    }
-    options.ingest_streams = streams;
+  if (!TakeCount("ingest_streams", absl::GetFlag(FLAGS_ingest_streams),
+                 &options.ingest_streams)) {
+    return 2;
   }
   if (absl::GetFlag(FLAGS_query_preload) > 0) {
     options.query_preload = absl::GetFlag(FLAGS_query_preload);
@@ -136,14 +144,10 @@ int main(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_fanout_duration) > absl::ZeroDuration()) {
     options.fanout_duration = absl::GetFlag(FLAGS_fanout_duration);
   }
-  if (const int threads = absl::GetFlag(FLAGS_fanout_client_threads);
-      threads != 0) {
-    if (threads < 1 || threads > 64) {
-      std::fprintf(stderr, "--fanout_client_threads: %d is outside [1, 64]\n",
-                   threads);
-      return 2;
-    }
-    options.fanout_client_threads = threads;
+  if (!TakeCount("fanout_client_threads",
+                 absl::GetFlag(FLAGS_fanout_client_threads),
+                 &options.fanout_client_threads)) {
+    return 2;
   }
   if (absl::GetFlag(FLAGS_storage_engagements) > 0) {
     options.storage_engagements = absl::GetFlag(FLAGS_storage_engagements);

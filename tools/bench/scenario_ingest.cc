@@ -18,32 +18,30 @@ namespace {
 // so calls are ended about every 100,000 engagements.
 int PerCall(int batch_size) { return std::max(1, 100'000 / batch_size); }
 
-// Deals `batches` round-robin to `streams` concurrent IngestStream calls,
-// each on its own connection; with producer idempotency each stream is its
-// own producer (the firehose's id suffixed with the stream's index), whose
-// sequences still rise. Blocks until all are acknowledged.
+// Deals `batches` round-robin to `streams` concurrent IngestStream calls:
+// the first on `client`, each other on a connection of its own. With
+// several streams and producer idempotency each stream is its own producer
+// (the firehose's id suffixed with the stream's index), whose sequences
+// still rise. Blocks until all are acknowledged.
 absl::StatusOr<SendResult> SendConcurrently(
-    const std::string& address, std::vector<v1::IngestRequest> batches,
-    int per_call, int streams) {
-  if (streams == 1) {
-    absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(address);
-    if (!client.ok()) return client.status();
-    return SendBatches(**client, batches, per_call);
-  }
+    Client& client, const std::string& address,
+    std::vector<v1::IngestRequest> batches, int per_call, int streams) {
   std::vector<std::vector<v1::IngestRequest>> dealt(streams);
   for (size_t i = 0; i < batches.size(); ++i) {
     v1::IngestRequest& batch = batches[i];
-    if (!batch.producer_id().empty()) {
+    if (streams > 1 && !batch.producer_id().empty()) {
       batch.set_producer_id(
           absl::StrCat(batch.producer_id(), "-s", i % streams));
     }
     dealt[i % streams].push_back(std::move(batch));
   }
-  std::vector<std::unique_ptr<Client>> clients;
-  for (int k = 0; k < streams; ++k) {
-    absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(address);
-    if (!client.ok()) return client.status();
-    clients.push_back(*std::move(client));
+  std::vector<std::unique_ptr<Client>> more;
+  std::vector<Client*> clients = {&client};
+  for (int k = 1; k < streams; ++k) {
+    absl::StatusOr<std::unique_ptr<Client>> c = Client::Connect(address);
+    if (!c.ok()) return c.status();
+    more.push_back(*std::move(c));
+    clients.push_back(more.back().get());
   }
   std::vector<absl::StatusOr<SendResult>> results(streams);
   std::vector<std::thread> threads;
@@ -96,7 +94,7 @@ absl::Status RunServer(const BenchOptions& options, bool sync_writes,
         MakeBatches(firehose, c.batch, n, c.event_ids);
     const double cpu0 = (*server)->CpuSeconds();
     absl::StatusOr<SendResult> sent =
-        SendConcurrently((*server)->address(), std::move(batches),
+        SendConcurrently(**client, (*server)->address(), std::move(batches),
                          PerCall(c.batch), options.ingest_streams);
     if (!sent.ok()) {
       return absl::Status(
