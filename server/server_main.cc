@@ -61,6 +61,9 @@ ABSL_FLAG(bool, sync_writes, false,
           "fsync the WAL before acknowledging (survives power loss, not only "
           "a process crash; slower).");
 ABSL_FLAG(int, post_cache_entries, 1'000'000, "Post metadata kept in memory.");
+ABSL_FLAG(int, block_cache_mb, 256,
+          "RocksDB block cache shared by every column family, in MiB; 0 "
+          "leaves RocksDB's small per-column-family default.");
 ABSL_FLAG(int, max_subscriptions, 20'000,
           "Most live Subscribe streams at once.");
 ABSL_FLAG(int, max_subscription_items, 1'000,
@@ -160,6 +163,9 @@ int main(int argc, char** argv) {
   options.store.dedupe_retention = absl::GetFlag(FLAGS_dedupe_retention);
   options.store.sync_writes = absl::GetFlag(FLAGS_sync_writes);
   options.store.post_cache_entries = absl::GetFlag(FLAGS_post_cache_entries);
+  const int block_cache_mb = absl::GetFlag(FLAGS_block_cache_mb);
+  if (block_cache_mb < 0) return Fail("--block_cache_mb: must be >= 0");
+  options.store.block_cache_bytes = static_cast<size_t>(block_cache_mb) << 20;
   options.max_batch_items = absl::GetFlag(FLAGS_max_batch_items);
   options.worker_threads = absl::GetFlag(FLAGS_worker_threads);
   options.max_queued_requests = absl::GetFlag(FLAGS_max_queued_requests);

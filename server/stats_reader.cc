@@ -12,19 +12,6 @@ using storage::Counts;
 using storage::Resolution;
 using storage::Scope;
 
-// Sums the buckets of one entity at `res` in [start, end).
-absl::StatusOr<Counts> SumRange(const storage::Store& store, Scope scope,
-                                const std::string& id, Resolution res,
-                                absl::Time start, absl::Time end) {
-  PULSE_ASSIGN_OR_RETURN(std::vector<storage::Bucket> buckets,
-                         store.ScanSeries(scope, id, res, start, end));
-  Counts sum{};
-  for (const storage::Bucket& b : buckets) {
-    for (int i = 0; i < storage::kNumSlots; ++i) sum[i] += b.counts[i];
-  }
-  return sum;
-}
-
 // Copies the per-kind totals into any message with the same field names.
 template <typename Message>
 void SetTotals(const Counts& c, Message* m) {
@@ -59,20 +46,17 @@ absl::StatusOr<v1::PostStats> StatsReader::PostStats(
     for (const std::string& tag : meta->hashtags) stats.add_hashtags(tag);
     *stats.mutable_published_at() = ToProto(meta->published_at);
   }
-  PULSE_ASSIGN_OR_RETURN(Counts totals,
-                         store_->GetTotals(Scope::kPost, post_id));
-  SetTotals(totals, &stats);
-  stats.set_engagement_rate(EngagementRate(totals));
-  PULSE_ASSIGN_OR_RETURN(int64_t users,
-                         store_->EstimateUniqueUsers(Scope::kPost, post_id));
-  stats.set_unique_users(users);
   // The last five whole minutes plus the current one, divided by five.
   PULSE_ASSIGN_OR_RETURN(
-      Counts recent,
-      SumRange(*store_, Scope::kPost, post_id, Resolution::kMinute,
-               now - absl::Minutes(5), now + absl::Minutes(1)));
+      const storage::Store::EntityFigures figures,
+      store_->ReadEntity({Scope::kPost, post_id, Resolution::kMinute,
+                          now - absl::Minutes(5), now + absl::Minutes(1),
+                          /*unique_users=*/true}));
+  SetTotals(figures.totals, &stats);
+  stats.set_engagement_rate(EngagementRate(figures.totals));
+  stats.set_unique_users(figures.unique_users);
   stats.set_velocity_per_minute(
-      static_cast<double>(storage::Engagements(recent)) / 5);
+      static_cast<double>(storage::Engagements(figures.range_sum)) / 5);
   *stats.mutable_updated_at() = ToProto(now);
   return stats;
 }
@@ -86,19 +70,19 @@ absl::StatusOr<v1::AccountStats> StatsReader::AccountStats(
                                     : absl::Hours(24);
   v1::AccountStats stats;
   stats.set_account_id(id);
-  PULSE_ASSIGN_OR_RETURN(Counts totals, store_->GetTotals(Scope::kAccount, id));
+  // Hours are kept 400 days by default: enough for any allowed window.
+  PULSE_ASSIGN_OR_RETURN(
+      const storage::Store::EntityFigures figures,
+      store_->ReadEntity({Scope::kAccount, id, Resolution::kHour, now - window,
+                          now + absl::Hours(1),
+                          /*unique_users=*/true}));
+  const Counts& totals = figures.totals;
   SetTotals(totals, &stats);
   stats.set_posts(totals[storage::kPosts]);
   stats.set_followers(totals[storage::kFollowers]);
   stats.set_engagement_rate(EngagementRate(totals));
-  PULSE_ASSIGN_OR_RETURN(int64_t users,
-                         store_->EstimateUniqueUsers(Scope::kAccount, id));
-  stats.set_unique_users(users);
-  // Hours are kept 400 days by default: enough for any allowed window.
-  PULSE_ASSIGN_OR_RETURN(
-      Counts growth, SumRange(*store_, Scope::kAccount, id, Resolution::kHour,
-                              now - window, now + absl::Hours(1)));
-  stats.set_follower_growth(growth[storage::kFollowers]);
+  stats.set_unique_users(figures.unique_users);
+  stats.set_follower_growth(figures.range_sum[storage::kFollowers]);
   *stats.mutable_growth_window() = ToProto(window);
   *stats.mutable_updated_at() = ToProto(now);
   return stats;
@@ -118,18 +102,19 @@ absl::StatusOr<v1::HashtagStats> StatsReader::HashtagStats(
 absl::StatusOr<v1::GlobalStats> StatsReader::GlobalStats() const {
   const absl::Time now = clock_->Now();
   v1::GlobalStats stats;
-  PULSE_ASSIGN_OR_RETURN(Counts totals, store_->GetTotals(Scope::kGlobal, ""));
+  // The ten whole seconds before the current one, which is still filling.
+  const absl::Time this_second = storage::BucketStart(Resolution::kSecond, now);
+  PULSE_ASSIGN_OR_RETURN(
+      const storage::Store::EntityFigures figures,
+      store_->ReadEntity({Scope::kGlobal, "", Resolution::kSecond,
+                          this_second - absl::Seconds(10), this_second}));
+  const Counts& totals = figures.totals;
   SetTotals(totals, &stats);
   stats.set_engagement_rate(EngagementRate(totals));
   stats.set_posts(totals[storage::kPosts]);
   stats.set_followers(totals[storage::kFollowers]);
-  // The ten whole seconds before the current one, which is still filling.
-  const absl::Time this_second = storage::BucketStart(Resolution::kSecond, now);
-  PULSE_ASSIGN_OR_RETURN(
-      Counts recent, SumRange(*store_, Scope::kGlobal, "", Resolution::kSecond,
-                              this_second - absl::Seconds(10), this_second));
   stats.set_engagements_per_second(
-      static_cast<double>(storage::Engagements(recent)) / 10);
+      static_cast<double>(storage::Engagements(figures.range_sum)) / 10);
   *stats.mutable_updated_at() = ToProto(now);
   return stats;
 }

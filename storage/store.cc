@@ -40,6 +40,17 @@ rocksdb::Slice ToSlice(std::string_view s) {
 }
 std::string_view View(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
 
+// The estimate of a stored unique-users sketch.
+absl::StatusOr<int64_t> EstimateOfSketch(std::string_view value,
+                                         std::string_view id) {
+  HyperLogLog hll;
+  if (!hll.Decode(value)) {
+    return absl::DataLossError(
+        absl::StrCat("malformed unique-users sketch of ", std::string(id)));
+  }
+  return static_cast<int64_t>(std::llround(hll.Estimate()));
+}
+
 bool IsZero(const Counts& c) {
   for (int64_t v : c) {
     if (v != 0) return false;
@@ -48,19 +59,23 @@ bool IsZero(const Counts& c) {
 }
 
 // Options shared by every column family: bloom filters make the point
-// lookups of ingest (ids, posts) and of stats queries cheap.
-rocksdb::ColumnFamilyOptions BaseOptions() {
+// lookups of ingest (ids, posts) and of stats queries cheap, and one block
+// cache serves them all.
+rocksdb::ColumnFamilyOptions BaseOptions(
+    const std::shared_ptr<rocksdb::Cache>& block_cache) {
   rocksdb::ColumnFamilyOptions cf;
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.block_cache = block_cache;
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   return cf;
 }
 
 std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors(
-    const StoreOptions& options, const RetentionPolicy& retention) {
+    const StoreOptions& options, const RetentionPolicy& retention,
+    const std::shared_ptr<rocksdb::Cache>& block_cache) {
   auto counter_merge = std::make_shared<CounterMergeOperator>();
-  rocksdb::ColumnFamilyOptions counters = BaseOptions();
+  rocksdb::ColumnFamilyOptions counters = BaseOptions(block_cache);
   counters.merge_operator = counter_merge;
   // A batch's keys are written in sorted order; with a hint per key prefix
   // the memtable's skip list resumes from the previous insert instead of
@@ -75,7 +90,7 @@ std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors(
   counters.compaction_filter_factory =
       std::make_shared<BucketRetentionFilterFactory>(BucketKeyLayout::kCounters,
                                                      retention, options.clock);
-  rocksdb::ColumnFamilyOptions activity = BaseOptions();
+  rocksdb::ColumnFamilyOptions activity = BaseOptions(block_cache);
   activity.merge_operator = counter_merge;
   // [resolution][bucket]: a batch's activity keys share it.
   activity.memtable_insert_with_hint_prefix_extractor.reset(
@@ -83,17 +98,17 @@ std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors(
   activity.compaction_filter_factory =
       std::make_shared<BucketRetentionFilterFactory>(BucketKeyLayout::kActivity,
                                                      retention, options.clock);
-  rocksdb::ColumnFamilyOptions idempotency = BaseOptions();
+  rocksdb::ColumnFamilyOptions idempotency = BaseOptions(block_cache);
   idempotency.compaction_filter_factory =
       std::make_shared<SeenRetentionFilterFactory>(options.dedupe_retention,
                                                    options.clock);
-  rocksdb::ColumnFamilyOptions sketches = BaseOptions();
+  rocksdb::ColumnFamilyOptions sketches = BaseOptions(block_cache);
   sketches.merge_operator = std::make_shared<SketchMergeOperator>();
   return {
-      {rocksdb::kDefaultColumnFamilyName, BaseOptions()},
+      {rocksdb::kDefaultColumnFamilyName, BaseOptions(block_cache)},
       {kCounters, counters},
       {kActivity, activity},
-      {kMetadata, BaseOptions()},
+      {kMetadata, BaseOptions(block_cache)},
       {kIdempotency, idempotency},
       {kSketches, sketches},
   };
@@ -170,7 +185,7 @@ absl::Status Store::Impl::OpenDb() {
   db_options.info_log = NewRocksLogger();
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors =
-      Descriptors(options, retention);
+      Descriptors(options, retention, block_cache);
   // RocksDB refuses to open a database without listing every column family it
   // has, so open any that a newer version added, with plain options.
   std::vector<std::string> existing;
@@ -179,7 +194,8 @@ absl::Status Store::Impl::OpenDb() {
     absl::flat_hash_set<std::string> known;
     for (const auto& d : descriptors) known.insert(d.name);
     for (const std::string& name : existing) {
-      if (!known.contains(name)) descriptors.emplace_back(name, BaseOptions());
+      if (!known.contains(name))
+        descriptors.emplace_back(name, BaseOptions(block_cache));
     }
   }
 
@@ -349,12 +365,77 @@ absl::StatusOr<int64_t> Store::EstimateUniqueUsers(Scope scope,
                                      ToSlice(SketchKey(scope, id)), &value);
   if (s.IsNotFound()) return 0;
   PULSE_RETURN_IF_ERROR(FromRocksStatus(s, "reading unique users"));
-  HyperLogLog hll;
-  if (!hll.Decode(View(value))) {
-    return absl::DataLossError(
-        absl::StrCat("malformed unique-users sketch of ", std::string(id)));
+  return EstimateOfSketch(View(value), id);
+}
+
+absl::StatusOr<Store::EntityFigures> Store::ReadEntity(
+    const EntityQuery& query) const {
+  if (query.res == Resolution::kTotal) {
+    return absl::InvalidArgumentError(
+        "ReadEntity: resolution must not be kTotal");
   }
-  return static_cast<int64_t>(std::llround(hll.Estimate()));
+  if (query.unique_users && query.scope != Scope::kPost &&
+      query.scope != Scope::kAccount) {
+    return absl::InvalidArgumentError(
+        "ReadEntity: unique users are kept for posts and accounts only");
+  }
+  // Bucket starts are whole multiples of the width: those in [lo, hi).
+  const uint64_t width =
+      static_cast<uint64_t>(absl::ToInt64Seconds(BucketWidth(query.res)));
+  const uint64_t lo = KeySecondsCeil(query.start);
+  const uint64_t hi = KeySecondsCeil(query.end);
+  const uint64_t first = lo + (width - lo % width) % width;
+  const uint64_t buckets =
+      lo < hi && first >= lo && first < hi ? (hi - 1 - first) / width + 1 : 0;
+  const bool scan = buckets > kMaxPointBuckets;
+
+  // keys[0] is the totals, then the buckets read one by one, then the sketch.
+  std::vector<std::string> keys;
+  std::vector<rocksdb::ColumnFamilyHandle*> families;
+  keys.reserve((scan ? 0 : buckets) + 2);
+  keys.push_back(
+      CounterKeyString({query.scope, query.id, Resolution::kTotal, 0}));
+  for (uint64_t k = 0; !scan && k < buckets; ++k) {
+    keys.push_back(CounterKeyString(
+        {query.scope, query.id, query.res, first + k * width}));
+  }
+  if (query.unique_users) keys.push_back(SketchKey(query.scope, query.id));
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+
+  EntityFigures figures;
+  {
+    absl::ReaderMutexLock lock(&impl_->db_mu);
+    PULSE_RETURN_IF_ERROR(impl_->CheckOpen());
+    families.assign(keys.size(), impl_->counters);
+    if (query.unique_users) families.back() = impl_->sketches;
+    impl_->db->MultiGet(rocksdb::ReadOptions(), keys.size(), families.data(),
+                        slices.data(), values.data(), statuses.data());
+  }
+  const size_t counters = keys.size() - (query.unique_users ? 1 : 0);
+  for (size_t k = 0; k < counters; ++k) {
+    if (statuses[k].IsNotFound()) continue;
+    PULSE_RETURN_IF_ERROR(FromRocksStatus(statuses[k], "reading counters"));
+    const Counts counts = DecodeCounts(View(values[k]));
+    Counts& into = k == 0 ? figures.totals : figures.range_sum;
+    for (int i = 0; i < kNumSlots; ++i) into[i] += counts[i];
+  }
+  if (query.unique_users && !statuses.back().IsNotFound()) {
+    PULSE_RETURN_IF_ERROR(
+        FromRocksStatus(statuses.back(), "reading unique users"));
+    PULSE_ASSIGN_OR_RETURN(figures.unique_users,
+                           EstimateOfSketch(View(values.back()), query.id));
+  }
+  if (scan) {
+    PULSE_ASSIGN_OR_RETURN(
+        std::vector<Bucket> series,
+        ScanSeries(query.scope, query.id, query.res, query.start, query.end));
+    for (const Bucket& b : series) {
+      for (int i = 0; i < kNumSlots; ++i) figures.range_sum[i] += b.counts[i];
+    }
+  }
+  return figures;
 }
 
 absl::StatusOr<std::unique_ptr<StoreSnapshot>> Store::TakeSnapshot() const {
@@ -443,11 +524,9 @@ void Store::CancelCompactions() {
 }
 
 std::vector<std::pair<std::string, uint64_t>> Store::Stats() const {
-  // Summed over the column families (each has its own memtables, files and
-  // block cache).
+  // Summed over the column families (each has its own memtables and files).
   static constexpr const char* kPerFamily[] = {
       "rocksdb.cur-size-all-mem-tables",
-      "rocksdb.block-cache-usage",
       "rocksdb.estimate-pending-compaction-bytes",
       "rocksdb.total-sst-files-size",
   };
@@ -471,6 +550,17 @@ std::vector<std::pair<std::string, uint64_t>> Store::Stats() const {
         if (impl_->db->GetIntProperty(name, &value)) {
           out.emplace_back(name, value);
         }
+      }
+      // One cache shared by every family is counted once; without it each
+      // family has its own.
+      if (impl_->block_cache != nullptr) {
+        out.emplace_back("rocksdb.block-cache-usage",
+                         impl_->block_cache->GetUsage());
+        out.emplace_back("rocksdb.block-cache-capacity",
+                         impl_->block_cache->GetCapacity());
+      } else if (impl_->db->GetAggregatedIntProperty(
+                     "rocksdb.block-cache-usage", &value)) {
+        out.emplace_back("rocksdb.block-cache-usage", value);
       }
     }
     impl_->db_mu.ReaderUnlock();

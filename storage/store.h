@@ -174,6 +174,9 @@ struct StoreOptions {
   bool sync_writes = false;
   // Post metadata kept in memory (an LRU in front of RocksDB).
   size_t post_cache_entries = 1'000'000;
+  // RocksDB's block cache (uncompressed data blocks), shared by every column
+  // family. 0 leaves each column family RocksDB's small default cache.
+  size_t block_cache_bytes = size_t{256} << 20;
   // Not owned; must outlive the store.
   const Clock* clock = SystemClock::Get();
 };
@@ -209,6 +212,28 @@ class Store {
                                                  Resolution res,
                                                  absl::Time start,
                                                  absl::Time end) const;
+
+  // What a stats read needs of one entity, in one batched lookup (RocksDB's
+  // MultiGet across column families) instead of a Get, a scan and a Get.
+  struct EntityQuery {
+    Scope scope = Scope::kGlobal;
+    std::string_view id;  // ignored for kGlobal
+    // The buckets at `res` (not kTotal) whose start is in [start, end) are
+    // summed. A range of more than kMaxPointBuckets buckets is scanned
+    // instead, like ScanSeries.
+    Resolution res = Resolution::kMinute;
+    absl::Time start = absl::InfinitePast();
+    absl::Time end = absl::InfinitePast();
+    // Estimate distinct users too (kPost and kAccount only).
+    bool unique_users = false;
+  };
+  struct EntityFigures {
+    Counts totals{};           // as GetTotals
+    Counts range_sum{};        // the buckets of [start, end), summed
+    int64_t unique_users = 0;  // as EstimateUniqueUsers; 0 unless asked for
+  };
+  static constexpr int kMaxPointBuckets = 64;
+  absl::StatusOr<EntityFigures> ReadEntity(const EntityQuery& query) const;
 
   // A post's metadata, or nullopt when unknown.
   absl::StatusOr<std::optional<PostMeta>> GetPost(

@@ -13,6 +13,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
+#include "rocksdb/cache.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 #include "storage/key_codec.h"
@@ -29,6 +30,9 @@ struct Store::Impl {
         retention{opts.second_retention, opts.minute_retention,
                   opts.hour_retention, opts.day_retention},
         post_cache(opts.post_cache_entries),
+        block_cache(opts.block_cache_bytes == 0
+                        ? nullptr
+                        : rocksdb::NewLRUCache(opts.block_cache_bytes)),
         write_errors(std::make_shared<WriteErrors>(opts.data_dir)) {}
   // Destroys every column family handle, then closes the database.
   ~Impl();
@@ -97,6 +101,8 @@ struct Store::Impl {
   // Filled only by Write (under write_mu) so that it never holds metadata
   // older than the metadata column family.
   PostCache post_cache;
+  // Shared by every column family's table reader; kept across reopens.
+  const std::shared_ptr<rocksdb::Cache> block_cache;
 
   // Serializes writes so that idempotency read-check-write is atomic and a
   // post counts as new exactly once.

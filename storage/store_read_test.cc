@@ -1,5 +1,6 @@
 // Store reads: buckets and their edges, series, activity, retention, unique
 // users.
+#include <map>
 #include <string>
 #include <vector>
 
@@ -244,6 +245,103 @@ TEST_F(StoreRead, UniqueUsersIgnoreImpressionsAndAnonymousEvents) {
                  Like("p", kTestStart, "", 1, "u1")}));
   EXPECT_EQ(store_->EstimateUniqueUsers(Scope::kPost, "p").value(), 1);
   EXPECT_EQ(store_->EstimateUniqueUsers(Scope::kPost, "none").value(), 0);
+}
+
+// ReadEntity's figures, checked against the separate reads it replaces.
+void ExpectReadEntityMatchesSeparateReads(Store& store, Scope scope,
+                                          std::string_view id, Resolution res,
+                                          absl::Time start, absl::Time end) {
+  SCOPED_TRACE(absl::StrCat("id=", std::string(id), " [",
+                            absl::FormatTime(start), ", ",
+                            absl::FormatTime(end), ")"));
+  const bool users = scope == Scope::kPost || scope == Scope::kAccount;
+  absl::StatusOr<Store::EntityFigures> figures =
+      store.ReadEntity({scope, id, res, start, end, users});
+  ASSERT_TRUE(figures.ok()) << figures.status();
+  EXPECT_EQ(figures->totals, store.GetTotals(scope, id).value());
+  Counts sum{};
+  for (const Bucket& b : Series(store, scope, id, res, start, end)) {
+    for (int i = 0; i < kNumSlots; ++i) sum[i] += b.counts[i];
+  }
+  EXPECT_EQ(figures->range_sum, sum);
+  EXPECT_EQ(figures->unique_users,
+            users ? store.EstimateUniqueUsers(scope, id).value() : 0);
+}
+
+TEST_F(StoreRead, ReadEntityMatchesTheSeparateReadsAtEveryRangeSize) {
+  // A like a minute for 200 minutes (n likes in minute n, by user n % 7),
+  // and a neighbour whose id extends this one's.
+  MustWrite(Batch({Post("p", "acct", {"tag"})}));
+  WriteInput in;
+  for (int m = 0; m < 200; ++m) {
+    in.engagements.push_back(Like("p", kNoon + absl::Minutes(m), "", m + 1,
+                                  absl::StrCat("u", m % 7)));
+    in.engagements.push_back(Like("p2", kNoon + absl::Minutes(m)));
+  }
+  MustWrite(in);
+  const Store::EntityQuery probe{
+      Scope::kPost, "p", Resolution::kMinute, kNoon, kNoon + absl::Minutes(6),
+      true};
+  const Counts memtable = store_->ReadEntity(probe).value().range_sum;
+  EXPECT_EQ(memtable[kLikes], 1 + 2 + 3 + 4 + 5 + 6);
+
+  for (bool compacted : {false, true}) {
+    SCOPED_TRACE(compacted ? "after compaction" : "in the memtable");
+    if (compacted) {
+      ASSERT_TRUE(store_->CompactAll().ok());
+    }
+    // Empty, aligned and not, point-read (<= 64 buckets) and scanned (> 64).
+    for (int minutes :
+         {0, 1, 6, Store::kMaxPointBuckets, Store::kMaxPointBuckets + 1, 250}) {
+      for (absl::Duration offset :
+           {absl::ZeroDuration(), absl::Seconds(30), absl::Nanoseconds(1)}) {
+        const absl::Time start = kNoon + absl::Minutes(20) + offset;
+        ExpectReadEntityMatchesSeparateReads(*store_, Scope::kPost, "p",
+                                             Resolution::kMinute, start,
+                                             start + absl::Minutes(minutes));
+      }
+    }
+    ExpectReadEntityMatchesSeparateReads(
+        *store_, Scope::kAccount, "acct", Resolution::kHour,
+        kNoon - absl::Hours(1), kNoon + absl::Hours(5));
+    ExpectReadEntityMatchesSeparateReads(*store_, Scope::kGlobal, "",
+                                         Resolution::kSecond, kNoon,
+                                         kNoon + absl::Seconds(61));
+    ExpectReadEntityMatchesSeparateReads(*store_, Scope::kHashtag, "tag",
+                                         Resolution::kDay, absl::InfinitePast(),
+                                         absl::InfiniteFuture());
+    ExpectReadEntityMatchesSeparateReads(*store_, Scope::kPost, "unknown",
+                                         Resolution::kMinute, kNoon,
+                                         kNoon + absl::Hours(1));
+  }
+  EXPECT_EQ(store_->ReadEntity(probe).value().range_sum, memtable);
+}
+
+TEST_F(StoreRead, ReadEntityRefusesTotalsAsARangeAndSketchlessScopes) {
+  absl::StatusOr<Store::EntityFigures> totals = store_->ReadEntity(
+      {Scope::kPost, "p", Resolution::kTotal, kNoon, kNoon + absl::Hours(1)});
+  EXPECT_EQ(totals.status().code(), absl::StatusCode::kInvalidArgument);
+  absl::StatusOr<Store::EntityFigures> hashtag = store_->ReadEntity(
+      {Scope::kHashtag, "t", Resolution::kMinute, kNoon, kNoon, true});
+  EXPECT_EQ(hashtag.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(StoreRead, OneBlockCacheServesEveryColumnFamilyAndIsReportedOnce) {
+  options_.block_cache_bytes = 8 << 20;
+  Reopen();
+  MustWrite(Batch({Post("p", "acct", {})}, {Like("p", kNoon, "", 1, "u")}));
+  ASSERT_TRUE(store_->CompactAll().ok());
+  ASSERT_TRUE(store_
+                  ->ReadEntity({Scope::kPost, "p", Resolution::kMinute, kNoon,
+                                kNoon + absl::Minutes(1), true})
+                  .ok());
+  std::map<std::string, uint64_t> stats;
+  for (const auto& [name, value] : store_->Stats()) {
+    EXPECT_TRUE(stats.emplace(name, value).second) << name << " twice";
+  }
+  EXPECT_EQ(stats.at("rocksdb.block-cache-capacity"), 8u << 20);
+  EXPECT_GT(stats.at("rocksdb.block-cache-usage"), 0u);
+  EXPECT_LE(stats.at("rocksdb.block-cache-usage"), 8u << 20);
 }
 
 }  // namespace

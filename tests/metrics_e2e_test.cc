@@ -37,8 +37,9 @@ std::map<std::string, double> Parse(const std::string& body) {
 
 TEST(Metrics, ExpositionParsesAndCountsWhatHappened) {
   TempDir dir;
-  auto server = ServerProcess::Start(dir.path() + "/data",
-                                     {"--metrics_listen=127.0.0.1:0"});
+  auto server = ServerProcess::Start(
+      dir.path() + "/data",
+      {"--metrics_listen=127.0.0.1:0", "--block_cache_mb=32"});
   ASSERT_TRUE(server.ok()) << server.status();
   ASSERT_GT((*server)->metrics_port(), 0);
   auto stub = (*server)->stub();
@@ -78,6 +79,9 @@ TEST(Metrics, ExpositionParsesAndCountsWhatHappened) {
   EXPECT_GT(samples.at("pulse_rocksdb_cur_size_all_mem_tables"), 0);
   EXPECT_EQ(samples.count("pulse_rocksdb_estimate_pending_compaction_bytes"),
             1u);
+  // One block cache shared by the column families, reported once.
+  EXPECT_EQ(samples.at("pulse_rocksdb_block_cache_capacity"), 32 << 20);
+  EXPECT_LE(samples.at("pulse_rocksdb_block_cache_usage"), 32 << 20);
 
   EXPECT_EQ(
       HttpGet((*server)->metrics_port(), "/other").rfind("HTTP/1.0 404", 0),
