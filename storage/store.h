@@ -275,11 +275,12 @@ class Store {
   // one has stopped.
   void CancelCompactions();
 
-  // RocksDB's figures for monitoring, summed over column families, as
-  // (name, value) pairs: memtable and block cache bytes, pending compaction
-  // bytes, SST bytes, running compactions, write stall state; then
-  // "storage.writes-failing", 1 while writes fail (disk full, I/O error) and
-  // 0 otherwise. Never blocks.
+  // RocksDB's figures for monitoring as (name, value) pairs: memtable,
+  // pending compaction and SST bytes summed over column families; running
+  // compactions and write stall state; the shared block cache's usage and
+  // capacity (without one, the usage summed over the families' own caches);
+  // then "storage.writes-failing", 1 while writes fail (disk full, I/O
+  // error) and 0 otherwise. Never blocks.
   std::vector<std::pair<std::string, uint64_t>> Stats() const;
 
   // Per column family sizes, the data dir's bytes on disk and Stats().
