@@ -51,6 +51,10 @@ absl::StatusOr<int64_t> EstimateOfSketch(std::string_view value,
   return static_cast<int64_t>(std::llround(hll.Estimate()));
 }
 
+void AddInto(const Counts& c, Counts* sum) {
+  for (int i = 0; i < kNumSlots; ++i) (*sum)[i] += c[i];
+}
+
 bool IsZero(const Counts& c) {
   for (int64_t v : c) {
     if (v != 0) return false;
@@ -418,13 +422,12 @@ absl::StatusOr<Store::EntityFigures> Store::ReadEntity(
     impl_->db->MultiGet(rocksdb::ReadOptions(), keys.size(), families.data(),
                         slices.data(), values.data(), statuses.data());
   }
-  const size_t counters = keys.size() - (query.unique_users ? 1 : 0);
-  for (size_t k = 0; k < counters; ++k) {
+  const size_t counter_keys = keys.size() - (query.unique_users ? 1 : 0);
+  for (size_t k = 0; k < counter_keys; ++k) {
     if (statuses[k].IsNotFound()) continue;
     PULSE_RETURN_IF_ERROR(FromRocksStatus(statuses[k], "reading counters"));
-    const Counts counts = DecodeCounts(View(values[k]));
-    Counts& into = k == 0 ? figures.totals : figures.range_sum;
-    for (int i = 0; i < kNumSlots; ++i) into[i] += counts[i];
+    AddInto(DecodeCounts(View(values[k])),
+            k == 0 ? &figures.totals : &figures.range_sum);
   }
   if (query.unique_users && !statuses.back().IsNotFound()) {
     PULSE_RETURN_IF_ERROR(
@@ -436,9 +439,7 @@ absl::StatusOr<Store::EntityFigures> Store::ReadEntity(
     PULSE_ASSIGN_OR_RETURN(
         std::vector<Bucket> series,
         ScanSeries(query.scope, query.id, query.res, query.start, query.end));
-    for (const Bucket& b : series) {
-      for (int i = 0; i < kNumSlots; ++i) figures.range_sum[i] += b.counts[i];
-    }
+    for (const Bucket& b : series) AddInto(b.counts, &figures.range_sum);
   }
   return figures;
 }
