@@ -52,6 +52,11 @@ ABSL_FLAG(absl::Duration, fanout_duration, absl::ZeroDuration(),
           "Measured time per fan-out run (default 20s).");
 ABSL_FLAG(int, fanout_client_threads, 0,
           "io threads of the websocket clients, 1 to 64 (default 4).");
+ABSL_FLAG(bool, fanout_random_post, true,
+          "Each fan-out socket also watches one random post, drawn by "
+          "popularity; with --nofanout_random_post it watches the global "
+          "totals, the top-posts board and its marker post only, the same "
+          "request as the other sockets of its marker.");
 ABSL_FLAG(int64_t, storage_engagements, -1,
           "Engagements stored for the size and restart figures (default "
           "100,000,000; --quick 200,000).");
@@ -141,6 +146,7 @@ int main(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_fanout_rate) > 0) {
     options.fanout_rate = absl::GetFlag(FLAGS_fanout_rate);
   }
+  options.fanout_random_post = absl::GetFlag(FLAGS_fanout_random_post);
   if (absl::GetFlag(FLAGS_fanout_duration) > absl::ZeroDuration()) {
     options.fanout_duration = absl::GetFlag(FLAGS_fanout_duration);
   }

@@ -37,6 +37,10 @@ struct BenchOptions {
   int64_t fanout_posts = 100'000;
   absl::Duration fanout_duration = absl::Seconds(20);
   absl::Duration fanout_min_interval = absl::Milliseconds(100);
+  // Each socket also watches one random post (the scenario): most
+  // sockets' requests differ, and so do their upstream streams. Without it
+  // the sockets of one marker send the same request and share one.
+  bool fanout_random_post = true;
   // The websocket clients' io threads. The clients share the machine's cores
   // with the bridge and the server, and the scheduler shares a core by
   // thread: on one thread, 10,000 clients got 20-40 % of a core and their

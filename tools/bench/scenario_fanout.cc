@@ -1,9 +1,11 @@
 // Fan-out: N websocket clients through pulse-bridge, each subscribed to the
-// global totals, the 1 h top-posts board and one marker post, while a paced
+// global totals, the 1 h top-posts board, one marker post and (unless
+// --nofanout_random_post) one random post of the firehose, while a paced
 // firehose ingests in the background; visibility latency is timed with the
 // marker ticks of fanout_setup.h (0 when the frame beat the ack).
 #include <atomic>
 #include <chrono>
+#include <random>
 #include <string>
 #include <thread>
 
@@ -14,6 +16,7 @@
 #include "tools/bench/child_process.h"
 #include "tools/bench/fanout_setup.h"
 #include "tools/bench/load.h"
+#include "tools/bench/metrics_scrape.h"
 #include "tools/bench/scenarios.h"
 #include "tools/bench/ws_fleet.h"
 
@@ -43,19 +46,46 @@ absl::Status RunOne(const BenchOptions& options, int clients, Report& report) {
     return s.status();
   }
 
+  // Socket i watches marker i mod `markers` and, with random_post, a post
+  // drawn from the firehose's engagements (so by its popularity, as the
+  // query scenario's GetPostStats), which makes most sockets' requests
+  // distinct: the bridge shares an upstream stream only between identical
+  // requests.
+  std::vector<std::string> frames;
+  frames.reserve(clients);
+  if (options.fanout_random_post) {
+    const int64_t sampled = std::max<int64_t>(10'000, 10LL * clients);
+    const std::vector<v1::IngestRequest> sample =
+        MakeBatches(firehose, 10'000, sampled, false);
+    if (auto s = SendBatches(**client, sample, 1'000); !s.ok()) {
+      return s.status();
+    }
+    const std::vector<std::string> engaged =
+        EngagedPosts(sample, static_cast<size_t>(sampled));
+    if (engaged.empty()) return absl::InternalError("no post was engaged");
+    std::mt19937_64 rng(static_cast<uint64_t>(clients));
+    for (int i = 0; i < clients; ++i) {
+      frames.push_back(
+          SubscribeFrame({MarkerId(kMarkerProducer, i % markers),
+                          engaged[std::uniform_int_distribution<size_t>(
+                              0, engaged.size() - 1)(rng)]},
+                         options.fanout_min_interval));
+    }
+  } else {
+    for (int i = 0; i < clients; ++i) {
+      frames.push_back(SubscribeFrame({MarkerId(kMarkerProducer, i % markers)},
+                                      options.fanout_min_interval));
+    }
+  }
+
   const int64_t bridge_rss0 = bridge->RssKib();
   auto fleet_owner =
       std::make_unique<WsFleet>(absl::StrCat("ws://", bridge->address(), "/ws"),
                                 options.fanout_client_threads);
   WsFleet& fleet = *fleet_owner;
-  std::vector<std::string> frames;
-  for (int i = 0; i < markers; ++i) {
-    frames.push_back(SubscribeFrame({MarkerId(kMarkerProducer, i)},
-                                    options.fanout_min_interval));
-  }
   const absl::Time open_start = absl::Now();
   if (absl::Status s = fleet.Open(
-          clients, 200, [&](int i) { return frames[i % markers]; },
+          clients, 200, [&](int i) { return frames[i]; },
           [&](int i) { return MarkerId(kMarkerProducer, i % markers); },
           absl::Seconds(30) + absl::Milliseconds(10) * clients);
       !s.ok()) {
@@ -63,6 +93,15 @@ absl::Status RunOne(const BenchOptions& options, int clients, Report& report) {
   }
   const double open_seconds = absl::ToDoubleSeconds(absl::Now() - open_start);
   const int64_t bridge_rss_open = bridge->RssKib();
+  // The bridge's upstream Subscribe streams: the subscriptions the server
+  // holds for these sockets (the bridge shares one between identical
+  // requests).
+  absl::StatusOr<std::string> bridge_metrics =
+      HttpGetBody(bridge->port(), "/metrics", absl::Seconds(10));
+  if (!bridge_metrics.ok()) return bridge_metrics.status();
+  absl::StatusOr<double> upstream_streams =
+      MetricValue(*bridge_metrics, "pulse_bridge_upstream_streams");
+  if (!upstream_streams.ok()) return upstream_streams.status();
 
   // Background ingest, paced at fanout_rate, in 100 ms chunks.
   std::atomic<bool> stop{false};
@@ -166,6 +205,7 @@ absl::Status RunOne(const BenchOptions& options, int clients, Report& report) {
   settings.Num("clients", clients)
       .Num("client_threads", options.fanout_client_threads)
       .Num("marker_posts", markers)
+      .Num("random_post", options.fanout_random_post ? 1 : 0)
       .Num("min_interval_ms",
            absl::ToDoubleMilliseconds(options.fanout_min_interval))
       .Num("target_ingest_per_s", options.fanout_rate)
@@ -199,6 +239,7 @@ absl::Status RunOne(const BenchOptions& options, int clients, Report& report) {
               settings});
   report.Add({p + "build_to_frame_p99_ms", Quantile(to_frame_ms, 0.99), "ms",
               settings});
+  report.Add({p + "upstream_streams", *upstream_streams, "count", settings});
   report.Add({p + "frames_per_s", static_cast<double>(frames_n) / seconds,
               "1/s", settings});
   report.Add(
