@@ -183,6 +183,50 @@ bool HyperLogLog::Decode(std::string_view in) {
   return true;
 }
 
+bool SketchUnion::Add(std::string_view encoded) {
+  if (!scratch_.Decode(encoded)) return false;
+  if (!in_registers_) {
+    if (!scratch_.is_dense() &&
+        small_.sparse_.size() + scratch_.sparse_.size() <= kMergeLimit) {
+      small_.Merge(scratch_);
+      return true;
+    }
+    // small_ is sparse: only sparse sketches within the limit went into it.
+    in_registers_ = true;
+    for (const auto& [reg, rho] : small_.sparse_) registers_[reg] = rho;
+    set_ = small_.sparse_.size();
+    small_ = HyperLogLog();
+  }
+  const auto max_into = [this](uint16_t reg, uint8_t rho) {
+    uint8_t& r = registers_[reg];
+    if (r == 0 && rho != 0) ++set_;
+    r = std::max(r, rho);
+  };
+  if (scratch_.is_dense()) {
+    dense_ = true;
+    for (int i = 0; i < HyperLogLog::kNumRegisters; ++i)
+      max_into(static_cast<uint16_t>(i), scratch_.dense_[i]);
+  } else {
+    for (const auto& [reg, rho] : scratch_.sparse_) max_into(reg, rho);
+  }
+  return true;
+}
+
+HyperLogLog SketchUnion::Sketch() const {
+  if (!in_registers_) return small_;
+  HyperLogLog out;
+  if (dense_ || set_ > HyperLogLog::kMaxSparseEntries) {
+    out.dense_.assign(registers_.begin(), registers_.end());
+    return out;
+  }
+  out.sparse_.reserve(set_);
+  for (int i = 0; i < HyperLogLog::kNumRegisters; ++i) {
+    if (registers_[i] != 0)
+      out.sparse_.emplace_back(static_cast<uint16_t>(i), registers_[i]);
+  }
+  return out;
+}
+
 bool MergeSketches(std::string_view a, std::string_view b, std::string* out) {
   HyperLogLog x, y;
   const bool a_ok = x.Decode(a);

@@ -8,6 +8,7 @@
 #ifndef PULSE_STORAGE_HYPERLOGLOG_H_
 #define PULSE_STORAGE_HYPERLOGLOG_H_
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -49,6 +50,8 @@ class HyperLogLog {
   bool Decode(std::string_view in);
 
  private:
+  friend class SketchUnion;
+
   void SetRegister(uint16_t reg, uint8_t rho);
   void ToDense();
 
@@ -56,6 +59,34 @@ class HyperLogLog {
   std::vector<std::pair<uint16_t, uint8_t>> sparse_;
   // kNumRegisters registers once dense, else empty.
   std::vector<uint8_t> dense_;
+};
+
+// The union of many encoded sketches: the same registers and the same
+// encoding as Merge-ing them one by one into a sketch, without its cost.
+// Merging a sparse sketch into a sparse one rebuilds the sorted list, so
+// folding a hot post's hundreds of small operands into a union near the
+// sparse limit copied ~1,000 entries per operand (13 % of the server's
+// samples at 10,000 subscriptions). The union merges as Merge does while it is
+// small, then keeps every register in one array.
+class SketchUnion {
+ public:
+  // Adds the sketch encoded in `encoded`; false, adding nothing, when it is
+  // malformed.
+  bool Add(std::string_view encoded);
+  // The union as Merge would leave it: dense if a dense sketch was added or
+  // more than kMaxSparseEntries registers are set, else sparse.
+  HyperLogLog Sketch() const;
+
+ private:
+  // Past this many sparse entries the union moves to `registers_`.
+  static constexpr size_t kMergeLimit = 64;
+
+  HyperLogLog small_;  // the union while registers_ is unused
+  bool in_registers_ = false;
+  std::array<uint8_t, HyperLogLog::kNumRegisters> registers_{};
+  size_t set_ = 0;       // non-zero registers_
+  bool dense_ = false;   // a dense sketch went into registers_
+  HyperLogLog scratch_;  // the last decoded operand; kept for its capacity
 };
 
 // Encodes in *out the register-wise max of two encoded sketches. A malformed

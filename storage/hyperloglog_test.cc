@@ -110,6 +110,45 @@ TEST(HyperLogLog, MergeOfTwoSketchesEqualsSketchOfTheUnion) {
   }
 }
 
+// SketchUnion must be a faster Merge, not another one: the same registers and
+// the same bytes (the sketches are stored).
+TEST(SketchUnion, EncodesAsMergingOneByOne) {
+  std::string dense_few(1 + HyperLogLog::kNumRegisters, '\0');
+  dense_few[0] = static_cast<char>(HyperLogLog::kDenseTag);
+  dense_few[1 + 7] = 3;  // a dense sketch with one register set
+  const std::vector<std::vector<std::string>> cases = {
+      {},
+      {SketchOfUsers(0, 10).Encode()},
+      // 200 operands of 5 users each: the union passes the sparse limit
+      // (1,024 registers) part way.
+      [] {
+        std::vector<std::string> v;
+        for (int i = 0; i < 200; ++i)
+          v.push_back(SketchOfUsers(5 * i, 5 * i + 5).Encode());
+        return v;
+      }(),
+      // Overlapping, sparse beside dense, and a malformed one that counts as
+      // nothing.
+      {SketchOfUsers(0, 300).Encode(), "garbage",
+       SketchOfUsers(200, 20'000).Encode(), SketchOfUsers(100, 400).Encode()},
+      // A dense input keeps the union dense, however few registers are set.
+      {SketchOfUsers(0, 3).Encode(), dense_few},
+  };
+  for (size_t c = 0; c < cases.size(); ++c) {
+    HyperLogLog merged, scratch;
+    SketchUnion sketch_union;
+    for (const std::string& operand : cases[c]) {
+      const bool ok = scratch.Decode(operand);
+      EXPECT_EQ(sketch_union.Add(operand), ok) << c;
+      merged.Merge(scratch);  // a failed decode left scratch empty
+    }
+    const HyperLogLog result = sketch_union.Sketch();
+    EXPECT_EQ(result.Encode(), merged.Encode()) << c;
+    EXPECT_EQ(result.is_dense(), merged.is_dense()) << c;
+    EXPECT_EQ(result.Estimate(), merged.Estimate()) << c;
+  }
+}
+
 TEST(HyperLogLog, MalformedEncodingsAreRejected) {
   HyperLogLog h;
   EXPECT_FALSE(h.Decode("\x07"));

@@ -8,27 +8,21 @@
 namespace pulse::storage {
 namespace {
 
-// Adds the sketch encoded in `s` to *acc, via *scratch; false if malformed.
-bool UnionInto(const rocksdb::Slice& s, HyperLogLog* scratch,
-               HyperLogLog* acc) {
-  if (!scratch->Decode(std::string_view(s.data(), s.size()))) return false;
-  acc->Merge(*scratch);
-  return true;
-}
+std::string_view View(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
 
 template <typename Operands>
 void UnionAll(const rocksdb::Slice* existing, const Operands& operands,
               rocksdb::Logger* logger, std::string* out) {
-  HyperLogLog acc, scratch;
+  SketchUnion acc;
   int malformed = 0;
-  if (existing != nullptr && !UnionInto(*existing, &scratch, &acc)) ++malformed;
+  if (existing != nullptr && !acc.Add(View(*existing))) ++malformed;
   for (const rocksdb::Slice& operand : operands) {
-    if (!UnionInto(operand, &scratch, &acc)) ++malformed;
+    if (!acc.Add(View(operand))) ++malformed;
   }
   if (malformed > 0 && logger != nullptr)
     rocksdb::Warn(logger, "pulse: dropping %d malformed sketches", malformed);
   out->clear();
-  acc.Encode(out);
+  acc.Sketch().Encode(out);
 }
 
 }  // namespace

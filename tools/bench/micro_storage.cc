@@ -10,6 +10,7 @@
 #include "storage/batch_aggregator.h"
 #include "storage/hyperloglog.h"
 #include "storage/key_codec.h"
+#include "storage/sketch_merge.h"
 
 namespace pulse::storage {
 namespace {
@@ -151,6 +152,31 @@ void BM_MergeSketchesEncoded(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_MergeSketchesEncoded)->Arg(10)->Arg(1'000)->Arg(100'000);
+
+// What a read of a hot post's sketch does with its unmerged operands (one per
+// ingested batch since the last compaction): the merge operator's full merge
+// of `range(0)` operands of 5 new users each.
+void BM_SketchFullMerge(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  std::vector<std::string> encoded;
+  for (int i = 0; i < n; ++i) {
+    HyperLogLog h;
+    for (int u = 0; u < 5; ++u) h.Add(absl::StrCat("u", 5 * i + u));
+    encoded.push_back(h.Encode());
+  }
+  const std::vector<rocksdb::Slice> operands(encoded.begin(), encoded.end());
+  const SketchMergeOperator op;
+  const rocksdb::MergeOperator::MergeOperationInput in("k", nullptr, operands,
+                                                       nullptr);
+  std::string out;
+  for (auto _ : state) {
+    out.clear();
+    rocksdb::Slice existing;
+    rocksdb::MergeOperator::MergeOperationOutput result(out, existing);
+    benchmark::DoNotOptimize(op.FullMergeV2(in, &result));
+  }
+}
+BENCHMARK(BM_SketchFullMerge)->Arg(10)->Arg(100)->Arg(400);
 
 }  // namespace
 }  // namespace pulse::storage
