@@ -234,6 +234,11 @@ std::string PulseServer::RenderMetrics() const {
       {"pulse_subscription_changes_merged",
        "Changes merged into a later update rather than sent apart (counter).",
        static_cast<double>(hub_->merged())},
+      {"pulse_subscription_post_reads_shared",
+       "Post reads of subscription updates answered from another "
+       "subscription's read of the same change in the same second "
+       "(counter).",
+       static_cast<double>(hub_->post_reads_shared())},
   };
   for (const auto& [name, value] : store_->Stats()) {
     std::string metric = "pulse_" + name;

@@ -191,7 +191,7 @@ bool Subscription::FillUpdate() {
     }
     absl::Status status;
     if (kind == WatchKind::kPost) {
-      auto stats = reader.PostStats(w.id);
+      auto stats = hub_->PostStats(w.id, version);
       status = stats.status();
       if (stats.ok()) *update_.add_posts() = std::move(*stats);
     } else if (kind == WatchKind::kAccount) {

@@ -159,6 +159,36 @@ absl::StatusOr<v1::GlobalStats> SubscriptionHub::GlobalStats(
   return global_.response;
 }
 
+absl::StatusOr<v1::PostStats> SubscriptionHub::PostStats(const std::string& id,
+                                                         uint64_t version) {
+  const absl::Time second =
+      storage::BucketStart(storage::Resolution::kSecond, clock_->Now());
+  {
+    absl::MutexLock lock(&post_mu_);
+    if (second > post_second_) {
+      posts_.clear();
+      post_second_ = second;
+    }
+    const auto it = posts_.find(id);
+    // A read of a later version reflects this one too.
+    if (it != posts_.end() && second == post_second_ &&
+        it->second.version >= version) {
+      post_reads_shared_.fetch_add(1, std::memory_order_relaxed);
+      return it->second.response;
+    }
+  }
+  absl::StatusOr<v1::PostStats> stats = reader_->PostStats(id);
+  if (!stats.ok()) return stats;
+  absl::MutexLock lock(&post_mu_);
+  if (second == post_second_ && posts_.size() < kMaxCachedPosts) {
+    const auto [it, inserted] = posts_.try_emplace(id);
+    if (inserted || it->second.version < version) {
+      it->second = {second, version, *stats};
+    }
+  }
+  return stats;
+}
+
 absl::StatusOr<SharedTrending> SubscriptionHub::Trending(
     const v1::TrendingHashtagsRequest& request) {
   return Share(boards_->Trending(request));

@@ -103,6 +103,21 @@ class SubscriptionHub {
   absl::StatusOr<v1::GlobalStats> GlobalStats(uint64_t* version)
       ABSL_LOCKS_EXCLUDED(global_mu_);
 
+  // Post `id`'s stats for a subscription that read its change version
+  // `version` before calling, shared by every subscription watching the
+  // post: read from the store at most once per version and second (as
+  // GlobalStats, but without holding a lock across the read: two builds may
+  // both read). Only the current second's reads are kept, at most
+  // kMaxCachedPosts of them. A hot post's counters hold one merge operand
+  // per ingested batch, which every read sums.
+  absl::StatusOr<v1::PostStats> PostStats(const std::string& id,
+                                          uint64_t version)
+      ABSL_LOCKS_EXCLUDED(post_mu_);
+  // Post reads answered from another subscription's read (a counter).
+  uint64_t post_reads_shared() const {
+    return post_reads_shared_.load(std::memory_order_relaxed);
+  }
+
   // Counts changes merged into a later update instead of sent one by one
   // (a slow client, or changes faster than min_interval).
   void AddMerged(uint64_t n) {
@@ -157,6 +172,14 @@ class SubscriptionHub {
   // nothing read yet.
   absl::Mutex global_mu_;
   Cached<v1::GlobalStats> global_ ABSL_GUARDED_BY(global_mu_);
+
+  // The current second's post reads, by post id.
+  static constexpr size_t kMaxCachedPosts = 65'536;
+  absl::Mutex post_mu_;
+  absl::Time post_second_ ABSL_GUARDED_BY(post_mu_) = absl::InfinitePast();
+  absl::flat_hash_map<std::string, Cached<v1::PostStats>> posts_
+      ABSL_GUARDED_BY(post_mu_);
+  std::atomic<uint64_t> post_reads_shared_{0};
 
   std::atomic<uint64_t> merged_{0};
   std::thread timer_;
