@@ -1,6 +1,6 @@
-// The bridge's one gRPC channel to pulse-server: unary calls by method path
+// The bridge's gRPC channels to pulse-server: unary calls by method path
 // with serialized messages (grpc::GenericStub, callback API), the Subscribe
-// stub, health checks, and the bookkeeping that lets shutdown cancel every
+// stubs, health checks, and the bookkeeping that lets shutdown cancel every
 // call and wait for all of them to end. Knows nothing of websockets or JSON.
 #ifndef PULSE_BRIDGE_BACKEND_H_
 #define PULSE_BRIDGE_BACKEND_H_
@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_set.h"
@@ -28,14 +29,17 @@ absl::Status FromGrpc(const grpc::Status& status);
 // Thread-safe.
 class Backend {
  public:
-  // Creates the channel (it connects lazily and reconnects by itself, with a
-  // short backoff so that a restarted server is found again quickly). With
-  // `root_certs_pem` (PEM) the channel speaks TLS and trusts only those
-  // roots; empty, plaintext. `window_bytes` is each stream's HTTP/2
-  // flow-control window (fixed: no BDP probing).
+  // Creates the channels (they connect lazily and reconnect by themselves,
+  // with a short backoff so that a restarted server is found again quickly):
+  // one for unary calls and health checks, and `subscribe_connections`, each
+  // its own HTTP/2 connection, that Subscribe streams are dealt to (the
+  // first shares the unary calls' connection). With `root_certs_pem` (PEM)
+  // the channels speak TLS and trust only those roots; empty, plaintext.
+  // `window_bytes` is each stream's HTTP/2 flow-control window (fixed: no BDP
+  // probing).
   Backend(const std::string& address, absl::Duration call_timeout,
           int max_message_bytes, int window_bytes,
-          const std::string& root_certs_pem);
+          const std::string& root_certs_pem, int subscribe_connections = 1);
   // Requires that WaitIdle() returned true (no call is left).
   ~Backend();
 
@@ -57,9 +61,12 @@ class Backend {
   // WaitIdle(), so it may own objects that must not outlive the bridge.
   void CheckHealth(std::function<void(bool serving)> done);
 
-  // The Subscribe stub; streams started on it must be registered with
+  // The Subscribe stub of stream `n` (the streams are dealt round the
+  // connections by n); streams started on it must be registered with
   // BeginStream/EndStream so that shutdown can wait for them.
-  v1::AnalyticsService::Stub* analytics() { return analytics_.get(); }
+  v1::AnalyticsService::Stub* subscribe_stub(uint64_t n) {
+    return subscribe_stubs_[n % subscribe_stubs_.size()].get();
+  }
   // Adds the auth metadata to a call's context.
   static void AddAuth(const std::string& token, grpc::ClientContext* ctx);
 
@@ -88,7 +95,8 @@ class Backend {
   const absl::Duration call_timeout_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<grpc::GenericStub> generic_;
-  std::unique_ptr<v1::AnalyticsService::Stub> analytics_;
+  // One per connection; the channels are owned by their stubs.
+  std::vector<std::unique_ptr<v1::AnalyticsService::Stub>> subscribe_stubs_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
 
   absl::Mutex mu_;

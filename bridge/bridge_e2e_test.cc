@@ -550,6 +550,21 @@ TEST(BridgeOptionsCheck, ATooSmallUpstreamWindowIsRefusedByName) {
       << bridge.status();
 }
 
+TEST(BridgeOptionsCheck, UpstreamConnectionsOutOfRangeAreRefusedByName) {
+  for (int n : {0, 65}) {
+    BridgeOptions options;
+    options.listen = "127.0.0.1:0";
+    options.upstream_connections = n;
+    absl::StatusOr<std::unique_ptr<BridgeServer>> bridge =
+        BridgeServer::Start(options);
+    ASSERT_FALSE(bridge.ok()) << n;
+    EXPECT_EQ(bridge.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(bridge.status().message().find("--upstream_connections"),
+              absl::string_view::npos)
+        << bridge.status();
+  }
+}
+
 TEST(BridgeMetricsOff, NoServeMetricsAnswers404) {
   auto stack =
       StartStack({}, [](BridgeOptions* o) { o->serve_metrics = false; });

@@ -1,6 +1,11 @@
 // Many sockets at once: 1,000 websockets, each with a subscription, all get
 // the update that one ingest causes.
+#include <fstream>
+#include <string>
+
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "bridge/bridge_fixture.h"
 #include "bridge/ws_test_client.h"
@@ -12,6 +17,31 @@ namespace pulse::bridge::testing {
 namespace {
 
 using google::protobuf::Value;
+
+// Established TCP connections to local port `port` (/proc/net/tcp and
+// tcp6: the whole network namespace, every process).
+int ConnectionsTo(int port) {
+  int n = 0;
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream tcp(table);
+    std::string line;
+    std::getline(tcp, line);  // the header
+    while (std::getline(tcp, line)) {
+      // "sl local_address rem_address st ...", addresses as HEXIP:HEXPORT
+      const std::vector<std::string> f =
+          absl::StrSplit(line, ' ', absl::SkipEmpty());
+      if (f.size() < 4 || f[3] != "01") continue;  // 01: ESTABLISHED
+      const size_t colon = f[2].find(':');
+      int remote_port = 0;
+      if (colon != std::string::npos &&
+          absl::SimpleHexAtoi(f[2].substr(colon + 1), &remote_port) &&
+          remote_port == port) {
+        ++n;
+      }
+    }
+  }
+  return n;
+}
 
 TEST(BridgeFanout, AThousandSocketsEachWithASubscriptionAllReceiveAnUpdate) {
   constexpr int kSockets = 1000;
@@ -46,6 +76,11 @@ TEST(BridgeFanout, AThousandSocketsEachWithASubscriptionAllReceiveAnUpdate) {
   }
   EXPECT_EQ(stack->bridge->Stats().connections, kSockets);
   EXPECT_EQ(stack->bridge->Stats().upstreams, kGroups);
+  // The 10 streams are dealt over the bridge's 4 upstream connections (the
+  // first also carries unary calls), not all carried by one.
+  int server_port = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(stack->server_port(), &server_port));
+  EXPECT_GE(ConnectionsTo(server_port), 4);
 
   const absl::Time ingest_at = absl::Now();
   v1::IngestRequest batch;

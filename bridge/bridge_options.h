@@ -53,6 +53,8 @@ struct BridgeOptions {
   // Small, so that a bridge that falls behind makes the server merge
   // updates rather than queue seconds of them in transit.
   int upstream_window_bytes = 32 << 10;
+  // HTTP/2 connections the Subscribe streams are dealt to.
+  int upstream_connections = 4;
   // Serve the Prometheus metrics at GET /metrics.
   bool serve_metrics = true;
 };

@@ -48,6 +48,10 @@ absl::Status CheckOptions(const BridgeOptions& o) {
     return absl::InvalidArgumentError(
         "--upstream_window_bytes: must be >= 1024");
   }
+  if (o.upstream_connections < 1 || o.upstream_connections > 64) {
+    return absl::InvalidArgumentError(
+        "--upstream_connections: must be in [1, 64]");
+  }
   if (o.max_connections < 1)
     return absl::InvalidArgumentError("--max_connections: must be >= 1");
   if (o.max_inflight_calls < 1) {
@@ -87,7 +91,7 @@ BridgeServer::BridgeServer(const BridgeOptions& options,
     : options_(options),
       backend_(options.backend, options.call_timeout,
                options.max_backend_message_bytes, options.upstream_window_bytes,
-               backend_roots),
+               backend_roots, options.upstream_connections),
       upstreams_(&backend_, &counters_),
       ctx_{options, &methods_, &backend_, &upstreams_, &counters_},
       files_(options.web_root),

@@ -48,6 +48,9 @@ ABSL_FLAG(int, max_connections, 10'000, "Open websockets at once.");
 ABSL_FLAG(int, upstream_window_bytes, 32 << 10,
           "HTTP/2 flow-control window of each Subscribe stream from the "
           "server: updates in transit before the server merges them.");
+ABSL_FLAG(int, upstream_connections, 4,
+          "HTTP/2 connections to the server that Subscribe streams are dealt "
+          "to, 1 to 64.");
 ABSL_FLAG(int, max_inflight_calls, 32, "Unary calls in flight per connection.");
 ABSL_FLAG(absl::Duration, call_timeout, absl::Seconds(10),
           "Deadline of each unary call.");
@@ -109,6 +112,7 @@ int main(int argc, char** argv) {
   options.max_inflight_calls = absl::GetFlag(FLAGS_max_inflight_calls);
   options.call_timeout = absl::GetFlag(FLAGS_call_timeout);
   options.upstream_window_bytes = absl::GetFlag(FLAGS_upstream_window_bytes);
+  options.upstream_connections = absl::GetFlag(FLAGS_upstream_connections);
   options.ping_interval = absl::GetFlag(FLAGS_ping_interval);
   options.pong_timeout = absl::GetFlag(FLAGS_pong_timeout);
   options.handshake_timeout = absl::GetFlag(FLAGS_handshake_timeout);

@@ -40,7 +40,7 @@ void Upstream::Start(const v1::SubscribeRequest& request,
     ctx = ctx_.get();  // stays until OnDone, which this call comes before
   }
   Backend::AddAuth(token, ctx);
-  backend_->analytics()->async()->Subscribe(ctx, &request_, this);
+  backend_->subscribe_stub(id_)->async()->Subscribe(ctx, &request_, this);
   StartRead(&incoming_);
   StartCall();
 }
