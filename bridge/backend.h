@@ -39,7 +39,7 @@ class Backend {
   // probing).
   Backend(const std::string& address, absl::Duration call_timeout,
           int max_message_bytes, int window_bytes,
-          const std::string& root_certs_pem, int subscribe_connections = 1);
+          const std::string& root_certs_pem, int subscribe_connections);
   // Requires that WaitIdle() returned true (no call is left).
   ~Backend();
 
