@@ -231,6 +231,9 @@ std::string PulseServer::RenderMetrics() const {
        "1 once the boards (TopPosts, TrendingHashtags) are rebuilt from "
        "storage after start-up; 0 before, or if that failed.",
        boards_->ready() ? 1.0 : 0.0},
+      {"pulse_subscription_updates_sent",
+       "Updates written to Subscribe streams (counter).",
+       static_cast<double>(hub_->sent())},
       {"pulse_subscription_changes_merged",
        "Changes merged into a later update rather than sent apart (counter).",
        static_cast<double>(hub_->merged())},

@@ -280,6 +280,7 @@ void Subscription::Build() {
 void Subscription::OnWriteDone(bool ok) {
   SubscriptionHub* hub = hub_;
   const uint64_t id = id_;
+  if (ok) hub->AddSent();
   const absl::Time next =
       std::max(last_write_ + min_interval_, hub->clock()->Now());
   bool finish = false;

@@ -118,6 +118,10 @@ class SubscriptionHub {
     return post_reads_shared_.load(std::memory_order_relaxed);
   }
 
+  // Counts an update written to its stream.
+  void AddSent() { sent_.fetch_add(1, std::memory_order_relaxed); }
+  uint64_t sent() const { return sent_.load(std::memory_order_relaxed); }
+
   // Counts changes merged into a later update instead of sent one by one
   // (a slow client, or changes faster than min_interval).
   void AddMerged(uint64_t n) {
@@ -182,6 +186,7 @@ class SubscriptionHub {
   std::atomic<uint64_t> post_reads_shared_{0};
 
   std::atomic<uint64_t> merged_{0};
+  std::atomic<uint64_t> sent_{0};
   std::thread timer_;
 };
 
