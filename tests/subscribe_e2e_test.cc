@@ -337,8 +337,15 @@ TEST_F(SubscribeTest, SubscriptionsWatchingOnePostEachSeeEveryChange) {
   // 50 builds per change, well within a second of each other: most take
   // another's read.
   EXPECT_GT(ServerMetric(*server_, "pulse_subscription_post_reads_shared"), 0);
-  // Each got its snapshot and five changes at least.
-  EXPECT_GE(ServerMetric(*server_, "pulse_subscription_updates_sent"), 50 * 6);
+  // Each got its snapshot and five changes at least (a write is counted when
+  // it completes, which can be just after the client has it).
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        return ServerMetric(*server_, "pulse_subscription_updates_sent") >=
+               50 * 6;
+      },
+      absl::Seconds(10)))
+      << ServerMetric(*server_, "pulse_subscription_updates_sent");
 }
 
 TEST_F(SubscribeTest, AStalledReaderSlowsNeitherIngestNorOthers) {
