@@ -57,6 +57,9 @@ ABSL_FLAG(bool, fanout_random_post, true,
           "popularity; with --nofanout_random_post it watches the global "
           "totals, the top-posts board and its marker post only, the same "
           "request as the other sockets of its marker.");
+ABSL_FLAG(int, fanout_batch, 0,
+          "Engagements per background ingest batch during fan-out, 1 to "
+          "10,000 (default the rate / 100, within 100 to 10,000).");
 ABSL_FLAG(int64_t, storage_engagements, -1,
           "Engagements stored for the size and restart figures (default "
           "100,000,000; --quick 200,000).");
@@ -147,6 +150,14 @@ int main(int argc, char** argv) {
     options.fanout_rate = absl::GetFlag(FLAGS_fanout_rate);
   }
   options.fanout_random_post = absl::GetFlag(FLAGS_fanout_random_post);
+  if (const int b = absl::GetFlag(FLAGS_fanout_batch); b != 0) {
+    if (b < 1 || b > 10'000) {
+      std::fprintf(stderr, "--fanout_batch: must be in [1, 10000], not %d\n",
+                   b);
+      return 2;
+    }
+    options.fanout_batch = b;
+  }
   if (absl::GetFlag(FLAGS_fanout_duration) > absl::ZeroDuration()) {
     options.fanout_duration = absl::GetFlag(FLAGS_fanout_duration);
   }

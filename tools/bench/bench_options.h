@@ -41,6 +41,9 @@ struct BenchOptions {
   // sockets' requests differ, and so do their upstream streams. Without it
   // the sockets of one marker send the same request and share one.
   bool fanout_random_post = true;
+  // Engagements per background ingest batch; 0: fanout_rate / 100, within
+  // [100, 10,000] (100 batches a second).
+  int fanout_batch = 0;
   // The websocket clients' io threads. The clients share the machine's cores
   // with the bridge and the server, and the scheduler shares a core by
   // thread: on one thread, 10,000 clients got 20-40 % of a core and their

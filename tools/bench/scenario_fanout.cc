@@ -109,8 +109,10 @@ absl::Status RunOne(const BenchOptions& options, int clients, Report& report) {
   absl::Status ingest_status;
   std::thread ingester([&] {
     const absl::Time start = absl::Now();
-    const int batch = static_cast<int>(
-        std::clamp(options.fanout_rate / 100, 100.0, 10'000.0));
+    const int batch = options.fanout_batch > 0
+                          ? options.fanout_batch
+                          : static_cast<int>(std::clamp(
+                                options.fanout_rate / 100, 100.0, 10'000.0));
     while (!stop.load()) {
       std::vector<v1::IngestRequest> chunk = MakeBatches(
           firehose, batch,
@@ -206,6 +208,10 @@ absl::Status RunOne(const BenchOptions& options, int clients, Report& report) {
       .Num("client_threads", options.fanout_client_threads)
       .Num("marker_posts", markers)
       .Num("random_post", options.fanout_random_post ? 1 : 0)
+      .Num("ingest_batch",
+           options.fanout_batch > 0
+               ? options.fanout_batch
+               : std::clamp(options.fanout_rate / 100, 100.0, 10'000.0))
       .Num("min_interval_ms",
            absl::ToDoubleMilliseconds(options.fanout_min_interval))
       .Num("target_ingest_per_s", options.fanout_rate)
