@@ -8,16 +8,14 @@
 namespace pulse::storage {
 namespace {
 
-std::string_view View(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
-
 template <typename Operands>
 void UnionAll(const rocksdb::Slice* existing, const Operands& operands,
               rocksdb::Logger* logger, std::string* out) {
   SketchUnion acc;
   int malformed = 0;
-  if (existing != nullptr && !acc.Add(View(*existing))) ++malformed;
+  if (existing != nullptr && !acc.Add(existing->ToStringView())) ++malformed;
   for (const rocksdb::Slice& operand : operands) {
-    if (!acc.Add(View(operand))) ++malformed;
+    if (!acc.Add(operand.ToStringView())) ++malformed;
   }
   if (malformed > 0 && logger != nullptr)
     rocksdb::Warn(logger, "pulse: dropping %d malformed sketches", malformed);

@@ -24,8 +24,9 @@ TEST(MetricValue, ReadsTheSampleOfExactlyThatName) {
 
 TEST(MetricValue, SaysWhatIsMissingOrMalformed) {
   // Comments and labelled samples are not the unlabelled sample.
-  EXPECT_EQ(MetricValue(kPage, "pulse_bridge_frames_sent_total").status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(
+      MetricValue(kPage, "pulse_bridge_frames_sent_total").status().code(),
+      absl::StatusCode::kNotFound);
   EXPECT_EQ(MetricValue(kPage, "pulse_bridge_upstream").status().code(),
             absl::StatusCode::kNotFound);
   EXPECT_EQ(MetricValue("x one\n", "x").status().code(),

@@ -51,8 +51,7 @@ absl::Status RunOne(const BenchOptions& options, int clients, Report& report) {
   // query scenario's GetPostStats), which makes most sockets' requests
   // distinct: the bridge shares an upstream stream only between identical
   // requests.
-  std::vector<std::string> frames;
-  frames.reserve(clients);
+  std::vector<std::string> engaged;
   if (options.fanout_random_post) {
     const int64_t sampled = std::max<int64_t>(10'000, 10LL * clients);
     const std::vector<v1::IngestRequest> sample =
@@ -60,22 +59,19 @@ absl::Status RunOne(const BenchOptions& options, int clients, Report& report) {
     if (auto s = SendBatches(**client, sample, 1'000); !s.ok()) {
       return s.status();
     }
-    const std::vector<std::string> engaged =
-        EngagedPosts(sample, static_cast<size_t>(sampled));
+    engaged = EngagedPosts(sample, static_cast<size_t>(sampled));
     if (engaged.empty()) return absl::InternalError("no post was engaged");
-    std::mt19937_64 rng(static_cast<uint64_t>(clients));
-    for (int i = 0; i < clients; ++i) {
-      frames.push_back(
-          SubscribeFrame({MarkerId(kMarkerProducer, i % markers),
-                          engaged[std::uniform_int_distribution<size_t>(
-                              0, engaged.size() - 1)(rng)]},
-                         options.fanout_min_interval));
+  }
+  std::mt19937_64 rng(static_cast<uint64_t>(clients));
+  std::vector<std::string> frames;
+  frames.reserve(clients);
+  for (int i = 0; i < clients; ++i) {
+    std::vector<std::string> posts = {MarkerId(kMarkerProducer, i % markers)};
+    if (!engaged.empty()) {
+      posts.push_back(engaged[std::uniform_int_distribution<size_t>(
+          0, engaged.size() - 1)(rng)]);
     }
-  } else {
-    for (int i = 0; i < clients; ++i) {
-      frames.push_back(SubscribeFrame({MarkerId(kMarkerProducer, i % markers)},
-                                      options.fanout_min_interval));
-    }
+    frames.push_back(SubscribeFrame(posts, options.fanout_min_interval));
   }
 
   const int64_t bridge_rss0 = bridge->RssKib();
@@ -104,15 +100,15 @@ absl::Status RunOne(const BenchOptions& options, int clients, Report& report) {
   if (!upstream_streams.ok()) return upstream_streams.status();
 
   // Background ingest, paced at fanout_rate, in 100 ms chunks.
+  const int batch = options.fanout_batch > 0
+                        ? options.fanout_batch
+                        : static_cast<int>(std::clamp(options.fanout_rate / 100,
+                                                      100.0, 10'000.0));
   std::atomic<bool> stop{false};
   std::atomic<int64_t> ingested{0};
   absl::Status ingest_status;
   std::thread ingester([&] {
     const absl::Time start = absl::Now();
-    const int batch = options.fanout_batch > 0
-                          ? options.fanout_batch
-                          : static_cast<int>(std::clamp(
-                                options.fanout_rate / 100, 100.0, 10'000.0));
     while (!stop.load()) {
       std::vector<v1::IngestRequest> chunk = MakeBatches(
           firehose, batch,
@@ -208,10 +204,7 @@ absl::Status RunOne(const BenchOptions& options, int clients, Report& report) {
       .Num("client_threads", options.fanout_client_threads)
       .Num("marker_posts", markers)
       .Num("random_post", options.fanout_random_post ? 1 : 0)
-      .Num("ingest_batch",
-           options.fanout_batch > 0
-               ? options.fanout_batch
-               : std::clamp(options.fanout_rate / 100, 100.0, 10'000.0))
+      .Num("ingest_batch", batch)
       .Num("min_interval_ms",
            absl::ToDoubleMilliseconds(options.fanout_min_interval))
       .Num("target_ingest_per_s", options.fanout_rate)
