@@ -237,6 +237,10 @@ std::string PulseServer::RenderMetrics() const {
       {"pulse_subscription_changes_merged",
        "Changes merged into a later update rather than sent apart (counter).",
        static_cast<double>(hub_->merged())},
+      {"pulse_subscription_post_reads",
+       "Post reads of subscription updates that went to the store "
+       "(counter).",
+       static_cast<double>(hub_->post_reads())},
       {"pulse_subscription_post_reads_shared",
        "Post reads of subscription updates answered from another "
        "subscription's read of the same change in the same second "

@@ -177,6 +177,7 @@ absl::StatusOr<v1::PostStats> SubscriptionHub::PostStats(const std::string& id,
       return it->second.response;
     }
   }
+  post_reads_.fetch_add(1, std::memory_order_relaxed);
   absl::StatusOr<v1::PostStats> stats = reader_->PostStats(id);
   if (!stats.ok()) return stats;
   absl::MutexLock lock(&post_mu_);

@@ -113,7 +113,11 @@ class SubscriptionHub {
   absl::StatusOr<v1::PostStats> PostStats(const std::string& id,
                                           uint64_t version)
       ABSL_LOCKS_EXCLUDED(post_mu_);
-  // Post reads answered from another subscription's read (a counter).
+  // Post reads that went to the store, and those answered from another
+  // subscription's read instead (counters).
+  uint64_t post_reads() const {
+    return post_reads_.load(std::memory_order_relaxed);
+  }
   uint64_t post_reads_shared() const {
     return post_reads_shared_.load(std::memory_order_relaxed);
   }
@@ -183,6 +187,7 @@ class SubscriptionHub {
   absl::Time post_second_ ABSL_GUARDED_BY(post_mu_) = absl::InfinitePast();
   absl::flat_hash_map<std::string, Cached<v1::PostStats>> posts_
       ABSL_GUARDED_BY(post_mu_);
+  std::atomic<uint64_t> post_reads_{0};
   std::atomic<uint64_t> post_reads_shared_{0};
 
   std::atomic<uint64_t> merged_{0};

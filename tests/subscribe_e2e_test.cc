@@ -335,8 +335,15 @@ TEST_F(SubscribeTest, SubscriptionsWatchingOnePostEachSeeEveryChange) {
     }
   }
   // 50 builds per change, well within a second of each other: most take
-  // another's read.
-  EXPECT_GT(ServerMetric(*server_, "pulse_subscription_post_reads_shared"), 0);
+  // another's read. Each subscription read the post (from the store or
+  // from another's read) for its snapshot and each of the five changes, and
+  // each of those six figures was read from the store once at least.
+  const int64_t reads = ServerMetric(*server_, "pulse_subscription_post_reads");
+  const int64_t shared =
+      ServerMetric(*server_, "pulse_subscription_post_reads_shared");
+  EXPECT_GT(shared, 0);
+  EXPECT_GE(reads, 6);
+  EXPECT_GE(reads + shared, 50 * 6);
   // Each got its snapshot and five changes at least (a write is counted when
   // it completes, which can be just after the client has it).
   EXPECT_TRUE(WaitUntil(

@@ -75,11 +75,15 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(
     _exit(127);
   }
   int port = 0;
+  int second_port = 0;
   bool exited = false;
   const bool ready = WaitFor(
       [&] {
         std::ifstream in(port_file);
-        if (in >> port && port > 0) return true;
+        if (in >> port && port > 0) {
+          if (!(in >> second_port)) second_port = 0;
+          return true;
+        }
         int status = 0;
         exited = waitpid(child->pid_, &status, WNOHANG) == child->pid_;
         return exited;
@@ -91,6 +95,7 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(
         absl::StrCat(args[0], " did not start: ", child->LogTail()));
   }
   child->port_ = port;
+  child->second_port_ = second_port;
   child->startup_ = absl::Now() - started;
   return child;
 }

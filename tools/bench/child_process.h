@@ -42,6 +42,9 @@ class ChildProcess {
   ~ChildProcess();
 
   int port() const { return port_; }
+  // The port file's second number, if any (pulse-server writes its
+  // --metrics_listen port there); 0 otherwise.
+  int second_port() const { return second_port_; }
   std::string address() const;
   pid_t pid() const { return pid_; }
   // Wall time from fork to the port file.
@@ -62,6 +65,7 @@ class ChildProcess {
  private:
   pid_t pid_ = -1;
   int port_ = 0;
+  int second_port_ = 0;
   absl::Duration startup_;
   std::string log_file_;
 };

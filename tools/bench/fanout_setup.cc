@@ -16,10 +16,11 @@ absl::StatusOr<FanoutProcesses> StartFanoutProcesses(
     const std::string& dir, int clients) {
   std::filesystem::create_directories(dir + "/web");
   FanoutProcesses p;
-  absl::StatusOr<std::unique_ptr<ChildProcess>> server = ChildProcess::Start(
-      {server_bin, "--data_dir=" + dir + "/data", "--log_level=warn",
-       absl::StrCat("--max_subscriptions=", clients + 100)},
-      dir + "/server");
+  absl::StatusOr<std::unique_ptr<ChildProcess>> server =
+      ChildProcess::Start({server_bin, "--data_dir=" + dir + "/data",
+                           "--log_level=warn", "--metrics_listen=127.0.0.1:0",
+                           absl::StrCat("--max_subscriptions=", clients + 100)},
+                          dir + "/server");
   if (!server.ok()) return server.status();
   p.server = *std::move(server);
   absl::StatusOr<std::unique_ptr<ChildProcess>> bridge =

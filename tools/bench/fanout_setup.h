@@ -27,7 +27,8 @@ struct FanoutProcesses {
 };
 
 // Starts them with room for `clients` websockets and subscriptions, any
-// origin and an empty web root. Blocks until both listen.
+// origin and an empty web root, the server's metrics on
+// server->second_port(). Blocks until both listen.
 absl::StatusOr<FanoutProcesses> StartFanoutProcesses(
     const std::string& server_bin, const std::string& bridge_bin,
     const std::string& dir, int clients);

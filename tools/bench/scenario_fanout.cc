@@ -5,11 +5,14 @@
 // marker ticks of fanout_setup.h (0 when the frame beat the ack).
 #include <atomic>
 #include <chrono>
+#include <iterator>
 #include <random>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "clients/client.h"
@@ -25,6 +28,28 @@ namespace {
 
 constexpr absl::Duration kTick = absl::Milliseconds(250);
 constexpr char kMarkerProducer[] = "bench-marker";
+
+// The server's subscription counters compared before and after the
+// measured period: what it sent, and how many post reads it did and shared.
+constexpr const char* kServerCounters[] = {
+    "pulse_subscription_updates_sent",
+    "pulse_subscription_post_reads",
+    "pulse_subscription_post_reads_shared",
+};
+
+absl::StatusOr<std::vector<double>> ReadServerCounters(
+    const ChildProcess& server) {
+  absl::StatusOr<std::string> page =
+      HttpGetBody(server.second_port(), "/metrics", absl::Seconds(10));
+  if (!page.ok()) return page.status();
+  std::vector<double> values;
+  for (const char* name : kServerCounters) {
+    absl::StatusOr<double> value = MetricValue(*page, name);
+    if (!value.ok()) return value.status();
+    values.push_back(*value);
+  }
+  return values;
+}
 
 absl::Status RunOne(const BenchOptions& options, int clients, Report& report) {
   TempDir dir;
@@ -132,6 +157,8 @@ absl::Status RunOne(const BenchOptions& options, int clients, Report& report) {
   // Give the firehose a moment so that the measured period is steady.
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   const double server_cpu0 = server->CpuSeconds();
+  absl::StatusOr<std::vector<double>> counters0 = ReadServerCounters(*server);
+  if (!counters0.ok()) return counters0.status();
   const double bridge_cpu0 = bridge->CpuSeconds();
   const int64_t ingested0 = ingested.load();
   fleet.StartMeasuring();
@@ -164,6 +191,8 @@ absl::Status RunOne(const BenchOptions& options, int clients, Report& report) {
   std::vector<Seen> seen = fleet.StopMeasuring();
   const double seconds = absl::ToDoubleSeconds(end - start);
   const double server_cpu = server->CpuSeconds() - server_cpu0;
+  absl::StatusOr<std::vector<double>> counters = ReadServerCounters(*server);
+  if (!counters.ok()) return counters.status();
   const double bridge_cpu = bridge->CpuSeconds() - bridge_cpu0;
   const int64_t bridge_rss = bridge->RssKib();
   const int64_t server_rss = server->RssKib();
@@ -241,6 +270,13 @@ absl::Status RunOne(const BenchOptions& options, int clients, Report& report) {
   report.Add({p + "upstream_streams", *upstream_streams, "count", settings});
   report.Add({p + "frames_per_s", static_cast<double>(frames_n) / seconds,
               "1/s", settings});
+  // pulse_subscription_X -> fanout.N.server_X_per_s
+  for (size_t i = 0; i < std::size(kServerCounters); ++i) {
+    const absl::string_view name =
+        absl::StripPrefix(kServerCounters[i], "pulse_subscription_");
+    report.Add({absl::StrCat(p, "server_", name, "_per_s"),
+                ((*counters)[i] - (*counters0)[i]) / seconds, "1/s", settings});
+  }
   report.Add(
       {p + "dropped_clients", static_cast<double>(dropped), "count", settings});
   report.Add(
