@@ -42,10 +42,6 @@ bool IsZero(const Counts& c) {
   return true;
 }
 
-rocksdb::Slice ToSlice(std::string_view s) {
-  return rocksdb::Slice(s.data(), s.size());
-}
-
 // PutString's view of an id: its length prefix comes first, so encoded ids
 // order by (length, bytes).
 std::string_view Encoded(std::string_view id) {
@@ -122,7 +118,7 @@ rocksdb::Status BatchAggregator::AppendTo(
     if (IsZero(counts) || !status.ok()) return;  // e.g. a like and its unlike
     value.clear();
     EncodeCounts(counts, &value);
-    status = batch->Merge(cf, ToSlice(key), ToSlice(value));
+    status = batch->Merge(cf, rocksdb::Slice(key), rocksdb::Slice(value));
   };
 
   std::vector<ActivityOperand> activity_operands;
@@ -181,7 +177,7 @@ rocksdb::Status BatchAggregator::AppendTo(
     key = SketchKey(entry->first.scope, entry->first.id);
     value.clear();
     entry->second.Encode(&value);
-    status = batch->Merge(sketches, ToSlice(key), ToSlice(value));
+    status = batch->Merge(sketches, rocksdb::Slice(key), rocksdb::Slice(value));
   }
   return status;
 }

@@ -7,16 +7,14 @@
 namespace pulse::storage {
 namespace {
 
-std::string_view View(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
-
 template <typename Operands>
 void SumAll(const rocksdb::Slice* existing, const Operands& operands,
             std::string* out) {
   out->clear();
   out->reserve(kCountsValueSize);
-  if (existing != nullptr) AddCountValueInto(View(*existing), out);
+  if (existing != nullptr) AddCountValueInto(existing->ToStringView(), out);
   for (const rocksdb::Slice& operand : operands)
-    AddCountValueInto(View(operand), out);
+    AddCountValueInto(operand.ToStringView(), out);
 }
 
 }  // namespace

@@ -9,8 +9,6 @@
 namespace pulse::storage {
 namespace {
 
-std::string_view View(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
-
 class BucketRetentionFilter final : public rocksdb::CompactionFilter {
  public:
   // `now` is read once per compaction so that one compaction judges all keys
@@ -32,12 +30,12 @@ class BucketRetentionFilter final : public rocksdb::CompactionFilter {
     uint64_t bucket;
     if (layout_ == BucketKeyLayout::kCounters) {
       CounterKey k;
-      if (!DecodeCounterKey(View(key), &k)) return Decision::kKeep;
+      if (!DecodeCounterKey(key.ToStringView(), &k)) return Decision::kKeep;
       res = k.res;
       bucket = k.bucket;
     } else {
       ActivityKey k;
-      if (!DecodeActivityKey(View(key), &k)) return Decision::kKeep;
+      if (!DecodeActivityKey(key.ToStringView(), &k)) return Decision::kKeep;
       res = k.res;
       bucket = k.bucket;
     }
@@ -62,7 +60,7 @@ class SeenRetentionFilter final : public rocksdb::CompactionFilter {
               const rocksdb::Slice& value, std::string* /*new_value*/,
               bool* /*value_changed*/) const override {
     SeenRecord rec;
-    if (!DecodeSeenRecord(View(value), &rec)) return false;
+    if (!DecodeSeenRecord(value.ToStringView(), &rec)) return false;
     return SeenExpired(rec.seen_at, now_, retention_);
   }
 

@@ -35,11 +35,6 @@ constexpr char kMetadata[] = "metadata";
 constexpr char kIdempotency[] = "idempotency";
 constexpr char kSketches[] = "sketches";
 
-rocksdb::Slice ToSlice(std::string_view s) {
-  return rocksdb::Slice(s.data(), s.size());
-}
-std::string_view View(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
-
 // The estimate of a stored unique-users sketch.
 absl::StatusOr<int64_t> EstimateOfSketch(std::string_view value,
                                          std::string_view id) {
@@ -256,10 +251,10 @@ absl::StatusOr<Counts> Store::GetTotals(Scope scope,
   PULSE_RETURN_IF_ERROR(impl_->CheckOpen());
   rocksdb::PinnableSlice value;
   rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->counters,
-                                     ToSlice(key), &value);
+                                     rocksdb::Slice(key), &value);
   if (s.IsNotFound()) return Counts{};
   PULSE_RETURN_IF_ERROR(FromRocksStatus(s, "reading totals"));
-  return DecodeCounts(View(value));
+  return DecodeCounts(value.ToStringView());
 }
 
 absl::StatusOr<std::vector<Bucket>> Store::ScanSeries(Scope scope,
@@ -278,8 +273,7 @@ absl::StatusOr<std::vector<Bucket>> Store::ScanSeries(Scope scope,
       CounterKeyString({scope, id, res, KeySecondsCeil(start)});
   const std::string upper =
       CounterKeyString({scope, id, res, KeySecondsCeil(end)});
-  const rocksdb::Slice lower_slice = ToSlice(lower),
-                       upper_slice = ToSlice(upper);
+  const rocksdb::Slice lower_slice(lower), upper_slice(upper);
   rocksdb::ReadOptions ro;
   ro.iterate_lower_bound = &lower_slice;
   ro.iterate_upper_bound = &upper_slice;
@@ -289,9 +283,9 @@ absl::StatusOr<std::vector<Bucket>> Store::ScanSeries(Scope scope,
       impl_->db->NewIterator(ro, impl_->counters));
   for (it->Seek(lower_slice); it->Valid(); it->Next()) {
     CounterKey key;
-    if (!DecodeCounterKey(View(it->key()), &key)) continue;
+    if (!DecodeCounterKey(it->key().ToStringView(), &key)) continue;
     Bucket b{absl::FromUnixSeconds(static_cast<int64_t>(key.bucket)),
-             DecodeCounts(View(it->value()))};
+             DecodeCounts(it->value().ToStringView())};
     if (!IsZero(b.counts)) out.push_back(b);
   }
   PULSE_RETURN_IF_ERROR(FromRocksStatus(it->status(), "scanning series"));
@@ -307,12 +301,13 @@ absl::StatusOr<std::optional<PostMeta>> Store::GetPost(
   absl::ReaderMutexLock lock(&impl_->db_mu);
   PULSE_RETURN_IF_ERROR(impl_->CheckOpen());
   rocksdb::PinnableSlice value;
-  rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->metadata,
-                                     ToSlice(PostMetaKey(post_id)), &value);
+  rocksdb::Status s =
+      impl_->db->Get(rocksdb::ReadOptions(), impl_->metadata,
+                     rocksdb::Slice(PostMetaKey(post_id)), &value);
   if (s.IsNotFound()) return std::optional<PostMeta>();
   PULSE_RETURN_IF_ERROR(FromRocksStatus(s, "reading post metadata"));
   PostMeta meta;
-  if (!DecodePostMeta(View(value), &meta)) {
+  if (!DecodePostMeta(value.ToStringView(), &meta)) {
     return absl::DataLossError(
         absl::StrCat("malformed metadata of post ", std::string(post_id)));
   }
@@ -334,7 +329,8 @@ absl::Status Store::Impl::ReadPosts(
   std::vector<rocksdb::Status> statuses(kChunk);
   for (size_t begin = 0; begin < keys.size(); begin += kChunk) {
     const size_t n = std::min(kChunk, keys.size() - begin);
-    for (size_t k = 0; k < n; ++k) slices[k] = ToSlice(keys[begin + k].first);
+    for (size_t k = 0; k < n; ++k)
+      slices[k] = rocksdb::Slice(keys[begin + k].first);
     db->MultiGet(rocksdb::ReadOptions(), metadata, n, slices.data(),
                  values.data(), statuses.data(), /*sorted_input=*/true);
     for (size_t k = 0; k < n; ++k) {
@@ -342,7 +338,7 @@ absl::Status Store::Impl::ReadPosts(
       PULSE_RETURN_IF_ERROR(
           FromRocksStatus(statuses[k], "reading post metadata"));
       PostMeta meta;
-      if (DecodePostMeta(View(values[k]), &meta)) {
+      if (DecodePostMeta(values[k].ToStringView(), &meta)) {
         meta.post_id.assign(keys[begin + k].second);
         fn(keys[begin + k].second, std::move(meta));
       }
@@ -370,11 +366,12 @@ absl::StatusOr<int64_t> Store::EstimateUniqueUsers(Scope scope,
   absl::ReaderMutexLock lock(&impl_->db_mu);
   PULSE_RETURN_IF_ERROR(impl_->CheckOpen());
   rocksdb::PinnableSlice value;
-  rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->sketches,
-                                     ToSlice(SketchKey(scope, id)), &value);
+  rocksdb::Status s =
+      impl_->db->Get(rocksdb::ReadOptions(), impl_->sketches,
+                     rocksdb::Slice(SketchKey(scope, id)), &value);
   if (s.IsNotFound()) return 0;
   PULSE_RETURN_IF_ERROR(FromRocksStatus(s, "reading unique users"));
-  return EstimateOfSketch(View(value), id);
+  return EstimateOfSketch(value.ToStringView(), id);
 }
 
 absl::StatusOr<Store::EntityFigures> Store::ReadEntity(
@@ -426,14 +423,15 @@ absl::StatusOr<Store::EntityFigures> Store::ReadEntity(
   for (size_t k = 0; k < counter_keys; ++k) {
     if (statuses[k].IsNotFound()) continue;
     PULSE_RETURN_IF_ERROR(FromRocksStatus(statuses[k], "reading counters"));
-    AddInto(DecodeCounts(View(values[k])),
+    AddInto(DecodeCounts(values[k].ToStringView()),
             k == 0 ? &figures.totals : &figures.range_sum);
   }
   if (query.unique_users && !statuses.back().IsNotFound()) {
     PULSE_RETURN_IF_ERROR(
         FromRocksStatus(statuses.back(), "reading unique users"));
-    PULSE_ASSIGN_OR_RETURN(figures.unique_users,
-                           EstimateOfSketch(View(values.back()), query.id));
+    PULSE_ASSIGN_OR_RETURN(
+        figures.unique_users,
+        EstimateOfSketch(values.back().ToStringView(), query.id));
   }
   if (scan) {
     PULSE_ASSIGN_OR_RETURN(
@@ -474,8 +472,7 @@ absl::Status Store::ScanActivity(
   if (start >= end) return absl::OkStatus();
   const std::string lower = ActivityKeyPrefix(res, KeySecondsCeil(start));
   const std::string upper = ActivityKeyPrefix(res, KeySecondsCeil(end));
-  const rocksdb::Slice lower_slice = ToSlice(lower),
-                       upper_slice = ToSlice(upper);
+  const rocksdb::Slice lower_slice(lower), upper_slice(upper);
   rocksdb::ReadOptions ro;
   ro.iterate_lower_bound = &lower_slice;
   ro.iterate_upper_bound = &upper_slice;
@@ -493,8 +490,8 @@ absl::Status Store::ScanActivity(
       impl_->db->NewIterator(ro, impl_->activity));
   for (it->Seek(lower_slice); it->Valid(); it->Next()) {
     ActivityKey key;
-    if (!DecodeActivityKey(View(it->key()), &key)) continue;
-    const Counts counts = DecodeCounts(View(it->value()));
+    if (!DecodeActivityKey(it->key().ToStringView(), &key)) continue;
+    const Counts counts = DecodeCounts(it->value().ToStringView());
     if (IsZero(counts)) continue;
     if (!fn(key.scope, absl::FromUnixSeconds(static_cast<int64_t>(key.bucket)),
             key.id, counts)) {

@@ -18,11 +18,6 @@
 namespace pulse::storage {
 namespace {
 
-rocksdb::Slice ToSlice(std::string_view s) {
-  return rocksdb::Slice(s.data(), s.size());
-}
-std::string_view View(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
-
 // Calls fn once per distinct hashtag: a tag listed twice counts once.
 template <typename Fn>
 void ForEachDistinctHashtag(const std::vector<std::string>& tags, Fn fn) {
@@ -63,7 +58,7 @@ absl::Status Store::Impl::DedupeIds(IdempotencyKind kind,
   for (size_t k = 0; k < keys.size(); ++k) {
     if (statuses[k].ok()) {
       SeenRecord rec;
-      if (DecodeSeenRecord(View(values[k]), &rec) &&
+      if (DecodeSeenRecord(values[k].ToStringView(), &rec) &&
           !SeenExpired(rec.seen_at, now, options.dedupe_retention)) {
         (*dup)[first[k]] = true;
         continue;
@@ -71,7 +66,8 @@ absl::Status Store::Impl::DedupeIds(IdempotencyKind kind,
     } else if (!statuses[k].IsNotFound()) {
       return FromRocksStatus(statuses[k], "reading event ids");
     }
-    rocksdb::Status s = batch->Put(idempotency, slices[k], ToSlice(record));
+    rocksdb::Status s =
+        batch->Put(idempotency, slices[k], rocksdb::Slice(record));
     if (!s.ok()) return FromRocksStatus(s, "building batch");
   }
   return absl::OkStatus();
@@ -110,10 +106,10 @@ absl::StatusOr<WriteResult> Store::Impl::Write(const WriteInput& input) {
         IdempotencyKeyString(IdempotencyKind::kProducer, input.producer_id);
     rocksdb::PinnableSlice value;
     rocksdb::Status s = db->Get(rocksdb::ReadOptions(), idempotency,
-                                ToSlice(producer_key), &value);
+                                rocksdb::Slice(producer_key), &value);
     if (s.ok()) {
       SeenRecord rec;
-      if (DecodeSeenRecord(View(value), &rec) &&
+      if (DecodeSeenRecord(value.ToStringView(), &rec) &&
           !SeenExpired(rec.seen_at, now, options.dedupe_retention) &&
           input.sequence <= rec.sequence) {
         result.duplicate_batch = true;
@@ -167,7 +163,8 @@ absl::StatusOr<WriteResult> Store::Impl::Write(const WriteInput& input) {
     value.clear();
     EncodePostMeta(p, &value);
     rocksdb::Status s =
-        batch.Put(metadata, ToSlice(PostMetaKey(p.post_id)), ToSlice(value));
+        batch.Put(metadata, rocksdb::Slice(PostMetaKey(p.post_id)),
+                  rocksdb::Slice(value));
     if (!s.ok()) return FromRocksStatus(s, "building batch");
     ++result.posts_written;
   }
@@ -221,8 +218,8 @@ absl::StatusOr<WriteResult> Store::Impl::Write(const WriteInput& input) {
   if (!producer_key.empty()) {
     value.clear();
     EncodeSeenRecord({now, input.sequence}, &value);
-    rocksdb::Status s =
-        batch.Put(idempotency, ToSlice(producer_key), ToSlice(value));
+    rocksdb::Status s = batch.Put(idempotency, rocksdb::Slice(producer_key),
+                                  rocksdb::Slice(value));
     if (!s.ok()) return FromRocksStatus(s, "building batch");
   }
   PULSE_RETURN_IF_ERROR(FromRocksStatus(
