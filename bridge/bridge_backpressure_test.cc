@@ -246,6 +246,78 @@ TEST_F(BridgeBackpressure,
             Value::kStructValue);
 }
 
+// Several stalled readers together: each is held to its share of the
+// bridge's total bound, far below its own, without holding back a healthy
+// socket; each catches up when it reads again, and the total returns to 0
+// once they are closed.
+TEST(BridgeBufferBudget, StalledReadersTogetherStayNearTheTotalBound) {
+  constexpr size_t kOwn = 1 << 20;      // each socket's own bound
+  constexpr size_t kTotal = 256 << 10;  // all sockets together
+  constexpr int kStalled = 4;
+  // A share of kTotal / 8 = 32 KiB; a frame of 200 posts is about as large,
+  // and a socket may take one more before it is held.
+  constexpr int64_t kSlackPerSocket = 128 << 10;
+  auto stack = StartStack({}, [](BridgeOptions* o) {
+    o->max_buffered_bytes = kOwn;
+    o->max_total_buffered_bytes = kTotal;
+    o->max_connections = 8;
+  });
+  ASSERT_NE(stack, nullptr);
+  std::vector<std::unique_ptr<RawSocket>> stalled;
+  for (int i = 0; i < kStalled; ++i) {
+    auto raw = RawWebsocket(stack->port(), /*rcvbuf=*/4096);
+    ASSERT_TRUE(raw.ok()) << raw.status();
+    ASSERT_TRUE(
+        (*raw)->SendAll(MaskedTextFrame(SubscribeFrame(WatchAllPosts()))));
+    stalled.push_back(*std::move(raw));
+  }
+  WsClient client;
+  auto healthy = client.ConnectOpen(stack->WsUri());
+  ASSERT_NE(healthy, nullptr);
+  ASSERT_GT(
+      At(healthy->Call("Subscribe", R"({"global":true,"minInterval":"0.05s"})"),
+         "result.subscription")
+          .number_value(),
+      0);
+  Driver driver(stack->server.get());
+
+  ASSERT_TRUE(WaitUntil(
+      [&] { return stack->bridge->Stats().congested_connections == kStalled; },
+      absl::Seconds(60)))
+      << "the stalled sockets were not all held back";
+  // The healthy socket keeps getting its updates meanwhile.
+  const size_t from = healthy->frames().size();
+  EXPECT_TRUE(WaitUntil([&] { return healthy->frames().size() >= from + 10; },
+                        absl::Seconds(10)))
+      << "the healthy socket was held back too";
+  const BridgeStats held = stack->bridge->Stats();
+  EXPECT_GE(held.budget_holds, 1);
+  EXPECT_EQ(held.congested_connections, kStalled);
+  EXPECT_LE(held.buffered_bytes, kTotal + kStalled * kSlackPerSocket);
+  EXPECT_LT(held.max_buffered_seen, static_cast<int64_t>(kOwn / 2));
+
+  driver.Stop();
+  for (auto& raw : stalled) {
+    ASSERT_TRUE(DrainUntilLikes(raw.get(), driver.rounds(), absl::Seconds(30)))
+        << "a stalled socket never caught up to " << driver.rounds()
+        << " likes";
+  }
+  stalled.clear();
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        const BridgeStats s = stack->bridge->Stats();
+        return s.connections == 1 && s.buffered_bytes == 0;
+      },
+      absl::Seconds(10)))
+      << stack->bridge->Stats().buffered_bytes << " bytes still counted";
+  std::printf(
+      "[ metrics ] %d stalled readers: buffered %lld bytes in all (bound "
+      "%zu), at most %lld on one (own bound %zu), %lld budget holds\n",
+      kStalled, static_cast<long long>(held.buffered_bytes), kTotal,
+      static_cast<long long>(held.max_buffered_seen), kOwn,
+      static_cast<long long>(held.budget_holds));
+}
+
 // The io threads fall behind (stalled here; a saturated machine in
 // production): each socket has at most one update waiting for them, and gets
 // the merged state, up to date, once they run.

@@ -38,6 +38,11 @@ struct Counters {
   std::atomic<int64_t> pauses{0};
   // Largest get_buffered_amount() seen on any socket.
   std::atomic<int64_t> max_buffered_seen{0};
+  // The sum over open sockets of the bytes each last saw queued on it.
+  std::atomic<int64_t> buffered_bytes{0};
+  // Times a socket was held back by --max_total_buffered_bytes, when its
+  // own --max_buffered_bytes would have let it take more.
+  std::atomic<int64_t> budget_holds{0};
 };
 
 struct BridgeContext {

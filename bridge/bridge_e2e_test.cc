@@ -534,7 +534,9 @@ TEST_F(BridgeE2E, MetricsCountConnectionsStreamsAndFrames) {
   EXPECT_GE(m.at("pulse_bridge_updates_sent_total"), 0);
   EXPECT_EQ(m.at("pulse_bridge_tls_handshakes_failed_total"), 0);
   EXPECT_EQ(m.at("pulse_bridge_updates_folded_total"), 0);
-  EXPECT_EQ(m.size(), 16u);
+  EXPECT_GE(m.at("pulse_bridge_websocket_buffered_bytes"), 0);
+  EXPECT_EQ(m.at("pulse_bridge_websocket_buffer_budget_holds_total"), 0);
+  EXPECT_EQ(m.size(), 18u);
 }
 
 TEST(BridgeOptionsCheck, ATooSmallUpstreamWindowIsRefusedByName) {
@@ -546,6 +548,19 @@ TEST(BridgeOptionsCheck, ATooSmallUpstreamWindowIsRefusedByName) {
   ASSERT_FALSE(bridge.ok());
   EXPECT_EQ(bridge.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(bridge.status().message().find("--upstream_window_bytes"),
+            absl::string_view::npos)
+      << bridge.status();
+}
+
+TEST(BridgeOptionsCheck, ATotalBufferBoundBelow1KiBIsRefusedByName) {
+  BridgeOptions options;
+  options.listen = "127.0.0.1:0";
+  options.max_total_buffered_bytes = 1023;
+  absl::StatusOr<std::unique_ptr<BridgeServer>> bridge =
+      BridgeServer::Start(options);
+  ASSERT_FALSE(bridge.ok());
+  EXPECT_EQ(bridge.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(bridge.status().message().find("--max_total_buffered_bytes"),
             absl::string_view::npos)
       << bridge.status();
 }

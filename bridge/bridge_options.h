@@ -34,6 +34,11 @@ struct BridgeOptions {
   int max_subscriptions = 64;
   // Bytes queued on a socket above which its streams stop being read.
   size_t max_buffered_bytes = 1 << 20;
+  // Bytes queued on all sockets together (as each last saw its own) above
+  // which every socket's bound is max_total_buffered_bytes /
+  // max_connections instead: the bridge's worst case, where every socket's
+  // own bound alone would allow max_connections * max_buffered_bytes.
+  size_t max_total_buffered_bytes = size_t{1} << 30;
   // Open websockets at once.
   int max_connections = 10'000;
   // Unary calls in flight per connection.

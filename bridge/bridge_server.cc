@@ -44,6 +44,10 @@ absl::Status CheckOptions(const BridgeOptions& o) {
   if (o.max_buffered_bytes < 1024) {
     return absl::InvalidArgumentError("--max_buffered_bytes: must be >= 1024");
   }
+  if (o.max_total_buffered_bytes < 1024) {
+    return absl::InvalidArgumentError(
+        "--max_total_buffered_bytes: must be >= 1024");
+  }
   if (o.upstream_window_bytes < 1024) {
     return absl::InvalidArgumentError(
         "--upstream_window_bytes: must be >= 1024");
@@ -448,6 +452,8 @@ BridgeStats BridgeServer::Stats() const {
   stats.catchups_sent = counters_.catchups_sent.load();
   stats.pauses = counters_.pauses.load();
   stats.max_buffered_seen = counters_.max_buffered_seen.load();
+  stats.buffered_bytes = counters_.buffered_bytes.load();
+  stats.budget_holds = counters_.budget_holds.load();
   return stats;
 }
 

@@ -71,6 +71,8 @@ struct BridgeStats {
   int64_t catchups_sent = 0;
   int64_t pauses = 0;
   int64_t max_buffered_seen = 0;
+  int64_t buffered_bytes = 0;
+  int64_t budget_holds = 0;
 };
 
 // A running bridge. Thread-safe.

@@ -233,10 +233,29 @@ void Connection::SendMessage(const WsMessagePtr& message) {
   }
 }
 
+bool Connection::OverBound(bool* by_share) {
+  const int64_t buffered = static_cast<int64_t>(socket_->BufferedAmount());
+  Counters& counters = *ctx_->counters;
+  const int64_t total =
+      counters.buffered_bytes.fetch_add(buffered - accounted_bytes_,
+                                        std::memory_order_relaxed) +
+      buffered - accounted_bytes_;
+  accounted_bytes_ = buffered;
+  const BridgeOptions& o = ctx_->options;
+  if (buffered > static_cast<int64_t>(o.max_buffered_bytes)) return true;
+  if (total <= static_cast<int64_t>(o.max_total_buffered_bytes)) return false;
+  const auto share = static_cast<int64_t>(
+      o.max_total_buffered_bytes / static_cast<size_t>(o.max_connections));
+  if (buffered <= share) return false;
+  if (by_share != nullptr) *by_share = true;
+  return true;
+}
+
 bool Connection::Congested() {
   if (congested_.load(std::memory_order_relaxed)) return true;
-  if (socket_->BufferedAmount() <= ctx_->options.max_buffered_bytes)
-    return false;
+  bool by_share = false;
+  if (!OverBound(&by_share)) return false;
+  if (by_share) ctx_->counters->budget_holds++;
   congested_.store(true, std::memory_order_release);
   // Requests are not read either, so a client that does not read its
   // answers cannot grow the queue by sending more.
@@ -255,7 +274,7 @@ void Connection::ArmDrainTimer() {
 
 void Connection::CheckDrained() {
   if (closed_) return;
-  if (socket_->BufferedAmount() > ctx_->options.max_buffered_bytes) {
+  if (OverBound(nullptr)) {
     ArmDrainTimer();
     return;
   }
@@ -273,6 +292,9 @@ void Connection::OnClose() {
   if (closed_) return;
   closed_ = true;
   drain_timer_.cancel();
+  ctx_->counters->buffered_bytes.fetch_sub(accounted_bytes_,
+                                           std::memory_order_relaxed);
+  accounted_bytes_ = 0;
   for (auto& [id, sub] : subs_) sub.upstream->Detach(this);
   subs_.clear();
 }

@@ -86,6 +86,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool Congested();
   void ArmDrainTimer();
   void CheckDrained();
+  // Reads the socket's queued bytes into the bridge's total; true if they
+  // are over this socket's bound: --max_buffered_bytes, or its share of
+  // --max_total_buffered_bytes while the total is over that (then sets
+  // *by_share if given).
+  bool OverBound(bool* by_share);
 
   const BridgeContext* const ctx_;
   const std::unique_ptr<WsSocket> socket_;
@@ -96,6 +101,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   absl::flat_hash_map<uint64_t, Subscription> subs_;
   int inflight_ = 0;
   bool closed_ = false;
+  // This socket's part of ctx_->counters->buffered_bytes.
+  int64_t accounted_bytes_ = 0;
   boost::asio::steady_timer drain_timer_;
 };
 

@@ -44,6 +44,10 @@ ABSL_FLAG(int, max_subscriptions, 64, "Live subscriptions per connection.");
 ABSL_FLAG(
     int64_t, max_buffered_bytes, 1 << 20,
     "Bytes queued on a socket above which its subscriptions stop being read.");
+ABSL_FLAG(int64_t, max_total_buffered_bytes, int64_t{1} << 30,
+          "Bytes queued on all sockets together above which each socket's "
+          "bound is this / --max_connections instead of "
+          "--max_buffered_bytes.");
 ABSL_FLAG(int, max_connections, 10'000, "Open websockets at once.");
 ABSL_FLAG(int, upstream_window_bytes, 32 << 10,
           "HTTP/2 flow-control window of each Subscribe stream from the "
@@ -100,13 +104,16 @@ int main(int argc, char** argv) {
   options.allowed_origins = absl::GetFlag(FLAGS_allowed_origins);
   const int64_t frame = absl::GetFlag(FLAGS_max_frame_bytes);
   const int64_t buffered = absl::GetFlag(FLAGS_max_buffered_bytes);
-  if (frame < 0 || buffered < 0) {
+  const int64_t total = absl::GetFlag(FLAGS_max_total_buffered_bytes);
+  if (frame < 0 || buffered < 0 || total < 0) {
     std::fprintf(stderr,
-                 "--max_frame_bytes and --max_buffered_bytes must be >= 0\n");
+                 "--max_frame_bytes, --max_buffered_bytes and "
+                 "--max_total_buffered_bytes must be >= 0\n");
     return 1;
   }
   options.max_frame_bytes = static_cast<size_t>(frame);
   options.max_buffered_bytes = static_cast<size_t>(buffered);
+  options.max_total_buffered_bytes = static_cast<size_t>(total);
   options.max_subscriptions = absl::GetFlag(FLAGS_max_subscriptions);
   options.max_connections = absl::GetFlag(FLAGS_max_connections);
   options.max_inflight_calls = absl::GetFlag(FLAGS_max_inflight_calls);
