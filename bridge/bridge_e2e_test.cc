@@ -1,6 +1,7 @@
 // End to end: a real pulse-server, a real bridge, real websocket clients.
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <regex>
 #include <set>
@@ -539,44 +540,36 @@ TEST_F(BridgeE2E, MetricsCountConnectionsStreamsAndFrames) {
   EXPECT_EQ(m.size(), 18u);
 }
 
-TEST(BridgeOptionsCheck, ATooSmallUpstreamWindowIsRefusedByName) {
+// Starting a bridge with `tune`d options fails with INVALID_ARGUMENT naming
+// `flag`.
+void ExpectRefusedByName(const std::function<void(BridgeOptions*)>& tune,
+                         absl::string_view flag) {
   BridgeOptions options;
   options.listen = "127.0.0.1:0";
-  options.upstream_window_bytes = 512;
+  tune(&options);
   absl::StatusOr<std::unique_ptr<BridgeServer>> bridge =
       BridgeServer::Start(options);
-  ASSERT_FALSE(bridge.ok());
+  ASSERT_FALSE(bridge.ok()) << flag;
   EXPECT_EQ(bridge.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(bridge.status().message().find("--upstream_window_bytes"),
-            absl::string_view::npos)
+  EXPECT_NE(bridge.status().message().find(flag), absl::string_view::npos)
       << bridge.status();
 }
 
+TEST(BridgeOptionsCheck, ATooSmallUpstreamWindowIsRefusedByName) {
+  ExpectRefusedByName([](BridgeOptions* o) { o->upstream_window_bytes = 512; },
+                      "--upstream_window_bytes");
+}
+
 TEST(BridgeOptionsCheck, ATotalBufferBoundBelow1KiBIsRefusedByName) {
-  BridgeOptions options;
-  options.listen = "127.0.0.1:0";
-  options.max_total_buffered_bytes = 1023;
-  absl::StatusOr<std::unique_ptr<BridgeServer>> bridge =
-      BridgeServer::Start(options);
-  ASSERT_FALSE(bridge.ok());
-  EXPECT_EQ(bridge.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(bridge.status().message().find("--max_total_buffered_bytes"),
-            absl::string_view::npos)
-      << bridge.status();
+  ExpectRefusedByName(
+      [](BridgeOptions* o) { o->max_total_buffered_bytes = 1023; },
+      "--max_total_buffered_bytes");
 }
 
 TEST(BridgeOptionsCheck, UpstreamConnectionsOutOfRangeAreRefusedByName) {
   for (int n : {0, 65}) {
-    BridgeOptions options;
-    options.listen = "127.0.0.1:0";
-    options.upstream_connections = n;
-    absl::StatusOr<std::unique_ptr<BridgeServer>> bridge =
-        BridgeServer::Start(options);
-    ASSERT_FALSE(bridge.ok()) << n;
-    EXPECT_EQ(bridge.status().code(), absl::StatusCode::kInvalidArgument);
-    EXPECT_NE(bridge.status().message().find("--upstream_connections"),
-              absl::string_view::npos)
-        << bridge.status();
+    ExpectRefusedByName([n](BridgeOptions* o) { o->upstream_connections = n; },
+                        "--upstream_connections");
   }
 }
 
