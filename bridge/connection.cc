@@ -235,18 +235,19 @@ void Connection::SendMessage(const WsMessagePtr& message) {
 
 bool Connection::OverBound(bool* by_share) {
   const int64_t buffered = static_cast<int64_t>(socket_->BufferedAmount());
-  Counters& counters = *ctx_->counters;
-  const int64_t total =
-      counters.buffered_bytes.fetch_add(buffered - accounted_bytes_,
-                                        std::memory_order_relaxed) +
-      buffered - accounted_bytes_;
-  accounted_bytes_ = buffered;
+  std::atomic<int64_t>& total = ctx_->counters->buffered_bytes;
+  // A socket that keeps up has nothing queued: it touches no shared state.
+  if (buffered != accounted_bytes_) {
+    total.fetch_add(buffered - accounted_bytes_, std::memory_order_relaxed);
+    accounted_bytes_ = buffered;
+  }
   const BridgeOptions& o = ctx_->options;
   if (buffered > static_cast<int64_t>(o.max_buffered_bytes)) return true;
-  if (total <= static_cast<int64_t>(o.max_total_buffered_bytes)) return false;
   const auto share = static_cast<int64_t>(
       o.max_total_buffered_bytes / static_cast<size_t>(o.max_connections));
-  if (buffered <= share) return false;
+  if (buffered <= share || total.load(std::memory_order_relaxed) <=
+                               static_cast<int64_t>(o.max_total_buffered_bytes))
+    return false;
   if (by_share != nullptr) *by_share = true;
   return true;
 }
