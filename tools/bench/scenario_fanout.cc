@@ -39,6 +39,11 @@ constexpr const char* kServerCounters[] = {
 
 absl::StatusOr<std::vector<double>> ReadServerCounters(
     const ChildProcess& server) {
+  if (server.second_port() == 0) {
+    return absl::FailedPreconditionError(
+        "pulse-server wrote no metrics port to its port file "
+        "(--metrics_listen)");
+  }
   absl::StatusOr<std::string> page =
       HttpGetBody(server.second_port(), "/metrics", absl::Seconds(10));
   if (!page.ok()) return page.status();
