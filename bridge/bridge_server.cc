@@ -295,8 +295,7 @@ void BridgeServer::Open(const ConnectionPtr& con) {
   std::weak_ptr<Connection> weak = conn;
   con->set_message_handler(
       [weak](websocketpp::connection_hdl, WsMessagePtr message) {
-        if (std::shared_ptr<Connection> c = weak.lock())
-          c->OnMessage(std::move(message));
+        if (std::shared_ptr<Connection> c = weak.lock()) c->OnMessage(message);
       });
   con->set_close_handler([this, weak](websocketpp::connection_hdl) {
     std::shared_ptr<Connection> c = weak.lock();

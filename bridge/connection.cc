@@ -42,7 +42,7 @@ void Connection::Post(std::function<void()> fn) {
   socket_->Post(std::move(fn));
 }
 
-void Connection::OnMessage(WsMessagePtr message) {
+void Connection::OnMessage(const WsMessagePtr& message) {
   if (closed_) return;
   ctx_->counters->frames_received++;
   if (message->get_opcode() != websocketpp::frame::opcode::text) {
@@ -146,8 +146,8 @@ void Connection::HandleUnsubscribe(const DecodedRequest& request) {
 void Connection::DeliverSubscribed(uint64_t subscription,
                                    const std::string& request_id_json,
                                    WsMessagePtr snapshot, uint64_t version) {
-  Post([self = shared_from_this(), subscription, request_id_json, snapshot,
-        version] {
+  Post([self = shared_from_this(), subscription, request_id_json,
+        snapshot = std::move(snapshot), version] {
     auto it = self->subs_.find(subscription);
     if (self->closed_ || it == self->subs_.end()) return;
     Subscription& sub = it->second;

@@ -35,7 +35,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
              std::string token);
 
   // Strand: one incoming frame.
-  void OnMessage(WsMessagePtr message);
+  void OnMessage(const WsMessagePtr& message);
   // Strand: the socket closed; cancels its subscriptions.
   void OnClose();
   // Strand: closes the socket with 1001 (going away) for shutdown.

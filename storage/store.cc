@@ -353,8 +353,8 @@ absl::Status Store::GetPosts(
     const std::function<void(const PostMeta&)>& fn) const {
   absl::ReaderMutexLock lock(&impl_->db_mu);
   PULSE_RETURN_IF_ERROR(impl_->CheckOpen());
-  return impl_->ReadPosts(post_ids,
-                          [&fn](std::string_view, PostMeta meta) { fn(meta); });
+  return impl_->ReadPosts(
+      post_ids, [&fn](std::string_view, const PostMeta& meta) { fn(meta); });
 }
 
 absl::StatusOr<int64_t> Store::EstimateUniqueUsers(Scope scope,
