@@ -58,4 +58,18 @@ absl::StatusOr<double> MetricValue(absl::string_view exposition,
   return absl::NotFoundError(absl::StrCat("no metric ", name));
 }
 
+absl::StatusOr<std::vector<double>> ReadMetrics(
+    int port, absl::Span<const char* const> names, absl::Duration timeout) {
+  absl::StatusOr<std::string> page = HttpGetBody(port, "/metrics", timeout);
+  if (!page.ok()) return page.status();
+  std::vector<double> values;
+  values.reserve(names.size());
+  for (const char* name : names) {
+    absl::StatusOr<double> value = MetricValue(*page, name);
+    if (!value.ok()) return value.status();
+    values.push_back(*value);
+  }
+  return values;
+}
+
 }  // namespace pulse::bench

@@ -5,10 +5,12 @@
 #define PULSE_TOOLS_BENCH_METRICS_SCRAPE_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 
 namespace pulse::bench {
 
@@ -22,6 +24,11 @@ absl::StatusOr<std::string> HttpGetBody(int port, const std::string& path,
 // NOT_FOUND if it has none.
 absl::StatusOr<double> MetricValue(absl::string_view exposition,
                                    absl::string_view name);
+
+// GETs /metrics on `port` once and reads `names` off it (MetricValue), in
+// order; the first error of either.
+absl::StatusOr<std::vector<double>> ReadMetrics(
+    int port, absl::Span<const char* const> names, absl::Duration timeout);
 
 }  // namespace pulse::bench
 

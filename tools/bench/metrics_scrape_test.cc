@@ -43,5 +43,12 @@ TEST(HttpGetBody, FailsPlainlyWhenNothingListens) {
             std::string::npos);
 }
 
+TEST(ReadMetrics, PassesOnTheFetchError) {
+  absl::StatusOr<std::vector<double>> values =
+      ReadMetrics(1, {"pulse_subscriptions"}, absl::Seconds(5));
+  ASSERT_FALSE(values.ok());
+  EXPECT_EQ(values.status().code(), absl::StatusCode::kUnavailable);
+}
+
 }  // namespace
 }  // namespace pulse::bench

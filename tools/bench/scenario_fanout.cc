@@ -44,16 +44,7 @@ absl::StatusOr<std::vector<double>> ReadServerCounters(
         "pulse-server wrote no metrics port to its port file "
         "(--metrics_listen)");
   }
-  absl::StatusOr<std::string> page =
-      HttpGetBody(server.second_port(), "/metrics", absl::Seconds(10));
-  if (!page.ok()) return page.status();
-  std::vector<double> values;
-  for (const char* name : kServerCounters) {
-    absl::StatusOr<double> value = MetricValue(*page, name);
-    if (!value.ok()) return value.status();
-    values.push_back(*value);
-  }
-  return values;
+  return ReadMetrics(server.second_port(), kServerCounters, absl::Seconds(10));
 }
 
 absl::Status RunOne(const BenchOptions& options, int clients, Report& report) {
@@ -122,11 +113,8 @@ absl::Status RunOne(const BenchOptions& options, int clients, Report& report) {
   // The bridge's upstream Subscribe streams: the subscriptions the server
   // holds for these sockets (the bridge shares one between identical
   // requests).
-  absl::StatusOr<std::string> bridge_metrics =
-      HttpGetBody(bridge->port(), "/metrics", absl::Seconds(10));
-  if (!bridge_metrics.ok()) return bridge_metrics.status();
-  absl::StatusOr<double> upstream_streams =
-      MetricValue(*bridge_metrics, "pulse_bridge_upstream_streams");
+  absl::StatusOr<std::vector<double>> upstream_streams = ReadMetrics(
+      bridge->port(), {"pulse_bridge_upstream_streams"}, absl::Seconds(10));
   if (!upstream_streams.ok()) return upstream_streams.status();
 
   // Background ingest, paced at fanout_rate, in 100 ms chunks.
@@ -272,7 +260,8 @@ absl::Status RunOne(const BenchOptions& options, int clients, Report& report) {
               settings});
   report.Add({p + "build_to_frame_p99_ms", Quantile(to_frame_ms, 0.99), "ms",
               settings});
-  report.Add({p + "upstream_streams", *upstream_streams, "count", settings});
+  report.Add(
+      {p + "upstream_streams", (*upstream_streams)[0], "count", settings});
   report.Add({p + "frames_per_s", static_cast<double>(frames_n) / seconds,
               "1/s", settings});
   // pulse_subscription_X -> fanout.N.server_X_per_s
