@@ -48,7 +48,7 @@ absl::StatusOr<std::string> UpdatePrinter::Print(v1::Update* update) {
   if (!json.ok() || detached.empty()) return json;
   json->pop_back();  // the object's '}'
   for (const auto& [field, part] : detached) {
-    absl::StatusOr<Printed> printed = PrintPart(*part);
+    absl::StatusOr<Printed> printed = PrintPart(field->number(), *part);
     if (!printed.ok()) return printed.status();
     absl::StrAppend(&*json, json->back() == '{' ? "\"" : ",\"",
                     field->json_name(), "\":", **printed);
@@ -58,8 +58,11 @@ absl::StatusOr<std::string> UpdatePrinter::Print(v1::Update* update) {
 }
 
 absl::StatusOr<UpdatePrinter::Printed> UpdatePrinter::PrintPart(
-    const Message& part) {
-  std::string key = part.SerializeAsString();
+    int field_number, const Message& part) {
+  // The field first: two parts may serialize alike but print apart (a board
+  // of one post and one of one hashtag, say).
+  std::string key(1, static_cast<char>(field_number));
+  part.AppendToString(&key);
   {
     absl::MutexLock lock(&mu_);
     if (auto it = current_.find(key); it != current_.end()) return it->second;

@@ -46,12 +46,15 @@ class UpdatePrinter {
 
  private:
   using Printed = std::shared_ptr<const std::string>;
-  absl::StatusOr<Printed> PrintPart(const google::protobuf::Message& part)
+  // `part`, the message of the Update's field `field_number`, printed.
+  absl::StatusOr<Printed> PrintPart(int field_number,
+                                    const google::protobuf::Message& part)
       ABSL_LOCKS_EXCLUDED(mu_);
 
   const size_t generation_size_;
   mutable absl::Mutex mu_;
-  // By serialized bytes (no map fields: serialization is deterministic).
+  // By field number and serialized bytes (no map fields: serialization is
+  // deterministic).
   absl::flat_hash_map<std::string, Printed> current_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, Printed> previous_ ABSL_GUARDED_BY(mu_);
   std::atomic<uint64_t> parts_printed_{0};

@@ -92,6 +92,23 @@ TEST(UpdatePrinter, PrintsEachDistinctPartOnce) {
   ExpectPrintsAsToJson(printer, changed);
 }
 
+TEST(UpdatePrinter, BoardsThatSerializeAlikePrintApart) {
+  UpdatePrinter printer;
+  v1::Update update;
+  // A TopPost and a TrendingHashtag of rank 1 and id "x" have the same bytes,
+  // and so do the two boards around them.
+  v1::TopPost* post = update.mutable_top_posts()->add_posts();
+  post->set_rank(1);
+  post->set_post_id("x");
+  v1::TrendingHashtag* tag = update.mutable_trending()->add_hashtags();
+  tag->set_rank(1);
+  tag->set_hashtag("x");
+  ASSERT_EQ(update.top_posts().SerializeAsString(),
+            update.trending().SerializeAsString());
+  ExpectPrintsAsToJson(printer, update);
+  EXPECT_EQ(printer.parts_printed(), 2u);
+}
+
 TEST(UpdatePrinter, HoldsAtMostMaxPartsAndKeepsThoseInUse) {
   UpdatePrinter printer(/*max_parts=*/8);
   for (int i = 0; i < 100; ++i) {
