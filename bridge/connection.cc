@@ -233,14 +233,20 @@ void Connection::SendMessage(const WsMessagePtr& message) {
   }
 }
 
-bool Connection::OverBound(bool* by_share) {
+int64_t Connection::AccountBuffered() {
   const int64_t buffered = static_cast<int64_t>(socket_->BufferedAmount());
-  std::atomic<int64_t>& total = ctx_->counters->buffered_bytes;
   // A socket that keeps up has nothing queued: it touches no shared state.
   if (buffered != accounted_bytes_) {
-    total.fetch_add(buffered - accounted_bytes_, std::memory_order_relaxed);
+    ctx_->counters->buffered_bytes.fetch_add(buffered - accounted_bytes_,
+                                             std::memory_order_relaxed);
     accounted_bytes_ = buffered;
   }
+  return buffered;
+}
+
+bool Connection::OverBound(bool* by_share) {
+  const int64_t buffered = AccountBuffered();
+  const std::atomic<int64_t>& total = ctx_->counters->buffered_bytes;
   const BridgeOptions& o = ctx_->options;
   if (buffered > static_cast<int64_t>(o.max_buffered_bytes)) return true;
   const auto share = static_cast<int64_t>(
@@ -308,6 +314,9 @@ void Connection::CloseForShutdown() {
 
 void Connection::Ping() {
   if (closed_) return;
+  // A socket that drained with no update since still counts what it last
+  // saw queued; this is its next look.
+  AccountBuffered();
   socket_->Ping();
 }
 

@@ -40,7 +40,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnClose();
   // Strand: closes the socket with 1001 (going away) for shutdown.
   void CloseForShutdown();
-  // Strand: sends a ping (the pong timeout closes the socket).
+  // Strand: sends a ping (the pong timeout closes the socket), and counts
+  // the bytes queued on the socket now into the bridge's total.
   void Ping();
 
   // Any thread: runs `fn` on the strand (unless the io threads stopped).
@@ -86,10 +87,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool Congested();
   void ArmDrainTimer();
   void CheckDrained();
-  // Reads the socket's queued bytes into the bridge's total; true if they
-  // are over this socket's bound: --max_buffered_bytes, or its share of
-  // --max_total_buffered_bytes while the total is over that (then sets
-  // *by_share if given).
+  // Replaces this socket's part of the bridge's total (counters->
+  // buffered_bytes) with the bytes queued on it now, and returns them.
+  int64_t AccountBuffered();
+  // Accounts the socket's queued bytes; true if they are over its bound:
+  // --max_buffered_bytes, or its share of --max_total_buffered_bytes while
+  // the total is over that (then sets *by_share if given).
   bool OverBound(bool* by_share);
 
   const BridgeContext* const ctx_;
