@@ -1,7 +1,10 @@
 #include "bridge/connection.h"
 
 #include <boost/asio/io_context.hpp>
+#include <cstdint>
+#include <functional>
 #include <memory>
+#include <string>
 
 #include "bridge/bridge_context.h"
 #include "gtest/gtest.h"
