@@ -27,9 +27,10 @@ std::string EffectiveFlags(absl::string_view main_file);
 // Turns Abseil's mutex deadlock detection off for the process. Debian's
 // Abseil is built with it on, so that every lock, and every mutex's
 // destruction, takes one process-wide lock to update a graph of lock order
-// (1-3 % of the bridge's and the server's CPU under fan-out, README:
-// Benchmarks). The mains of pulse-server and pulse-bridge call this; the
-// tests that run the server and the bridge in-process keep the detection.
+// (1-3 % of the bridge's and the server's CPU under fan-out,
+// tools/bench/PERFORMANCE.md). The mains of pulse-server and pulse-bridge call
+// this; the tests that run the server and the bridge in-process keep the
+// detection.
 void DisableMutexDeadlockDetection();
 
 }  // namespace pulse::server

@@ -79,7 +79,7 @@ std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors(
   // Half RocksDB's default: the skip list every merge operand is inserted
   // into stays shallower and warmer in the CPU's caches. Ingest at batch
   // 1,000 went 11-13 % faster, batch 10,000 and reads unchanged; 256 MiB made
-  // batch 10,000 18 % slower (README, Benchmarks).
+  // batch 10,000 18 % slower (tools/bench/PERFORMANCE.md).
   counters.write_buffer_size = 32 << 20;
   // A batch's keys are written in sorted order; with a hint per key prefix
   // the memtable's skip list resumes from the previous insert instead of

@@ -47,7 +47,8 @@ struct BenchOptions {
   // The websocket clients' io threads. The clients share the machine's cores
   // with the bridge and the server, and the scheduler shares a core by
   // thread: on one thread, 10,000 clients got 20-40 % of a core and their
-  // frames waited in their sockets' receive buffers (README: Benchmarks).
+  // frames waited in their sockets' receive buffers
+  // (tools/bench/PERFORMANCE.md).
   int fanout_client_threads = 4;
   // Engagements stored for the size and restart figures.
   int64_t storage_engagements = 100'000'000;
