@@ -12,13 +12,12 @@
 # leave out --runs: the pairs are the runs.
 set -euo pipefail
 
+# The header above; to stderr when exiting with an error.
 usage() {
-  if [[ "${1:-0}" == 0 ]]; then
-    sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'
-  else
-    sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
-  fi
-  exit "${1:-0}"
+  local code="${1:-0}" fd=1
+  [[ "$code" == 0 ]] || fd=2
+  sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//' >&"$fd"
+  exit "$code"
 }
 
 pairs=3
