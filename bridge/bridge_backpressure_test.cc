@@ -255,6 +255,88 @@ TEST_F(BridgeBackpressure,
             Value::kStructValue);
 }
 
+// A socket that sent nothing while it was congested is read as before once
+// it drains. (websocketpp's resume_reading, which the bridge once used to
+// stop reading a congested socket, then started a second read beside the one
+// still pending, and a burst larger than its 16 KiB read buffer came out
+// corrupted.)
+TEST_F(BridgeBackpressure, ASocketThatDrainedAnswersEveryRequestOfABurst) {
+  constexpr int kBurst = 100;
+  auto raw = RawWebsocket(stack_->port(), /*rcvbuf=*/4096);
+  ASSERT_TRUE(raw.ok()) << raw.status();
+  ASSERT_TRUE(
+      (*raw)->SendAll(MaskedTextFrame(SubscribeFrame(WatchAllPosts()))));
+  {
+    Driver driver(stack_->server.get());
+    ASSERT_TRUE(WaitUntil(
+        [&] { return stack_->bridge->Stats().congested_connections == 1; },
+        absl::Seconds(30)))
+        << "the socket never got congested";
+    driver.Stop();
+    ASSERT_TRUE(
+        DrainUntilLikes(raw->get(), driver.rounds(), absl::Seconds(30)));
+  }
+  ASSERT_TRUE(WaitUntil(
+      [&] { return stack_->bridge->Stats().congested_connections == 0; },
+      absl::Seconds(10)));
+
+  // Requests for a method that does not exist, ~450 bytes each, in one
+  // write: each is answered with an error frame that carries its id.
+  std::string burst;
+  for (int id = 1; id <= kBurst; ++id) {
+    burst += MaskedTextFrame(absl::StrCat(R"({"jsonrpc":"2.0","id":)", id,
+                                          R"(,"method":"No)",
+                                          std::string(400, 'x'), R"("})"));
+  }
+  ASSERT_TRUE((*raw)->SendAll(burst));
+  std::vector<int> ids;
+  std::string buffer;
+  const absl::Time deadline =
+      absl::Now() + pulse::testing::Scaled(absl::Seconds(30));
+  while (ids.size() < kBurst && absl::Now() < deadline) {
+    buffer += (*raw)->Read(absl::Milliseconds(50));
+    for (const std::string& f : TakeFrames(&buffer)) {
+      if (f.empty() || f[0] != '{') continue;  // a close frame
+      const Value v = ParseJson(f);
+      if (v.struct_value().fields().contains("id")) {
+        ids.push_back(static_cast<int>(At(v, "id").number_value()));
+      }
+    }
+  }
+  std::vector<int> want;
+  for (int id = 1; id <= kBurst; ++id) want.push_back(id);
+  EXPECT_EQ(ids, want);
+  EXPECT_EQ(stack_->bridge->Stats().connections, 1);
+}
+
+// A client that keeps sending requests while it does not read: their
+// answers would only add to what it does not read, so it is closed.
+TEST_F(BridgeBackpressure,
+       AClientThatSendsMoreThanIsHeldWhileNotReadingIsClosed) {
+  auto raw = RawWebsocket(stack_->port(), /*rcvbuf=*/4096);
+  ASSERT_TRUE(raw.ok()) << raw.status();
+  ASSERT_TRUE(
+      (*raw)->SendAll(MaskedTextFrame(SubscribeFrame(WatchAllPosts()))));
+  Driver driver(stack_->server.get());
+  ASSERT_TRUE(WaitUntil(
+      [&] { return stack_->bridge->Stats().congested_connections == 1; },
+      absl::Seconds(30)))
+      << "the socket never got congested";
+  std::string requests;
+  for (int id = 2; id <= 2 + BridgeOptions().max_inflight_calls; ++id) {
+    requests += MaskedTextFrame(
+        absl::StrCat(R"({"jsonrpc":"2.0","id":)", id, R"(,"method":"No"})"));
+  }
+  ASSERT_TRUE((*raw)->SendAll(requests));
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        const BridgeStats s = stack_->bridge->Stats();
+        return s.closed_unread == 1 && s.connections == 0;
+      },
+      absl::Seconds(10)))
+      << stack_->bridge->Stats().closed_unread << " closed";
+}
+
 // Several stalled readers together: each is held to its share of the
 // bridge's total bound, far below its own, without holding back a healthy
 // socket; each catches up when it reads again, and the total returns to 0

@@ -43,6 +43,8 @@ struct Counters {
   // Times a socket was held back by --max_total_buffered_bytes, when its
   // own --max_buffered_bytes would have let it take more.
   std::atomic<int64_t> budget_holds{0};
+  // Sockets closed for sending requests while congested past the hold.
+  std::atomic<int64_t> closed_unread{0};
 };
 
 struct BridgeContext {

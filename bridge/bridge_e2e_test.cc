@@ -537,7 +537,8 @@ TEST_F(BridgeE2E, MetricsCountConnectionsStreamsAndFrames) {
   EXPECT_EQ(m.at("pulse_bridge_updates_folded_total"), 0);
   EXPECT_GE(m.at("pulse_bridge_websocket_buffered_bytes"), 0);
   EXPECT_EQ(m.at("pulse_bridge_websocket_buffer_budget_holds_total"), 0);
-  EXPECT_EQ(m.size(), 18u);
+  EXPECT_EQ(m.at("pulse_bridge_websocket_closed_unread_total"), 0);
+  EXPECT_EQ(m.size(), 19u);
 }
 
 // Starting a bridge with `tune`d options fails with INVALID_ARGUMENT naming

@@ -287,6 +287,7 @@ void BridgeServer::Open(const ConnectionPtr& con) {
       websocketpp::lib::error_code ec;
       con->close(websocketpp::close::status::try_again_later,
                  "too many connections", ec);
+      counters_.handshakes_rejected++;
       return;
     }
     connections_[conn.get()] = conn;
@@ -297,6 +298,12 @@ void BridgeServer::Open(const ConnectionPtr& con) {
       [weak](websocketpp::connection_hdl, WsMessagePtr message) {
         if (std::shared_ptr<Connection> c = weak.lock()) c->OnMessage(message);
       });
+  // No pong for a congested socket's pings: it would queue behind what the
+  // client does not read.
+  con->set_ping_handler([weak](websocketpp::connection_hdl, std::string) {
+    std::shared_ptr<Connection> c = weak.lock();
+    return c != nullptr && !c->congested();
+  });
   con->set_close_handler([this, weak](websocketpp::connection_hdl) {
     std::shared_ptr<Connection> c = weak.lock();
     if (c == nullptr) return;
@@ -453,6 +460,7 @@ BridgeStats BridgeServer::Stats() const {
   stats.max_buffered_seen = counters_.max_buffered_seen.load();
   stats.buffered_bytes = counters_.buffered_bytes.load();
   stats.budget_holds = counters_.budget_holds.load();
+  stats.closed_unread = counters_.closed_unread.load();
   return stats;
 }
 

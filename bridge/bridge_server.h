@@ -73,6 +73,7 @@ struct BridgeStats {
   int64_t max_buffered_seen = 0;
   int64_t buffered_bytes = 0;
   int64_t budget_holds = 0;
+  int64_t closed_unread = 0;
 };
 
 // A running bridge. Thread-safe.

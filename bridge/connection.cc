@@ -43,8 +43,36 @@ void Connection::Post(std::function<void()> fn) {
 }
 
 void Connection::OnMessage(const WsMessagePtr& message) {
-  if (closed_) return;
+  if (closed_ || shed_) return;
   ctx_->counters->frames_received++;
+  // Not websocketpp's pause_reading: its resume_reading starts a second
+  // read when the one pending at the pause is still waiting (nothing came
+  // meanwhile), and two reads at once on one socket corrupt its frames.
+  if (!held_.empty() || Congested()) {
+    Hold(message);
+    return;
+  }
+  Handle(message);
+}
+
+void Connection::Hold(const WsMessagePtr& message) {
+  const size_t bytes = message->get_payload().size();
+  if (static_cast<int>(held_.size()) >= ctx_->options.max_inflight_calls ||
+      held_bytes_ + bytes > ctx_->options.max_frame_bytes) {
+    // Its answers would only add to what it does not read.
+    shed_ = true;
+    held_.clear();
+    held_bytes_ = 0;
+    ctx_->counters->closed_unread++;
+    socket_->Close(websocketpp::close::status::policy_violation,
+                   "requests keep coming while the answers are not read");
+    return;
+  }
+  held_bytes_ += bytes;
+  held_.push_back(message);
+}
+
+void Connection::Handle(const WsMessagePtr& message) {
   if (message->get_opcode() != websocketpp::frame::opcode::text) {
     SendText(ErrorFrame(
         "null", absl::InvalidArgumentError(
@@ -264,9 +292,6 @@ bool Connection::Congested() {
   if (!OverBound(&by_share)) return false;
   if (by_share) ctx_->counters->budget_holds++;
   congested_.store(true, std::memory_order_release);
-  // Requests are not read either, so a client that does not read its
-  // answers cannot grow the queue by sending more.
-  socket_->PauseReading();
   ArmDrainTimer();
   return true;
 }
@@ -286,7 +311,15 @@ void Connection::CheckDrained() {
     return;
   }
   congested_.store(false, std::memory_order_release);
-  socket_->ResumeReading();
+  // The requests that came meanwhile, in order, until their answers fill
+  // the socket again (the next drain goes on from there).
+  while (!held_.empty()) {
+    const WsMessagePtr message = std::move(held_.front());
+    held_.pop_front();
+    held_bytes_ -= message->get_payload().size();
+    Handle(message);
+    if (closed_ || Congested()) return;
+  }
   for (auto& [id, sub] : subs_) {
     if (sub.acked && sub.dirty) SendCatchUp(&sub);
   }

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -75,6 +76,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     uint64_t last_version = 0;
   };
 
+  // Keeps a request that came while congested, to handle once drained; a
+  // client that sends more than --max_inflight_calls of them, or more than
+  // --max_frame_bytes, is closed with 1008 instead.
+  void Hold(const WsMessagePtr& message);
+  void Handle(const WsMessagePtr& message);
   void HandleUnary(DecodedRequest request);
   void HandleSubscribe(const DecodedRequest& request);
   void HandleUnsubscribe(const DecodedRequest& request);
@@ -82,8 +88,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void SendMessage(const WsMessagePtr& message);
   // Sends the merged state of `sub`'s stream instead of what it skipped.
   void SendCatchUp(Subscription* sub);
-  // True while congested; detects the start of congestion, then stops
-  // reading the socket and polls until it drains.
+  // True while congested; detects the start of congestion, then polls
+  // until the socket drains.
   bool Congested();
   void ArmDrainTimer();
   void CheckDrained();
@@ -104,6 +110,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   absl::flat_hash_map<uint64_t, Subscription> subs_;
   int inflight_ = 0;
   bool closed_ = false;
+  // Requests that came while congested, and their payloads' bytes.
+  std::deque<WsMessagePtr> held_;
+  size_t held_bytes_ = 0;
+  // Closed for sending too many of them: later frames are dropped.
+  bool shed_ = false;
   // This socket's part of ctx_->counters->buffered_bytes.
   int64_t accounted_bytes_ = 0;
   boost::asio::steady_timer drain_timer_;

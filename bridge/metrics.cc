@@ -43,6 +43,11 @@ std::string RenderMetrics(const BridgeStats& s) {
        "Times a connection was held back by --max_total_buffered_bytes "
        "below its own --max_buffered_bytes.",
        s.budget_holds},
+      {"websocket_closed_unread_total", "counter",
+       "Connections closed (1008) for sending more requests while congested "
+       "than the bridge holds for them (--max_inflight_calls frames, "
+       "--max_frame_bytes).",
+       s.closed_unread},
       {"frames_received_total", "counter",
        "Websocket frames received from browsers.", s.frames_received},
       {"unary_calls_total", "counter",

@@ -32,8 +32,6 @@ class WsSocket {
   virtual void Send(const WsMessagePtr& message) = 0;
   // Bytes queued and not yet written to the kernel.
   virtual size_t BufferedAmount() = 0;
-  virtual void PauseReading() = 0;
-  virtual void ResumeReading() = 0;
   // Starts the close handshake with `code`; errors (already closing) ignored.
   virtual void Close(websocketpp::close::status::value code,
                      const std::string& reason) = 0;
@@ -54,8 +52,6 @@ class WsSocketOf final : public WsSocket {
   }
   void Send(const WsMessagePtr& message) override { (void)con_->send(message); }
   size_t BufferedAmount() override { return con_->get_buffered_amount(); }
-  void PauseReading() override { (void)con_->pause_reading(); }
-  void ResumeReading() override { (void)con_->resume_reading(); }
   void Close(websocketpp::close::status::value code,
              const std::string& reason) override {
     websocketpp::lib::error_code ignored;
