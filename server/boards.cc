@@ -108,6 +108,10 @@ void Boards::Record(const std::vector<storage::AppliedEngagement>& applied) {
   }
 
   absl::MutexLock lock(&mu_);
+  // What left the windows goes now, a step at a time, not all at the next
+  // read: a server whose boards nobody reads would otherwise keep every post
+  // and hashtag it was sent.
+  AdvanceLocked(now);
   for (const Sum& p : posts) {
     bool counted = false;
     for (Windows& w : windows_) {
@@ -148,6 +152,11 @@ void Boards::Advance(absl::Time now, std::vector<Windows>& windows,
     if (&w != &windows.back()) continue;
     for (const std::string& post_id : gone) post_info.erase(post_id);
   }
+}
+
+size_t Boards::tracked_posts() const {
+  absl::MutexLock lock(&mu_);
+  return windows_.empty() ? 0 : windows_.back().posts.sums().size();
 }
 
 void Boards::AdvanceLocked(absl::Time now) {

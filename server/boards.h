@@ -68,6 +68,9 @@ class Boards {
   // failed.
   bool ready() const;
 
+  // Posts with engagements in the longest window, as the boards hold them.
+  size_t tracked_posts() const;
+
   // Makes a rebuild wait for `gate` after its snapshot and before its scans,
   // for tests of what happens meanwhile. Call before StartRebuild.
   void set_rebuild_gate_for_testing(absl::Notification* gate) {
@@ -136,7 +139,7 @@ class Boards {
   std::vector<absl::Duration> lengths_;
   // Divides every window's step; Record sums a batch per grain.
   absl::Duration grain_;
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   std::vector<Windows> windows_ ABSL_GUARDED_BY(mu_);
   // The last answer per Trending request (serialized) and the versions of
   // the windows it read: asked again before they change, it is still right.

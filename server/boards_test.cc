@@ -144,6 +144,19 @@ TEST(Boards, TopPostsDropsWhatExpired) {
             std::vector<std::string>{"new"});
 }
 
+// Nobody reads the boards: what leaves the windows goes all the same.
+TEST(Boards, RecordDropsWhatExpiredWithoutARead) {
+  storage::ManualClock clock(kNoon);
+  Boards boards({absl::Minutes(5)}, &clock);
+  for (int minute = 0; minute < 60; ++minute) {
+    boards.Record({Like(absl::StrCat("p", minute), 1, clock.Now(), {"t"})});
+    clock.Advance(absl::Minutes(1));
+  }
+  // The last five minutes' posts, and at most one step more.
+  EXPECT_LE(boards.tracked_posts(), 6u);
+  EXPECT_GE(boards.tracked_posts(), 5u);
+}
+
 TEST(Boards, TrendingAnswersAgainWhenTheWindowChanges) {
   storage::ManualClock clock(kNoon);
   Boards boards({absl::Hours(1)}, &clock);
