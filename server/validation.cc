@@ -4,7 +4,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "google/protobuf/util/time_util.h"
 #include "server/proto_time.h"
+#include "storage/status_macros.h"
 
 namespace pulse::server {
 namespace {
@@ -118,6 +120,25 @@ storage::Slot ToSlot(v1::EngagementKind kind) {
     default:
       return storage::kImpressions;
   }
+}
+
+// A Timestamp as google.protobuf defines it (nanos in [0, 1e9), at most
+// 9999-12-31), and not before 1970, when Pulse's buckets start.
+absl::Status CheckTimestamp(const google::protobuf::Timestamp& ts,
+                            absl::string_view field) {
+  if (ts.nanos() < 0 || ts.nanos() > 999'999'999) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": nanos out of range"));
+  }
+  if (ts.seconds() < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": must not be before 1970-01-01"));
+  }
+  if (ts.seconds() > google::protobuf::util::TimeUtil::kTimestampMaxSeconds) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": must not be after 9999-12-31"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -323,13 +344,13 @@ absl::Status ValidateTimeSeries(const v1::QueryTimeSeriesRequest& request,
   if (!request.has_start_time()) {
     return absl::InvalidArgumentError("start_time: required");
   }
+  PULSE_RETURN_IF_ERROR(CheckTimestamp(request.start_time(), "start_time"));
+  if (request.has_end_time()) {
+    PULSE_RETURN_IF_ERROR(CheckTimestamp(request.end_time(), "end_time"));
+  }
   const absl::Time start = FromProto(request.start_time());
   const absl::Time end =
       request.has_end_time() ? FromProto(request.end_time()) : now;
-  if (request.start_time().seconds() < 0) {
-    return absl::InvalidArgumentError(
-        "start_time: must not be before 1970-01-01");
-  }
   if (end <= start) {
     return absl::InvalidArgumentError("end_time: must be after start_time");
   }

@@ -138,6 +138,38 @@ TEST(ValidateTimeSeries, RejectsAnEndBeforeTheStart) {
             absl::StatusCode::kInvalidArgument);
 }
 
+// An end_time past what a Timestamp holds once made the bucket count
+// overflow, pass the limit, and the series loop without end.
+TEST(ValidateTimeSeries, RejectsTimestampsOutsideTheirRange) {
+  struct Case {
+    int64_t seconds;
+    int32_t nanos;
+    const char* error;
+  };
+  for (const Case& c : {Case{INT64_MAX, 1'000'000'000, "end_time: nanos"},
+                        Case{INT64_MAX, 0, "end_time: must not be after"},
+                        Case{253402300800, 0, "end_time: must not be after"},
+                        Case{1'800'000'000, -1, "end_time: nanos"}}) {
+    v1::QueryTimeSeriesRequest request;
+    request.set_global(true);
+    request.set_resolution(v1::DAY);
+    request.mutable_start_time()->set_seconds(absl::ToUnixSeconds(kNow));
+    request.mutable_end_time()->set_seconds(c.seconds);
+    request.mutable_end_time()->set_nanos(c.nanos);
+    const absl::Status status = ValidateTimeSeries(request, kNow);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << c.seconds;
+    EXPECT_NE(status.message().find(c.error), std::string::npos) << status;
+  }
+  v1::QueryTimeSeriesRequest request;
+  request.set_global(true);
+  request.set_resolution(v1::DAY);
+  request.mutable_start_time()->set_seconds(absl::ToUnixSeconds(kNow));
+  request.mutable_start_time()->set_nanos(1'000'000'000);
+  const absl::Status status = ValidateTimeSeries(request, kNow);
+  EXPECT_NE(status.message().find("start_time: nanos"), std::string::npos)
+      << status;
+}
+
 TEST(ValidateTopPosts, AcceptsOnlyConfiguredWindows) {
   const std::vector<absl::Duration> windows = {absl::Minutes(5),
                                                absl::Hours(1)};
