@@ -70,6 +70,16 @@ absl::Status CheckIngestScope(const Principal& who,
         !s.ok()) {
       return s;
     }
+    // Nor may it move another account's stored post into one of its own.
+    absl::StatusOr<std::string> owner =
+        StoredPostAccount(store, post.post_id());
+    if (!owner.ok()) return owner.status();
+    if (!owner->empty() && !who.Allows(*owner)) {
+      return Denied(absl::StrCat("posts[", i, "].post_id"),
+                    absl::StrCat("post '", post.post_id(),
+                                 "' is stored under an account outside this "
+                                 "token's accounts"));
+    }
     batch_posts.insert(post.post_id());
   }
   for (int i = 0; i < request.follows_size(); ++i) {

@@ -202,6 +202,13 @@ TEST_F(AuthTest, AnAccountScopedTokenIngestsAndSeesOnlyItsAccounts) {
               return r;
             }(),
             "engagements[0].post_id: post 'p3'"},
+           {[] {  // another account's stored post, claimed for a1
+              v1::IngestRequest r;
+              *r.add_posts() = MakePost("p3", "a1", {});
+              *r.add_engagements() = MakeEngagement("s-e5", "p3", v1::LIKE, 1);
+              return r;
+            }(),
+            "posts[0].post_id: post 'p3' is stored under an account outside"},
            {[] {
               v1::IngestRequest r;
               *r.add_engagements() =
