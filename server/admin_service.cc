@@ -40,15 +40,14 @@ AdminService::AdminService(const AdminDeps& deps) : deps_(deps) {}
 
 grpc::ServerUnaryReactor* AdminService::RunForAdmin(
     grpc::CallbackServerContext* ctx, const char* method,
-    std::function<absl::Status()> work, std::function<void()> on_refused) {
+    std::function<absl::Status()> work) {
   if (absl::Status s =
           deps_.auth->Authorize(*ctx, Role::kAdmin, method).status();
       !s.ok()) {
-    if (on_refused) on_refused();
     return FinishUnary(deps_.metrics, ctx, method, absl::Now(), s);
   }
-  return RunUnaryOnPool(deps_.pool, deps_.metrics, ctx, method, std::move(work),
-                        std::move(on_refused));
+  return RunUnaryOnPool(deps_.pool, deps_.metrics, ctx, method,
+                        std::move(work));
 }
 
 absl::Status AdminService::CheckBackupDir() const {
@@ -91,33 +90,26 @@ grpc::ServerUnaryReactor* AdminService::ListBackups(
 grpc::ServerUnaryReactor* AdminService::Compact(
     grpc::CallbackServerContext* ctx, const v1::CompactRequest* /*request*/,
     v1::CompactResponse* response) {
-  if (compacting_.exchange(true)) {
-    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-    deps_.metrics->RecordRpc("Compact", grpc::StatusCode::ABORTED,
-                             absl::ZeroDuration());
-    reactor->Finish(grpc::Status(grpc::StatusCode::ABORTED,
-                                 "a compaction is already running"));
-    return reactor;
-  }
-  return RunForAdmin(
-      ctx, "Compact",
-      [this, response] {
-        const storage::StorageFigures before = deps_.store->Storage();
-        const absl::Time start = absl::Now();
-        absl::Status status = deps_.store->CompactAll();
-        const absl::Duration took = absl::Now() - start;
-        compacting_ = false;
-        PULSE_RETURN_IF_ERROR(status);
-        const storage::StorageFigures after = deps_.store->Storage();
-        *response->mutable_duration() = ToProto(took);
-        response->set_sst_bytes_before(Property(before.properties, kSstBytes));
-        response->set_sst_bytes_after(Property(after.properties, kSstBytes));
-        response->set_disk_bytes_before(
-            static_cast<int64_t>(before.disk_bytes));
-        response->set_disk_bytes_after(static_cast<int64_t>(after.disk_bytes));
-        return absl::OkStatus();
-      },
-      [this] { compacting_ = false; });
+  return RunForAdmin(ctx, "Compact", [this, response] {
+    // Taken after the caller is authorized: a refused call neither
+    // sees nor holds it.
+    if (compacting_.exchange(true)) {
+      return absl::AbortedError("a compaction is already running");
+    }
+    const storage::StorageFigures before = deps_.store->Storage();
+    const absl::Time start = absl::Now();
+    absl::Status status = deps_.store->CompactAll();
+    const absl::Duration took = absl::Now() - start;
+    compacting_ = false;
+    PULSE_RETURN_IF_ERROR(status);
+    const storage::StorageFigures after = deps_.store->Storage();
+    *response->mutable_duration() = ToProto(took);
+    response->set_sst_bytes_before(Property(before.properties, kSstBytes));
+    response->set_sst_bytes_after(Property(after.properties, kSstBytes));
+    response->set_disk_bytes_before(static_cast<int64_t>(before.disk_bytes));
+    response->set_disk_bytes_after(static_cast<int64_t>(after.disk_bytes));
+    return absl::OkStatus();
+  });
 }
 
 grpc::ServerUnaryReactor* AdminService::GetStorageStats(

@@ -56,10 +56,9 @@ class AdminService final : public v1::AdminService::CallbackService {
 
  private:
   // Runs `work` on the pool for an admin caller; see RunUnaryOnPool.
-  grpc::ServerUnaryReactor* RunForAdmin(
-      grpc::CallbackServerContext* ctx, const char* method,
-      std::function<absl::Status()> work,
-      std::function<void()> on_refused = nullptr);
+  grpc::ServerUnaryReactor* RunForAdmin(grpc::CallbackServerContext* ctx,
+                                        const char* method,
+                                        std::function<absl::Status()> work);
   // FAILED_PRECONDITION when the server has no --backup_dir.
   absl::Status CheckBackupDir() const;
 

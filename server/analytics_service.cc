@@ -61,8 +61,7 @@ grpc::ServerUnaryReactor* RunUnaryOnPool(WorkerPool* pool,
                                          ServerMetrics* metrics,
                                          grpc::CallbackServerContext* ctx,
                                          const char* method,
-                                         std::function<absl::Status()> work,
-                                         std::function<void()> on_refused) {
+                                         std::function<absl::Status()> work) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   const absl::Time start = absl::Now();
   const bool queued = pool->Submit(
@@ -74,7 +73,6 @@ grpc::ServerUnaryReactor* RunUnaryOnPool(WorkerPool* pool,
         reactor->Finish(ToGrpcStatus(status));
       });
   if (!queued) {
-    if (on_refused) on_refused();
     metrics->RecordRpc(method, grpc::StatusCode::RESOURCE_EXHAUSTED,
                        absl::Now() - start);
     reactor->Finish(

@@ -151,12 +151,13 @@ grpc::ServerUnaryReactor* FinishUnary(ServerMetrics* metrics,
 
 // Runs `work` on `pool` and finishes the unary call with its status, counted
 // in `metrics` under `method`. When the pool's queue is full the call fails
-// with RESOURCE_EXHAUSTED at once and `on_refused` (if any) runs instead of
-// `work`. Called on a gRPC callback thread; never blocks.
-grpc::ServerUnaryReactor* RunUnaryOnPool(
-    WorkerPool* pool, ServerMetrics* metrics, grpc::CallbackServerContext* ctx,
-    const char* method, std::function<absl::Status()> work,
-    std::function<void()> on_refused = nullptr);
+// with RESOURCE_EXHAUSTED at once and `work` never runs. Called on a gRPC
+// callback thread; never blocks.
+grpc::ServerUnaryReactor* RunUnaryOnPool(WorkerPool* pool,
+                                         ServerMetrics* metrics,
+                                         grpc::CallbackServerContext* ctx,
+                                         const char* method,
+                                         std::function<absl::Status()> work);
 
 }  // namespace pulse::server
 
