@@ -1,5 +1,7 @@
 #include "server/stats_reader.h"
 
+#include <cmath>
+
 #include "server/boards.h"
 #include "server/proto_time.h"
 #include "server/validation.h"
@@ -21,6 +23,34 @@ void SetTotals(const Counts& c, Message* m) {
   m->set_comments(c[storage::kComments]);
   m->set_clicks(c[storage::kClicks]);
   m->set_engagements(storage::Engagements(c));
+}
+
+// [now - window, now] in buckets of `res`: from the bucket that holds
+// now - window up to the current one (none after it: engagements may be
+// stamped up to 5 minutes ahead).
+storage::Store::EntityQuery WindowQuery(Scope scope, std::string_view id,
+                                        Resolution res, absl::Time now,
+                                        absl::Duration window,
+                                        bool unique_users) {
+  return {scope,
+          id,
+          res,
+          storage::BucketStart(res, now - window),
+          storage::BucketStart(res, now) + storage::BucketWidth(res),
+          unique_users};
+}
+
+// `value` over [now - window, now] from a WindowQuery's figures: its first
+// bucket counts for the part of it inside the window, as if what it holds
+// were spread evenly over it.
+template <typename Value>
+double WindowSum(const storage::Store::EntityFigures& figures, Value value,
+                 Resolution res, absl::Time now, absl::Duration window) {
+  const absl::Time from = now - window;
+  const double outside = absl::FDivDuration(
+      from - storage::BucketStart(res, from), storage::BucketWidth(res));
+  return static_cast<double>(value(figures.range_sum)) -
+         outside * static_cast<double>(value(figures.first_bucket));
 }
 
 }  // namespace
@@ -46,17 +76,19 @@ absl::StatusOr<v1::PostStats> StatsReader::PostStats(
     for (const std::string& tag : meta->hashtags) stats.add_hashtags(tag);
     *stats.mutable_published_at() = ToProto(meta->published_at);
   }
-  // The last five whole minutes plus the current one, divided by five.
+  constexpr absl::Duration kVelocityWindow = absl::Minutes(5);
   PULSE_ASSIGN_OR_RETURN(
       const storage::Store::EntityFigures figures,
-      store_->ReadEntity({Scope::kPost, post_id, Resolution::kMinute,
-                          now - absl::Minutes(5), now + absl::Minutes(1),
-                          /*unique_users=*/true}));
+      store_->ReadEntity(WindowQuery(Scope::kPost, post_id, Resolution::kMinute,
+                                     now, kVelocityWindow,
+                                     /*unique_users=*/true)));
   SetTotals(figures.totals, &stats);
   stats.set_engagement_rate(EngagementRate(figures.totals));
   stats.set_unique_users(figures.unique_users);
-  stats.set_velocity_per_minute(
-      static_cast<double>(storage::Engagements(figures.range_sum)) / 5);
+  stats.set_velocity_per_minute(WindowSum(figures, storage::Engagements,
+                                          Resolution::kMinute, now,
+                                          kVelocityWindow) /
+                                absl::ToDoubleMinutes(kVelocityWindow));
   *stats.mutable_updated_at() = ToProto(now);
   return stats;
 }
@@ -73,16 +105,17 @@ absl::StatusOr<v1::AccountStats> StatsReader::AccountStats(
   // Hours are kept 400 days by default: enough for any allowed window.
   PULSE_ASSIGN_OR_RETURN(
       const storage::Store::EntityFigures figures,
-      store_->ReadEntity({Scope::kAccount, id, Resolution::kHour, now - window,
-                          now + absl::Hours(1),
-                          /*unique_users=*/true}));
+      store_->ReadEntity(WindowQuery(Scope::kAccount, id, Resolution::kHour,
+                                     now, window, /*unique_users=*/true)));
   const Counts& totals = figures.totals;
   SetTotals(totals, &stats);
   stats.set_posts(totals[storage::kPosts]);
   stats.set_followers(totals[storage::kFollowers]);
   stats.set_engagement_rate(EngagementRate(totals));
   stats.set_unique_users(figures.unique_users);
-  stats.set_follower_growth(figures.range_sum[storage::kFollowers]);
+  stats.set_follower_growth(std::llround(WindowSum(
+      figures, [](const Counts& c) { return c[storage::kFollowers]; },
+      Resolution::kHour, now, window)));
   *stats.mutable_growth_window() = ToProto(window);
   *stats.mutable_updated_at() = ToProto(now);
   return stats;

@@ -423,8 +423,9 @@ absl::StatusOr<Store::EntityFigures> Store::ReadEntity(
   for (size_t k = 0; k < counter_keys; ++k) {
     if (statuses[k].IsNotFound()) continue;
     PULSE_RETURN_IF_ERROR(FromRocksStatus(statuses[k], "reading counters"));
-    AddInto(DecodeCounts(values[k].ToStringView()),
-            k == 0 ? &figures.totals : &figures.range_sum);
+    const Counts counts = DecodeCounts(values[k].ToStringView());
+    AddInto(counts, k == 0 ? &figures.totals : &figures.range_sum);
+    if (k == 1) figures.first_bucket = counts;
   }
   if (query.unique_users && !statuses.back().IsNotFound()) {
     PULSE_RETURN_IF_ERROR(
@@ -437,7 +438,10 @@ absl::StatusOr<Store::EntityFigures> Store::ReadEntity(
     PULSE_ASSIGN_OR_RETURN(
         std::vector<Bucket> series,
         ScanSeries(query.scope, query.id, query.res, query.start, query.end));
-    for (const Bucket& b : series) AddInto(b.counts, &figures.range_sum);
+    for (const Bucket& b : series) {
+      AddInto(b.counts, &figures.range_sum);
+      if (KeySecondsCeil(b.start) == first) figures.first_bucket = b.counts;
+    }
   }
   return figures;
 }

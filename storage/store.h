@@ -230,6 +230,7 @@ class Store {
   struct EntityFigures {
     Counts totals{};           // as GetTotals
     Counts range_sum{};        // the buckets of [start, end), summed
+    Counts first_bucket{};     // the first of them (also in range_sum)
     int64_t unique_users = 0;  // as EstimateUniqueUsers; 0 unless asked for
   };
   static constexpr int kMaxPointBuckets = 64;

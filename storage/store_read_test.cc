@@ -260,10 +260,17 @@ void ExpectReadEntityMatchesSeparateReads(Store& store, Scope scope,
   ASSERT_TRUE(figures.ok()) << figures.status();
   EXPECT_EQ(figures->totals, store.GetTotals(scope, id).value());
   Counts sum{};
-  for (const Bucket& b : Series(store, scope, id, res, start, end)) {
+  const std::vector<Bucket> series = Series(store, scope, id, res, start, end);
+  for (const Bucket& b : series) {
     for (int i = 0; i < kNumSlots; ++i) sum[i] += b.counts[i];
   }
   EXPECT_EQ(figures->range_sum, sum);
+  // The range's first bucket, when it holds anything: none starts before it
+  // in the range.
+  const bool first_held =
+      !series.empty() && series.front().start < start + BucketWidth(res);
+  EXPECT_EQ(figures->first_bucket,
+            first_held ? series.front().counts : Counts{});
   EXPECT_EQ(figures->unique_users,
             users ? store.EstimateUniqueUsers(scope, id).value() : 0);
 }
