@@ -109,6 +109,11 @@ absl::StatusOr<AnalyticsService::StoredBatch> AnalyticsService::StoreBatch(
     const Principal& who, const v1::IngestRequest& request) {
   StoredBatch stored;
   stored.start = absl::Now();
+  // Validation first: it bounds the batch (--max_batch_items) before the
+  // scope check looks posts up.
+  PULSE_ASSIGN_OR_RETURN(
+      stored.batch,
+      ValidateIngest(request, deps_.max_batch_items, deps_.clock->Now()));
   PULSE_RETURN_IF_ERROR(CheckIngestScope(who, request, *deps_.store));
   if (who.state != nullptr) {
     const int64_t items = request.posts_size() + request.engagements_size() +
@@ -123,9 +128,6 @@ absl::StatusOr<AnalyticsService::StoredBatch> AnalyticsService::StoreBatch(
           wait);
     }
   }
-  PULSE_ASSIGN_OR_RETURN(
-      stored.batch,
-      ValidateIngest(request, deps_.max_batch_items, deps_.clock->Now()));
   PULSE_ASSIGN_OR_RETURN(stored.result, deps_.store->Write(stored.batch.input));
 
   const storage::WriteResult& result = stored.result;

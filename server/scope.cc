@@ -65,6 +65,8 @@ absl::Status CheckIngestScope(const Principal& who,
   absl::flat_hash_set<std::string> batch_posts;
   for (int i = 0; i < request.posts_size(); ++i) {
     const v1::Post& post = request.posts(i);
+    // Items without the id are validation's to reject, one by one.
+    if (post.post_id().empty() || post.account_id().empty()) continue;
     if (absl::Status s = CheckAccount(
             who, post.account_id(), absl::StrCat("posts[", i, "].account_id"));
         !s.ok()) {
@@ -83,6 +85,7 @@ absl::Status CheckIngestScope(const Principal& who,
     batch_posts.insert(post.post_id());
   }
   for (int i = 0; i < request.follows_size(); ++i) {
+    if (request.follows(i).account_id().empty()) continue;
     if (absl::Status s =
             CheckAccount(who, request.follows(i).account_id(),
                          absl::StrCat("follows[", i, "].account_id"));
@@ -94,7 +97,10 @@ absl::Status CheckIngestScope(const Principal& who,
   absl::flat_hash_set<std::string> checked;
   for (int i = 0; i < request.engagements_size(); ++i) {
     const std::string& post_id = request.engagements(i).post_id();
-    if (batch_posts.contains(post_id) || checked.contains(post_id)) continue;
+    if (post_id.empty() || batch_posts.contains(post_id) ||
+        checked.contains(post_id)) {
+      continue;
+    }
     if (absl::Status s = CheckStoredPost(
             who, store, post_id, absl::StrCat("engagements[", i, "].post_id"));
         !s.ok()) {

@@ -187,6 +187,15 @@ TEST_F(AuthTest, AnAccountScopedTokenIngestsAndSeesOnlyItsAccounts) {
   auto accepted = ingest_a1->Ingest(mine);
   ASSERT_TRUE(accepted.ok()) << accepted.status();
   EXPECT_EQ(accepted->accepted(), 4);
+  // An invalid item is rejected alone, as for any token.
+  v1::IngestRequest one_bad;
+  *one_bad.add_engagements() = MakeEngagement("s-e6", "p9", v1::LIKE, 1);
+  *one_bad.add_engagements() = MakeEngagement("s-e7", "", v1::LIKE, 1);
+  auto partly = ingest_a1->Ingest(one_bad);
+  ASSERT_TRUE(partly.ok()) << partly.status();
+  EXPECT_EQ(partly->accepted(), 1);
+  ASSERT_EQ(partly->rejected_items_size(), 1);
+  EXPECT_EQ(partly->rejected_items(0).index(), 1);
   for (const auto& [batch, field] :
        std::vector<std::pair<v1::IngestRequest, std::string>>{
            {[] {
