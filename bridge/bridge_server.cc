@@ -380,7 +380,9 @@ void BridgeServer::ArmPingTimer() {
   ping_timer_.expires_after(
       std::chrono::milliseconds(Millis(options_.ping_interval)));
   ping_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec) return;
+    // A wait that completed just before Shutdown's cancel must not start
+    // another: the io threads would not run out of work.
+    if (ec || Stopping()) return;
     for (const std::shared_ptr<Connection>& c : Connections()) {
       c->Post([c] { c->Ping(); });
     }
