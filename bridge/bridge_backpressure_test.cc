@@ -38,6 +38,14 @@ std::string SubscribeFrame(const std::string& params) {
       R"({"jsonrpc":"2.0","id":1,"method":"Subscribe","params":)", params, "}");
 }
 
+// A request for a method that does not exist: the bridge answers it with an
+// error frame that carries `id`, without a call to the server.
+std::string UnknownMethodRequest(int id, size_t padding = 0) {
+  return MaskedTextFrame(absl::StrCat(R"({"jsonrpc":"2.0","id":)", id,
+                                      R"(,"method":"No)",
+                                      std::string(padding, 'x'), R"("})"));
+}
+
 // Likes for q0 as the update in `frame` states them (absent: 0); -1 if the
 // update has no q0.
 int64_t LikesOfQ0(const std::string& frame) {
@@ -142,6 +150,22 @@ class BridgeBackpressure : public ::testing::Test {
     stack_ = StartStack(
         {}, [](BridgeOptions* o) { o->max_buffered_bytes = kMaxBuffered; });
     ASSERT_NE(stack_, nullptr);
+  }
+  // A socket that watches every post and reads nothing unless told to.
+  std::unique_ptr<RawSocket> StalledSubscriber() {
+    auto raw = RawWebsocket(stack_->port(), /*rcvbuf=*/4096);
+    EXPECT_TRUE(raw.ok()) << raw.status();
+    if (!raw.ok()) return nullptr;
+    EXPECT_TRUE(
+        (*raw)->SendAll(MaskedTextFrame(SubscribeFrame(WatchAllPosts()))));
+    return *std::move(raw);
+  }
+  bool WaitCongested(int sockets) {
+    return WaitUntil(
+        [&] {
+          return stack_->bridge->Stats().congested_connections == sockets;
+        },
+        absl::Seconds(30));
   }
   // Records arrival times of the healthy socket's frames by polling.
   std::vector<absl::Time> WatchArrivals(WsConn* ws,
@@ -262,39 +286,26 @@ TEST_F(BridgeBackpressure,
 // corrupted.)
 TEST_F(BridgeBackpressure, ASocketThatDrainedAnswersEveryRequestOfABurst) {
   constexpr int kBurst = 100;
-  auto raw = RawWebsocket(stack_->port(), /*rcvbuf=*/4096);
-  ASSERT_TRUE(raw.ok()) << raw.status();
-  ASSERT_TRUE(
-      (*raw)->SendAll(MaskedTextFrame(SubscribeFrame(WatchAllPosts()))));
+  std::unique_ptr<RawSocket> raw = StalledSubscriber();
+  ASSERT_NE(raw, nullptr);
   {
     Driver driver(stack_->server.get());
-    ASSERT_TRUE(WaitUntil(
-        [&] { return stack_->bridge->Stats().congested_connections == 1; },
-        absl::Seconds(30)))
-        << "the socket never got congested";
+    ASSERT_TRUE(WaitCongested(1)) << "the socket never got congested";
     driver.Stop();
-    ASSERT_TRUE(
-        DrainUntilLikes(raw->get(), driver.rounds(), absl::Seconds(30)));
+    ASSERT_TRUE(DrainUntilLikes(raw.get(), driver.rounds(), absl::Seconds(30)));
   }
-  ASSERT_TRUE(WaitUntil(
-      [&] { return stack_->bridge->Stats().congested_connections == 0; },
-      absl::Seconds(10)));
+  ASSERT_TRUE(WaitCongested(0));
 
-  // Requests for a method that does not exist, ~450 bytes each, in one
-  // write: each is answered with an error frame that carries its id.
+  // ~450 bytes each, in one write.
   std::string burst;
-  for (int id = 1; id <= kBurst; ++id) {
-    burst += MaskedTextFrame(absl::StrCat(R"({"jsonrpc":"2.0","id":)", id,
-                                          R"(,"method":"No)",
-                                          std::string(400, 'x'), R"("})"));
-  }
-  ASSERT_TRUE((*raw)->SendAll(burst));
+  for (int id = 1; id <= kBurst; ++id) burst += UnknownMethodRequest(id, 400);
+  ASSERT_TRUE(raw->SendAll(burst));
   std::vector<int> ids;
   std::string buffer;
   const absl::Time deadline =
       absl::Now() + pulse::testing::Scaled(absl::Seconds(30));
   while (ids.size() < kBurst && absl::Now() < deadline) {
-    buffer += (*raw)->Read(absl::Milliseconds(50));
+    buffer += raw->Read(absl::Milliseconds(50));
     for (const std::string& f : TakeFrames(&buffer)) {
       if (f.empty() || f[0] != '{') continue;  // a close frame
       const Value v = ParseJson(f);
@@ -313,21 +324,15 @@ TEST_F(BridgeBackpressure, ASocketThatDrainedAnswersEveryRequestOfABurst) {
 // answers would only add to what it does not read, so it is closed.
 TEST_F(BridgeBackpressure,
        AClientThatSendsMoreThanIsHeldWhileNotReadingIsClosed) {
-  auto raw = RawWebsocket(stack_->port(), /*rcvbuf=*/4096);
-  ASSERT_TRUE(raw.ok()) << raw.status();
-  ASSERT_TRUE(
-      (*raw)->SendAll(MaskedTextFrame(SubscribeFrame(WatchAllPosts()))));
+  std::unique_ptr<RawSocket> raw = StalledSubscriber();
+  ASSERT_NE(raw, nullptr);
   Driver driver(stack_->server.get());
-  ASSERT_TRUE(WaitUntil(
-      [&] { return stack_->bridge->Stats().congested_connections == 1; },
-      absl::Seconds(30)))
-      << "the socket never got congested";
+  ASSERT_TRUE(WaitCongested(1)) << "the socket never got congested";
   std::string requests;
   for (int id = 2; id <= 2 + BridgeOptions().max_inflight_calls; ++id) {
-    requests += MaskedTextFrame(
-        absl::StrCat(R"({"jsonrpc":"2.0","id":)", id, R"(,"method":"No"})"));
+    requests += UnknownMethodRequest(id);
   }
-  ASSERT_TRUE((*raw)->SendAll(requests));
+  ASSERT_TRUE(raw->SendAll(requests));
   EXPECT_TRUE(WaitUntil(
       [&] {
         const BridgeStats s = stack_->bridge->Stats();
