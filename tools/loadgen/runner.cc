@@ -127,12 +127,16 @@ absl::Status Runner::Reconnect(absl::Status why) {
   for (int attempt = 1;; ++attempt) {
     if (!Retryable(why.code())) return why;
     stats_->last_error = why.ToString();
-    if (stop_->load() && attempt > kAttemptsWhenStopping) {
+    // Stopped or out of time: a few quick tries to deliver what is unacked.
+    const bool ending = stop_->load() || absl::Now() >= end_;
+    if (ending && attempt > kAttemptsWhenStopping) {
       return absl::Status(
-          why.code(), absl::StrCat("stopped with ", unacked_.size(),
-                                   " batches unacknowledged: ", why.message()));
+          why.code(),
+          absl::StrCat(stop_->load() ? "stopped" : "the run's --duration ended",
+                       " with ", unacked_.size(),
+                       " batches unacknowledged: ", why.message()));
     }
-    SleepUntil(absl::Now() + (stop_->load() ? kFirstBackoff : backoff));
+    SleepUntil(absl::Now() + (ending ? kFirstBackoff : backoff));
     backoff = std::min(backoff * 2, kMaxBackoff);
     ++stats_->reconnects;
     StartCall();
@@ -183,16 +187,16 @@ absl::Status Runner::Run(const std::atomic<bool>& stop,
   start_ = absl::Now();
   next_report_ = start_;
   sim_clock_ = SimClock(start_, options_.time_scale);
-  const absl::Time end = options_.duration == absl::InfiniteDuration()
-                             ? absl::InfiniteFuture()
-                             : start_ + options_.duration;
+  end_ = options_.duration == absl::InfiniteDuration()
+             ? absl::InfiniteFuture()
+             : start_ + options_.duration;
   Pacer pacer(start_, kMaxLag);
   const bool paced = options_.rate > 0;
   const int paced_batch = static_cast<int>(std::clamp<double>(
       std::llround(options_.rate / kBatchesPerSecond), 1, options_.batch_size));
   absl::Status status;
 
-  while (status.ok() && !stop.load() && absl::Now() < end) {
+  while (status.ok() && !stop.load() && absl::Now() < end_) {
     if (call_ != nullptr &&
         (static_cast<int>(unacked_.size()) >= options_.max_unacked_batches ||
          absl::Now() - call_started_ >= options_.ack_interval)) {
@@ -202,8 +206,8 @@ absl::Status Runner::Run(const std::atomic<bool>& stop,
     // Announcing the initial posts is not paced: only engagements are.
     double rate = 0;
     if (paced && !firehose_->warming_up()) {
-      SleepUntil(std::min(pacer.due(), end));
-      if (stop.load() || absl::Now() >= end) break;
+      SleepUntil(std::min(pacer.due(), end_));
+      if (stop.load() || absl::Now() >= end_) break;
       rate = options_.rate * DiurnalFactor(sim_clock_.At(absl::Now()),
                                            options_.diurnal_amplitude);
     }

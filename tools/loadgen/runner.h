@@ -110,7 +110,7 @@ class Runner {
   absl::Status Acknowledge();
   // After `why` broke a call: waits, starts a new call and resends the
   // unacknowledged batches. Returns `why` when it is not retryable, or when
-  // stopped while the server stays unreachable.
+  // stopped or past the run's end while the server stays unreachable.
   absl::Status Reconnect(absl::Status why);
   // Sleeps until `until` or until stopped, reporting progress meanwhile.
   void SleepUntil(absl::Time until);
@@ -125,6 +125,8 @@ class Runner {
   const ProgressCallback* progress_ = nullptr;
   RunStats* stats_ = nullptr;
   absl::Time start_;
+  // start_ + duration: retries stop here as they do when stopped.
+  absl::Time end_;
   absl::Time next_report_;
   SimClock sim_clock_;
   std::unique_ptr<IngestStream> call_;

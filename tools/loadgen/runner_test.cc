@@ -165,5 +165,26 @@ TEST(Runner, GivesUpOnAnUnreachableServerOnceStopped) {
   EXPECT_EQ(stats.acked_batches, 0);
 }
 
+// --duration bounds the retries too: a run against a server that is gone
+// ends when its time is up.
+TEST(Runner, GivesUpOnAnUnreachableServerWhenTheRunEnds) {
+  std::unique_ptr<Client> client =
+      std::move(Client::Connect("127.0.0.1:1").value());
+  FirehoseOptions world;
+  world.posts = 10;
+  Firehose firehose(world);
+  RunnerOptions options;
+  options.rate = 0;
+  options.duration = absl::Milliseconds(300);
+  Runner runner(client.get(), &firehose, options);
+  std::atomic<bool> stop{false};
+  RunStats stats;
+  const absl::Status status = runner.Run(stop, nullptr, &stats);
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
+  EXPECT_NE(status.message().find("--duration ended"), std::string::npos)
+      << status;
+  EXPECT_EQ(stats.acked_batches, 0);
+}
+
 }  // namespace
 }  // namespace pulse::loadgen
