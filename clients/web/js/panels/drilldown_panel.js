@@ -77,6 +77,10 @@ export class DrilldownPanel {
   show(selection) {
     if (this.sub_) this.sub_.close();
     this.sub_ = null;
+    // A refresh scheduled for the last selection, or in flight, is not this one's.
+    clearTimeout(this.fetchTimer_);
+    this.fetchTimer_ = null;
+    ++this.fetchSeq_;
     this.selection_ = selection;
     this.node_.dataset.kind = selection?.kind ?? '';
     this.node_.dataset.id = selection?.id ?? '';
@@ -93,6 +97,7 @@ export class DrilldownPanel {
     this.metricSelect_.replaceChildren(...kind.metrics.map((m) =>
       el('option', {value: m.name, selected: m.name === this.metric_}, m.label)));
     this.meta_.replaceChildren();
+    delete this.meta_.dataset.rendered;
     this.figures_.replaceChildren(...kind.fields.map(([field, label]) =>
       el('div', {class: 'counter'}, el('dt', {}, label),
         el('dd', {class: 'value', 'data-testid': `drilldown-${kebab(field)}`}, '–'))));
@@ -129,8 +134,10 @@ export class DrilldownPanel {
   }
 
   renderPostMeta_(stats) {
-    if (this.meta_.dataset.rendered === stats.postId) return;
-    this.meta_.dataset.rendered = stats.postId;
+    // Again once the post's metadata arrives.
+    const key = `${stats.known ? 'known' : 'unknown'}:${stats.postId}`;
+    if (this.meta_.dataset.rendered === key) return;
+    this.meta_.dataset.rendered = key;
     const link = (kind, id, text) => el('button', {type: 'button', class: `link ${kind}`,
       onclick: () => this.onSelect_({kind, id})}, text);
     this.meta_.replaceChildren(
@@ -151,6 +158,7 @@ export class DrilldownPanel {
 
   async doFetch_() {
     this.fetchTimer_ = null;
+    if (!this.selection_) return;
     this.lastFetchMs_ = Date.now();
     const seq = ++this.fetchSeq_;
     const {kind, id} = this.selection_;
