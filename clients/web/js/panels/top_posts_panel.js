@@ -64,6 +64,12 @@ export class TopPostsPanel {
     setText(this.error_, '');
     const posts = board.posts ?? [];
     this.rows_ = posts;
+    // Only the board's posts keep a sparkline: over days, every post that
+    // was ever on the board would otherwise keep one.
+    const onBoard = new Set(posts.map((p) => p.postId));
+    for (const postId of this.sparks_.keys()) {
+      if (!onBoard.has(postId)) this.sparks_.delete(postId);
+    }
     this.body_.setAttribute('data-as-of', board.asOf ?? '');
     if (posts.length === 0) {
       this.body_.replaceChildren(this.placeholder_('No engagements in this window yet.'));
