@@ -41,6 +41,9 @@ export class RpcSocket extends EventTarget {
     this.pending_ = new Map();       // request id -> {resolve, reject, timer}
     this.subscriptions_ = new Set(); // Subscription handles, live or not
     this.byServerId_ = new Map();    // bridge subscription id -> handle
+    // Ids of Subscribe calls that timed out: the bridge may still make them,
+    // and their late results are unsubscribed.
+    this.abandoned_ = new Set();
     this.openedBefore_ = false;
     this.downSinceMs_ = null;
     this.retryTimer_ = null;
@@ -72,6 +75,7 @@ export class RpcSocket extends EventTarget {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending_.delete(id);
+        if (method === 'Subscribe') this.abandoned_.add(id);
         reject(new Error(`${method} timed out`));
       }, this.callTimeoutMs_);
       this.pending_.set(id, {resolve, reject, timer});
@@ -130,6 +134,7 @@ export class RpcSocket extends EventTarget {
       p.reject(new DisconnectedError());
     }
     this.pending_.clear();
+    this.abandoned_.clear();
     this.byServerId_.clear();
     for (const sub of this.subscriptions_) sub.serverId_ = null;
     if (this.stopped_) {
@@ -173,6 +178,13 @@ export class RpcSocket extends EventTarget {
         this.byServerId_.delete(sub.serverId_);
         sub.ended_(frame.params.error);
       }
+      return;
+    }
+    if (this.abandoned_.delete(frame.id)) {
+      // Nobody watches it: without this it would feed the socket, count
+      // toward the bridge's limit and make the retry ALREADY_EXISTS.
+      const subscription = frame.result?.subscription;
+      if (subscription !== undefined) this.call('Unsubscribe', {subscription}).catch(() => {});
       return;
     }
     const p = this.pending_.get(frame.id);

@@ -160,3 +160,38 @@ test('RpcSocket answers calls, routes updates and resubscribes after a reconnect
   second.receive({jsonrpc: '2.0', method: 'update', params: {subscription: 9, update: {seq: '1', snapshot: true}}});
   assert.equal(updates.length, 2);
 });
+
+test('RpcSocket unsubscribes what a timed-out Subscribe made', async (t) => {
+  t.mock.timers.enable({apis: ['setTimeout']});
+  FakeSocket.all = [];
+  const socket = new RpcSocket('ws://x/ws', {WebSocketImpl: FakeSocket, callTimeoutMs: 1000,
+    backoff: new Backoff({baseMs: 100, random: () => 1})});
+  const updates = [];
+  const errors = [];
+  socket.subscribe({global: true}, (u) => updates.push(u), (e) => errors.push(e.message));
+  socket.start();
+  const ws = FakeSocket.all[0];
+  ws.open();
+  const first = ws.sent.find((f) => f.method === 'Subscribe');
+  t.mock.timers.tick(1000);
+  await flush();
+  assert.deepEqual(errors, ['Subscribe timed out']);
+
+  // The bridge made it after all: its result comes late.
+  ws.receive({jsonrpc: '2.0', id: first.id, result: {subscription: 7}});
+  await flush();
+  const unsubscribe = ws.sent.at(-1);
+  assert.equal(unsubscribe.method, 'Unsubscribe');
+  assert.deepEqual(unsubscribe.params, {subscription: 7});
+  ws.receive({jsonrpc: '2.0', method: 'update', params: {subscription: 7, update: {seq: '1'}}});
+  assert.deepEqual(updates, []);
+
+  // The retry (the subscription's backoff: at most 500 ms) gets its own.
+  t.mock.timers.tick(500);
+  const retry = ws.sent.findLast((f) => f.method === 'Subscribe');
+  assert.notEqual(retry.id, first.id);
+  ws.receive({jsonrpc: '2.0', id: retry.id, result: {subscription: 8}});
+  await flush();
+  ws.receive({jsonrpc: '2.0', method: 'update', params: {subscription: 8, update: {seq: '1'}}});
+  assert.deepEqual(updates, [{seq: '1'}]);
+});
