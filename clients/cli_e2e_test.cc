@@ -310,6 +310,22 @@ TEST_F(CliTest, AUsageErrorExitsWithTwo) {
       << run.err;
 }
 
+// Abseil's flag parser exits with 1 by itself; pulse keeps its statuses.
+TEST_F(CliTest, AFlagThatDoesNotParseExitsWithTwoAndHelpWithZero) {
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{
+           {kNoServer, "--bogus", "global"},
+           {kNoServer, "watch", "--global", "--min_interval=5"}}) {
+    Outcome run = Pulse(args);
+    EXPECT_EQ(run.exit_code, 2) << args[1] << ": " << run.err;
+    EXPECT_FALSE(run.err.empty());
+  }
+  Outcome help = Pulse({"--help"});
+  EXPECT_EQ(help.exit_code, 0) << help.err;
+  EXPECT_TRUE(absl::StrContains(help.out + help.err, "Exit status: 0"))
+      << help.out;
+}
+
 TEST_F(CliTest, ABoardFlagWithoutItsBoardIsAUsageError) {
   Outcome run = Pulse({kNoServer, "watch", "--global", "--top_metric=likes"});
   EXPECT_EQ(run.exit_code, 2);

@@ -6,6 +6,8 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -193,6 +195,36 @@ int UsageError(absl::string_view message) {
   Fail(absl::InvalidArgumentError(message), kExitUsage);
   std::cerr << "Run 'pulse --help' for usage.\n";
   return kExitUsage;
+}
+
+// Abseil's parser ends the process itself, with status 1, on a flag it
+// cannot parse and after printing --help. While it runs, an exit handler
+// turns that into the statuses above: 2 for the usage error, 0 for help.
+int g_parse_exit_status = -1;  // -1: not parsing
+
+void ExitFromFlagParsing() {
+  if (g_parse_exit_status < 0) return;
+  std::cout.flush();
+  std::cerr.flush();
+  std::fflush(nullptr);
+  std::_Exit(g_parse_exit_status);
+}
+
+bool AsksForHelp(const std::vector<char*>& argv) {
+  for (size_t i = 1; i < argv.size(); ++i) {
+    const absl::string_view arg = argv[i];
+    if (arg == "--") return false;
+    for (absl::string_view help : {"help", "helpfull", "helpshort",
+                                   "helppackage", "helpmatch", "version"}) {
+      for (absl::string_view dashes : {"-", "--"}) {
+        if (arg == absl::StrCat(dashes, help) ||
+            absl::StartsWith(arg, absl::StrCat(dashes, help, "="))) {
+          return true;
+        }
+      }
+    }
+  }
+  return false;
 }
 
 // A hashtag without its optional leading '#'.
@@ -465,8 +497,11 @@ int main(int argc, char** argv) {
   std::vector<char*> joined_argv;
   joined_argv.reserve(joined.size());
   for (std::string& arg : joined) joined_argv.push_back(arg.data());
+  g_parse_exit_status = AsksForHelp(joined_argv) ? 0 : kExitUsage;
+  std::atexit(ExitFromFlagParsing);
   std::vector<char*> positional = absl::ParseCommandLine(
       static_cast<int>(joined_argv.size()), joined_argv.data());
+  g_parse_exit_status = -1;
   if (positional.size() < 2) return UsageError("no command given");
   std::string command = positional[1];
   std::vector<std::string> args(positional.begin() + 2, positional.end());
