@@ -151,18 +151,20 @@ absl::Status PumpBatches(
         ParseJsonLine(line, line_number);
     if (!contribution.ok()) return contribution.status();
     std::vector<v1::IngestRequest> full = builder.Add(*std::move(contribution));
-    for (v1::IngestRequest& batch : full) {
-      absl::Status sent = send(std::move(batch));
+    // The builder keeps items in order, so each batch completed by this line
+    // holds every earlier item and some of this line's: counted as each is
+    // sent, for a line that fills several and fails part way.
+    const bool line_done = builder.pending_items() == 0;
+    for (size_t i = 0; i < full.size(); ++i) {
+      absl::Status sent = send(std::move(full[i]));
       if (!sent.ok()) return sent;
+      const bool whole = line_done && i + 1 == full.size();
+      progress->whole_lines_sent = whole ? line_number : line_number - 1;
+      progress->next_line_partly_sent = !whole;
     }
-    // The builder keeps items in order, so a batch completed by this line
-    // holds every earlier item and some of this line's.
-    if (builder.pending_items() == 0) {
+    if (full.empty() && line_done) {
       progress->whole_lines_sent = line_number;
       progress->next_line_partly_sent = false;
-    } else if (!full.empty()) {
-      progress->whole_lines_sent = line_number - 1;
-      progress->next_line_partly_sent = true;
     }
   }
   if (in.bad()) {

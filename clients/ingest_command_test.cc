@@ -105,6 +105,24 @@ TEST(PumpBatches, NotesALineThatStraddlesASentBatch) {
   EXPECT_TRUE(progress.next_line_partly_sent);
 }
 
+// A line that fills several batches and fails after the first: part of it
+// was sent.
+TEST(PumpBatches, NotesALineThatFailsPartWayThroughItsBatches) {
+  std::istringstream in(
+      R"({"engagements":[{"postId":"p","kind":"LIKE"},{"postId":"p","kind":"LIKE"},)"
+      R"({"postId":"p","kind":"LIKE"},{"postId":"p","kind":"LIKE"},)"
+      R"({"postId":"p","kind":"LIKE"}]})"
+      "\n");
+  BatchingOptions options;
+  options.batch_size = 2;
+  RecordingSink sink(/*fail_at=*/2);
+  IngestProgress progress;
+  EXPECT_FALSE(PumpBatches(in, options, sink, &progress).ok());
+  EXPECT_EQ(progress.batches_sent, 1);
+  EXPECT_EQ(progress.whole_lines_sent, 0);
+  EXPECT_TRUE(progress.next_line_partly_sent);
+}
+
 TEST(PumpBatches, StampsIncreasingSequencesWhenAProducerIdIsGiven) {
   std::istringstream in(Like("e1") + Like("e2") + Like("e3"));
   BatchingOptions options;
