@@ -6,6 +6,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include "absl/strings/match.h"
@@ -16,19 +19,46 @@ namespace pulse::server {
 namespace {
 
 constexpr size_t kMaxRequestBytes = 8192;
-constexpr int kRequestTimeoutMs = 2000;
-
-void WriteAll(int fd, const std::string& data) {
-  size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n =
-        send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
-    if (n <= 0) return;
-    done += static_cast<size_t>(n);
-  }
-}
+// For the whole exchange, reading the request and writing the answer.
+constexpr std::chrono::milliseconds kRequestTimeout(2000);
+// How often a wait looks at stop_.
+constexpr std::chrono::milliseconds kStopPoll(100);
 
 }  // namespace
+
+bool HttpEndpoint::Wait(int fd, short events,
+                        std::chrono::steady_clock::time_point deadline) const {
+  while (!stop_) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd p{fd, events, 0};
+    const int r =
+        poll(&p, 1, static_cast<int>(std::min(left, kStopPoll).count()));
+    if (r > 0) return true;
+    if (r < 0 && errno != EINTR) return false;
+  }
+  return false;
+}
+
+void HttpEndpoint::WriteAll(
+    int fd, const std::string& data,
+    std::chrono::steady_clock::time_point deadline) const {
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = send(fd, data.data() + done, data.size() - done,
+                           MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      done += static_cast<size_t>(n);
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (!Wait(fd, POLLOUT, deadline)) return;
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else {
+      return;
+    }
+  }
+}
 
 absl::StatusOr<std::unique_ptr<HttpEndpoint>> HttpEndpoint::Start(
     const std::string& listen, std::function<std::string()> render) {
@@ -85,26 +115,33 @@ void HttpEndpoint::Run() {
 }
 
 void HttpEndpoint::Serve(int fd) {
+  // One deadline for the whole exchange: a client that trickles its request
+  // a byte at a time holds the (only) thread no longer than that, and stop_
+  // ends it at once.
+  const auto deadline = std::chrono::steady_clock::now() + kRequestTimeout;
   std::string request;
   char buf[1024];
   while (request.find("\r\n\r\n") == std::string::npos &&
          request.size() < kMaxRequestBytes) {
-    pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, kRequestTimeoutMs) <= 0) return;
-    const ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    if (!Wait(fd, POLLIN, deadline)) return;
+    const ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
     if (n <= 0) return;
     request.append(buf, static_cast<size_t>(n));
   }
   if (!absl::StartsWith(request, "GET /metrics ") &&
       !absl::StartsWith(request, "GET /metrics?")) {
-    WriteAll(fd, "HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+    WriteAll(fd, "HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n",
+             deadline);
     return;
   }
   const std::string body = render_();
-  WriteAll(fd, absl::StrCat("HTTP/1.0 200 OK\r\n"
-                            "Content-Type: text/plain; version=0.0.4\r\n"
-                            "Content-Length: ",
-                            body.size(), "\r\n\r\n", body));
+  WriteAll(fd,
+           absl::StrCat("HTTP/1.0 200 OK\r\n"
+                        "Content-Type: text/plain; version=0.0.4\r\n"
+                        "Content-Length: ",
+                        body.size(), "\r\n\r\n", body),
+           deadline);
 }
 
 }  // namespace pulse::server

@@ -4,6 +4,7 @@
 #define PULSE_SERVER_HTTP_ENDPOINT_H_
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -28,6 +29,12 @@ class HttpEndpoint {
   HttpEndpoint() = default;
   void Run();
   void Serve(int fd);
+  // Polls `fd` for `events` until then; false at the deadline, on an error
+  // or once stopping.
+  bool Wait(int fd, short events,
+            std::chrono::steady_clock::time_point deadline) const;
+  void WriteAll(int fd, const std::string& data,
+                std::chrono::steady_clock::time_point deadline) const;
 
   int listen_fd_ = -1;
   int port_ = 0;
