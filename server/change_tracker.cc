@@ -1,5 +1,7 @@
 #include "server/change_tracker.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 
 namespace pulse::server {
@@ -12,8 +14,11 @@ std::string ChangeTracker::Key(WatchKind kind, absl::string_view id) {
 void ChangeTracker::Watch(WatchKind kind, absl::string_view id) {
   absl::MutexLock lock(&mu_);
   Entry& e = watched_[Key(kind, id)];
-  ++e.watchers;
-  ++e.version;  // a new watcher starts from a version nobody has sent
+  // A key watched again after nobody watched it starts above every version
+  // any key had, so above every version a read of it was cached at. (A new
+  // watcher of a watched key needs no bump: its first update is a snapshot,
+  // and the other watchers have nothing new to send.)
+  if (e.watchers++ == 0) e.version = ++max_version_;
 }
 
 void ChangeTracker::Unwatch(WatchKind kind, absl::string_view id) {
@@ -42,7 +47,8 @@ void ChangeTracker::Publish(const storage::WriteInput& input,
   auto bump = [this](WatchKind kind, absl::string_view id)
                   ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
                     auto it = watched_.find(Key(kind, id));
-                    if (it != watched_.end()) ++it->second.version;
+                    if (it == watched_.end()) return;
+                    max_version_ = std::max(max_version_, ++it->second.version);
                   };
   for (const storage::AppliedEngagement& e : result.applied) {
     bump(WatchKind::kPost, e.post_id);

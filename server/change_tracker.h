@@ -28,7 +28,8 @@ class ChangeTracker {
   void Watch(WatchKind kind, absl::string_view id);
   // Stops tracking a key once its last watcher is gone.
   void Unwatch(WatchKind kind, absl::string_view id);
-  // The key's current version; 0 for a key not watched.
+  // The key's current version; 0 for a key not watched. Never lower than a
+  // version the key had before, even once it was not watched meanwhile.
   uint64_t Version(WatchKind kind, absl::string_view id) const;
 
   // Bumped by every write that changes the global totals.
@@ -49,6 +50,9 @@ class ChangeTracker {
 
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, Entry> watched_ ABSL_GUARDED_BY(mu_);
+  // The highest version any key has had: a key's versions never go back,
+  // even after it was dropped and watched again.
+  uint64_t max_version_ ABSL_GUARDED_BY(mu_) = 0;
   std::atomic<uint64_t> global_version_{1};
   std::atomic<uint64_t> boards_version_{1};
 };

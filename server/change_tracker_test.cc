@@ -1,0 +1,55 @@
+#include "server/change_tracker.h"
+
+#include "gtest/gtest.h"
+
+namespace pulse::server {
+namespace {
+
+void LikeOf(ChangeTracker& changes, const std::string& post_id) {
+  storage::WriteResult result;
+  storage::AppliedEngagement like;
+  like.post_id = post_id;
+  like.kind = storage::kLikes;
+  like.count = 1;
+  result.applied.push_back(like);
+  changes.Publish(storage::WriteInput(), result);
+}
+
+TEST(ChangeTracker, ABumpMovesOnlyTheKeysThatChanged) {
+  ChangeTracker changes;
+  changes.Watch(WatchKind::kPost, "p");
+  changes.Watch(WatchKind::kPost, "q");
+  const uint64_t p = changes.Version(WatchKind::kPost, "p");
+  const uint64_t q = changes.Version(WatchKind::kPost, "q");
+  LikeOf(changes, "p");
+  EXPECT_EQ(changes.Version(WatchKind::kPost, "p"), p + 1);
+  EXPECT_EQ(changes.Version(WatchKind::kPost, "q"), q);
+  EXPECT_EQ(changes.Version(WatchKind::kPost, "unwatched"), 0u);
+}
+
+// The subscriptions' shared reads are cached by version: a key watched
+// again must not come back at a version a stale read was cached at.
+TEST(ChangeTracker, AKeyWatchedAgainNeverGoesBackToAnOlderVersion) {
+  ChangeTracker changes;
+  changes.Watch(WatchKind::kPost, "p");
+  for (int i = 0; i < 5; ++i) LikeOf(changes, "p");
+  const uint64_t before = changes.Version(WatchKind::kPost, "p");
+  changes.Unwatch(WatchKind::kPost, "p");
+  EXPECT_EQ(changes.Version(WatchKind::kPost, "p"), 0u);
+  changes.Watch(WatchKind::kPost, "p");
+  EXPECT_GT(changes.Version(WatchKind::kPost, "p"), before);
+}
+
+// A second watcher gets a snapshot anyway; the first has nothing new.
+TEST(ChangeTracker, ANewWatcherOfAWatchedKeyDoesNotBumpIt) {
+  ChangeTracker changes;
+  changes.Watch(WatchKind::kAccount, "a");
+  const uint64_t version = changes.Version(WatchKind::kAccount, "a");
+  changes.Watch(WatchKind::kAccount, "a");
+  EXPECT_EQ(changes.Version(WatchKind::kAccount, "a"), version);
+  changes.Unwatch(WatchKind::kAccount, "a");
+  EXPECT_EQ(changes.Version(WatchKind::kAccount, "a"), version);
+}
+
+}  // namespace
+}  // namespace pulse::server
