@@ -122,7 +122,9 @@ Subscription::Subscription(SubscriptionHub* hub,
     min_interval_ = FromProto(request_.min_interval());
   auto watch = [this](WatchKind kind, const std::string& id) {
     hub_->changes()->Watch(kind, id);
-    watched_.push_back(Watched{static_cast<int>(kind), id, 0});
+    Watched& w = watched_.emplace_back();
+    w.kind = static_cast<int>(kind);
+    w.id = id;
   };
   for (const std::string& id : request_.post_ids()) watch(WatchKind::kPost, id);
   for (const std::string& id : request_.account_ids())
@@ -181,43 +183,65 @@ bool Subscription::FillUpdate() {
   }
 
   // Versions are read before the figures: a change racing with this build
-  // bumps the version again and is sent next time, never lost.
+  // bumps the version again and is sent next time, never lost. Figures that
+  // move with time alone are looked at again once a minute (velocity,
+  // follower growth) or second (the global rate) and sent if they moved.
+  const absl::Time now = hub_->clock()->Now();
+  const absl::Time minute =
+      storage::BucketStart(storage::Resolution::kMinute, now);
   for (Watched& w : watched_) {
     const auto kind = static_cast<WatchKind>(w.kind);
     const uint64_t version = changes.Version(kind, w.id);
-    if (!snapshot && version == w.sent_version) continue;
-    if (!snapshot && version > w.sent_version + 1) {
+    const bool changed = snapshot || version != w.sent_version;
+    const bool drift_due =
+        kind != WatchKind::kHashtag && minute != w.drift_checked;
+    if (!changed && !drift_due) continue;
+    if (changed && !snapshot && version > w.sent_version + 1) {
       hub_->AddMerged(version - w.sent_version - 1);
     }
-    absl::Status status;
     if (kind == WatchKind::kPost) {
-      auto stats = hub_->PostStats(w.id, version);
-      status = stats.status();
-      if (stats.ok()) *update_.add_posts() = std::move(*stats);
+      absl::StatusOr<v1::PostStats> stats = hub_->PostStats(w.id, version);
+      if (!stats.ok()) continue;
+      w.drift_checked = minute;
+      const double drift = stats->velocity_per_minute();
+      if (!changed && drift == w.sent_drift) continue;
+      w.sent_drift = drift;
+      *update_.add_posts() = *std::move(stats);
     } else if (kind == WatchKind::kAccount) {
       v1::GetAccountStatsRequest request;
       request.set_account_id(w.id);
-      auto stats = reader.AccountStats(request);
-      status = stats.status();
-      if (stats.ok()) *update_.add_accounts() = std::move(*stats);
+      absl::StatusOr<v1::AccountStats> stats = reader.AccountStats(request);
+      if (!stats.ok()) continue;
+      w.drift_checked = minute;
+      const auto drift = static_cast<double>(stats->follower_growth());
+      if (!changed && drift == w.sent_drift) continue;
+      w.sent_drift = drift;
+      *update_.add_accounts() = *std::move(stats);
     } else {
-      auto stats = reader.HashtagStats(w.id);
-      status = stats.status();
-      if (stats.ok()) *update_.add_hashtags() = std::move(*stats);
+      absl::StatusOr<v1::HashtagStats> stats = reader.HashtagStats(w.id);
+      if (!stats.ok()) continue;
+      *update_.add_hashtags() = *std::move(stats);
     }
-    if (status.ok()) {
-      w.sent_version = version;
-      any = true;
-    }
+    w.sent_version = version;
+    any = true;
   }
   if (request_.global()) {
-    if (snapshot || changes.global_version() != sent_global_version_) {
+    const bool changed =
+        snapshot || changes.global_version() != sent_global_version_;
+    const absl::Time second =
+        storage::BucketStart(storage::Resolution::kSecond, now);
+    if (changed || second != global_rate_checked_) {
       uint64_t version = 0;
-      auto stats = hub_->GlobalStats(&version);
+      absl::StatusOr<v1::GlobalStats> stats = hub_->GlobalStats(&version);
       if (stats.ok()) {
-        *update_.mutable_global() = std::move(*stats);
-        sent_global_version_ = version;
-        any = true;
+        global_rate_checked_ = second;
+        const double rate = stats->engagements_per_second();
+        if (changed || rate != sent_global_rate_) {
+          sent_global_rate_ = rate;
+          *update_.mutable_global() = *std::move(stats);
+          sent_global_version_ = version;
+          any = true;
+        }
       }
     }
   }

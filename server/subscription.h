@@ -73,6 +73,11 @@ class Subscription final : public grpc::ServerWriteReactor<v1::Update> {
     int kind;  // WatchKind
     std::string id;
     uint64_t sent_version = 0;
+    // The figure that moves with time alone (a post's velocity, an
+    // account's follower growth) as last sent, and the minute it was last
+    // looked at.
+    double sent_drift = 0;
+    absl::Time drift_checked;
   };
 
   // Everything the constructor checks, in order.
@@ -99,6 +104,10 @@ class Subscription final : public grpc::ServerWriteReactor<v1::Update> {
   // Touched only by the one builder at a time (phase kBuilding).
   std::vector<Watched> watched_;
   uint64_t sent_global_version_ = 0;
+  // engagements_per_second as last sent, and the second it was last looked
+  // at: it moves with time alone.
+  double sent_global_rate_ = 0;
+  absl::Time global_rate_checked_;
   // The boards last sent; update_'s boards, when set, are these.
   SharedTopPosts sent_top_;
   SharedTrending sent_trending_;

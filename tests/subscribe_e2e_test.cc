@@ -124,6 +124,27 @@ TEST_F(SubscribeTest, NothingIsSentWhenNothingWatchedChanged) {
   EXPECT_EQ(u.posts(0).likes(), 4);
 }
 
+// engagements_per_second covers the last ten whole seconds: once ingest
+// stops it falls to 0 with no change to mark, and subscribers see it fall.
+TEST_F(SubscribeTest, TheGlobalRateFallsToZeroOnceIngestStops) {
+  v1::SubscribeRequest request;
+  request.set_global(true);
+  *request.mutable_min_interval() = Millis(100);
+  UpdateCollector sub(stub_.get(), request);
+  ASSERT_TRUE(sub.WaitFor(Count(1), absl::Seconds(10)));
+  Likes("p1", 20, "rate");
+  auto rate_is = [](bool zero) {
+    return [zero](const std::vector<Received>& r) {
+      return !r.empty() && r.back().update.has_global() &&
+             (r.back().update.global().engagements_per_second() == 0) == zero;
+    };
+  };
+  ASSERT_TRUE(sub.WaitFor(rate_is(false), Scaled(absl::Seconds(10))));
+  EXPECT_TRUE(sub.WaitFor(rate_is(true), Scaled(absl::Seconds(20))))
+      << "the rate stayed at "
+      << sub.received().back().update.global().engagements_per_second();
+}
+
 TEST_F(SubscribeTest, ABoardIsSentWhenItsRankingChanges) {
   Ingest(SampleBatch());
   v1::SubscribeRequest request;
