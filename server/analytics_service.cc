@@ -325,7 +325,7 @@ grpc::ServerUnaryReactor* AnalyticsService::TrendingHashtags(
 
 grpc::ServerWriteReactor<v1::Update>* AnalyticsService::Subscribe(
     grpc::CallbackServerContext* ctx, const v1::SubscribeRequest* request) {
-  return new Subscription(deps_.hub, request,
+  return new Subscription(deps_.hub, deps_.metrics, request,
                           deps_.auth->Authorize(*ctx, Role::kRead, "Subscribe"),
                           deps_.auth->limits().max_subscriptions_per_token);
 }

@@ -104,11 +104,11 @@ absl::Status Subscription::Admit(
   return hub_->Register(this);
 }
 
-Subscription::Subscription(SubscriptionHub* hub,
+Subscription::Subscription(SubscriptionHub* hub, ServerMetrics* metrics,
                            const v1::SubscribeRequest* request,
                            absl::StatusOr<std::shared_ptr<const Principal>> who,
                            int max_per_token)
-    : hub_(hub), request_(*request) {
+    : hub_(hub), metrics_(metrics), request_(*request) {
   if (absl::Status s = Admit(std::move(who), max_per_token); !s.ok()) {
     {
       absl::MutexLock lock(&mu_);

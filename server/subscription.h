@@ -15,6 +15,7 @@
 #include "grpcpp/grpcpp.h"
 #include "pulse/v1/analytics.pb.h"
 #include "server/auth.h"
+#include "server/metrics.h"
 #include "server/subscription_hub.h"
 
 namespace pulse::server {
@@ -41,7 +42,9 @@ class Subscription final : public grpc::ServerWriteReactor<v1::Update> {
   // Starts the stream for `who` (the caller, or why it was refused), or
   // finishes it at once with the error: refused, invalid, outside the
   // token's accounts, or over `max_per_token` open streams (0: no limit).
-  Subscription(SubscriptionHub* hub, const v1::SubscribeRequest* request,
+  // Counts itself in `metrics` (pulse_rpcs_total) when it finishes.
+  Subscription(SubscriptionHub* hub, ServerMetrics* metrics,
+               const v1::SubscribeRequest* request,
                absl::StatusOr<std::shared_ptr<const Principal>> who,
                int max_per_token);
   ~Subscription() override { ReturnLentBoards(); }
@@ -61,7 +64,10 @@ class Subscription final : public grpc::ServerWriteReactor<v1::Update> {
   bool MarkStopped(const grpc::Status& status);
   // Finishes the call. gRPC may delete this object inside, so nothing may
   // follow; call only after deciding (under mu_) to move to kDone.
-  void FinishNow(const grpc::Status& status) { Finish(status); }
+  void FinishNow(const grpc::Status& status) {
+    metrics_->RecordRpc("Subscribe", status.error_code(), absl::Now() - start_);
+    Finish(status);
+  }
 
   void OnWriteDone(bool ok) override;
   void OnCancel() override;
@@ -93,6 +99,8 @@ class Subscription final : public grpc::ServerWriteReactor<v1::Update> {
   void ReturnLentBoards();
 
   SubscriptionHub* hub_;
+  ServerMetrics* const metrics_;
+  const absl::Time start_ = absl::Now();
   const v1::SubscribeRequest request_;
   std::shared_ptr<const Principal> who_;
   bool counted_for_token_ = false;

@@ -51,6 +51,17 @@ TEST(Metrics, ExpositionParsesAndCountsWhatHappened) {
   ASSERT_TRUE(stub->GetPostStats(Context().get(), request, &stats).ok());
   request.set_post_id("missing");
   EXPECT_FALSE(stub->GetPostStats(Context().get(), request, &stats).ok());
+  {  // a refused Subscribe (min_interval under 50 ms) counts as it ends
+    v1::SubscribeRequest subscribe;
+    subscribe.set_global(true);
+    subscribe.mutable_min_interval()->set_nanos(1'000'000);
+    auto context = Context();
+    auto reader = stub->Subscribe(context.get(), subscribe);
+    v1::Update update;
+    EXPECT_FALSE(reader->Read(&update));
+    EXPECT_EQ(reader->Finish().error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
+  }
 
   const std::string response = HttpGet((*server)->metrics_port(), "/metrics");
   const size_t body_start = response.find("\r\n\r\n");
@@ -64,6 +75,10 @@ TEST(Metrics, ExpositionParsesAndCountsWhatHappened) {
       samples.at(R"(pulse_rpcs_total{method="GetPostStats",code="NOT_FOUND"})"),
       1);
   EXPECT_EQ(samples.at(R"(pulse_rpcs_total{method="Ingest",code="OK"})"), 1);
+  EXPECT_EQ(
+      samples.at(
+          R"(pulse_rpcs_total{method="Subscribe",code="INVALID_ARGUMENT"})"),
+      1);
   EXPECT_EQ(samples.at("pulse_ingest_engagements_total"), 11);
   EXPECT_EQ(samples.at("pulse_ingest_items_total"), 17);
   EXPECT_EQ(samples.at("pulse_ingest_batch_seconds_count"), 1);
