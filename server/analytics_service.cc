@@ -109,6 +109,8 @@ absl::StatusOr<AnalyticsService::StoredBatch> AnalyticsService::StoreBatch(
     const Principal& who, const v1::IngestRequest& request) {
   StoredBatch stored;
   stored.start = absl::Now();
+  // A stream's batches are checked against a reload since it started.
+  if (who.revoked()) return RevokedError("IngestStream");
   // Validation first: it bounds the batch (--max_batch_items) before the
   // scope check looks posts up.
   PULSE_ASSIGN_OR_RETURN(

@@ -144,6 +144,13 @@ absl::StatusOr<std::unique_ptr<Authenticator>> Authenticator::FromFile(
   return auth;
 }
 
+absl::Status RevokedError(absl::string_view method) {
+  return absl::UnauthenticatedError(
+      absl::StrCat(method,
+                   ": the token was removed or its role or accounts changed "
+                   "(the token file was reloaded); call again"));
+}
+
 absl::Status Authenticator::Reload() {
   if (path_.empty()) return absl::OkStatus();
   absl::StatusOr<std::string> text = ReadFile(path_);
@@ -161,13 +168,25 @@ absl::Status Authenticator::Reload() {
     principal->name = absl::StrCat("token at ", path_, ":", entry.line);
     principal->accounts.insert(entry.accounts.begin(), entry.accounts.end());
     for (const Loaded& old : tokens_) {
-      if (old.token == entry.token) principal->state = old.principal->state;
+      if (old.token == entry.token && old.principal->role == principal->role &&
+          old.principal->accounts == principal->accounts) {
+        principal->state = old.principal->state;
+      }
     }
     if (principal->state == nullptr) {
       principal->state =
           std::make_shared<TokenState>(limits_.ingest_rate_per_token);
     }
     loaded.push_back(Loaded{std::move(entry.token), std::move(principal)});
+  }
+  // Open streams hold the principal they started with: those of a token
+  // removed or changed end (UNAUTHENTICATED) rather than go on unchecked.
+  for (const Loaded& old : tokens_) {
+    const bool kept =
+        std::any_of(loaded.begin(), loaded.end(), [&](const Loaded& now) {
+          return now.principal->state == old.principal->state;
+        });
+    if (!kept) old.principal->state->revoked = true;
   }
   tokens_ = std::move(loaded);
   return absl::OkStatus();

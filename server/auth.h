@@ -55,6 +55,9 @@ struct TokenState {
   explicit TokenState(double ingest_rate) : ingest(ingest_rate) {}
   RateLimiter ingest;
   std::atomic<int> subscriptions{0};
+  // Set by a reload that removed the token or changed its role or accounts:
+  // streams opened with it end at their next update or batch.
+  std::atomic<bool> revoked{false};
 };
 
 // Who is calling and what it may do.
@@ -68,10 +71,14 @@ struct Principal {
   std::shared_ptr<TokenState> state;
 
   bool scoped() const { return !accounts.empty(); }
+  bool revoked() const { return state != nullptr && state->revoked.load(); }
   bool Allows(absl::string_view account_id) const {
     return accounts.empty() || accounts.contains(account_id);
   }
 };
+
+// UNAUTHENTICATED for a stream of `method` whose token was revoked.
+absl::Status RevokedError(absl::string_view method);
 
 // One parsed line of a token file.
 struct TokenEntry {
@@ -114,7 +121,9 @@ class Authenticator {
   const AuthLimits& limits() const { return limits_; }
 
   // Re-reads the token file; on error keeps the tokens it had. Tokens that
-  // stay keep their rate and subscription counts.
+  // stay with the same role and accounts keep their rate and subscription
+  // counts; the others are revoked (TokenState::revoked), and a changed one
+  // starts afresh.
   absl::Status Reload();
 
   // The caller of `ctx` if its token may act as `needed` (admin may do all):

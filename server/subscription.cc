@@ -170,6 +170,10 @@ bool Subscription::FillUpdate() {
   ReturnLentBoards();
   update_.Clear();
   bool any = snapshot;
+  if (who_->revoked()) {
+    denied_ = RevokedError("Subscribe");
+    return false;
+  }
 
   if (snapshot && who_->scoped()) {
     for (int i = 0; i < request_.post_ids_size(); ++i) {

@@ -444,6 +444,62 @@ TEST_F(AuthTest, SighupReloadsTokensAndABrokenFileKeepsTheOldOnes) {
   EXPECT_FALSE(absl::StrContains(server_->Log(), fresh));
 }
 
+// Streams are checked too: one opened with a token that a reload removes,
+// or whose accounts it changes, ends; one whose token stays goes on.
+TEST_F(AuthTest, SighupEndsTheStreamsOfRemovedAndChangedTokens) {
+  Start();
+  ASSERT_TRUE(Connect(server_->address(), kAdmin)->Ingest(SampleBatch()).ok());
+  auto reader = Connect(server_->address(), kRead);
+  auto scoped = Connect(server_->address(), kReadA1);
+  auto admin = Connect(server_->address(), kAdmin);
+  v1::SubscribeRequest global;
+  global.set_global(true);
+  v1::SubscribeRequest account;
+  account.add_account_ids("a1");
+  Watch removed(reader.get(), global);
+  Watch changed(scoped.get(), account);
+  Watch kept(admin.get(), global);
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return !removed.updates().empty() && !changed.updates().empty() &&
+               !kept.updates().empty();
+      },
+      absl::Seconds(10)));
+  // An IngestStream whose first batch is stored before the reload.
+  const int64_t likes = admin->GetGlobalStats({})->likes();
+  auto ingester = Connect(server_->address(), kIngest);
+  std::unique_ptr<IngestStream> stream = ingester->StartIngestStream();
+  v1::IngestRequest like;
+  *like.add_engagements() = MakeEngagement("hup-e1", "p1", v1::LIKE, 1);
+  ASSERT_TRUE(stream->Write(like));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto stats = admin->GetGlobalStats({});
+        return stats.ok() && stats->likes() == likes + 1;
+      },
+      absl::Seconds(10)));
+
+  std::ofstream(tokens_) << kAdmin << " admin\n" << kReadA1 << " read a1,a2\n";
+  server_->Signal(SIGHUP);
+  ASSERT_TRUE(WaitUntil([&] { return removed.done() && changed.done(); },
+                        absl::Seconds(10)));
+  EXPECT_EQ(removed.status().code(), absl::StatusCode::kUnauthenticated)
+      << removed.status();
+  EXPECT_TRUE(absl::StrContains(removed.status().message(), "reloaded"))
+      << removed.status();
+  EXPECT_EQ(changed.status().code(), absl::StatusCode::kUnauthenticated)
+      << changed.status();
+  EXPECT_FALSE(kept.done()) << kept.status();
+  *like.mutable_engagements(0)->mutable_event_id() = "hup-e2";
+  stream->Write(like);  // may already see the stream ended
+  EXPECT_EQ(stream->Finish().status().code(),
+            absl::StatusCode::kUnauthenticated);
+  // The changed token works again on a new call, with its new accounts.
+  v1::GetAccountStatsRequest a1;
+  a1.set_account_id("a1");
+  EXPECT_TRUE(scoped->GetAccountStats(a1).ok());
+}
+
 TEST(AuthStartTest, ANonLoopbackAddressNeedsTokensOrAnExplicitOff) {
   TempDir dir;
   auto refused =
