@@ -17,6 +17,10 @@
 namespace pulse::server {
 namespace {
 
+// How often expired activity is compacted (Store::CompactExpiredActivity):
+// second buckets are kept 2 h by default, so they go within 2 h 10 min.
+constexpr absl::Duration kExpiryInterval = absl::Minutes(10);
+
 absl::StatusOr<std::string> ReadPem(const std::string& path,
                                     absl::string_view flag) {
   std::ifstream in(path);
@@ -209,6 +213,14 @@ absl::StatusOr<std::unique_ptr<PulseServer>> PulseServer::Start(
         "cannot listen on ", options.listen, " (address in use or invalid?)"));
   }
   server->grpc_server_->GetHealthCheckService()->SetServingStatus(true);
+  server->expiry_ = std::thread([s = server.get()] {
+    while (!s->stop_expiry_.WaitForNotificationWithTimeout(kExpiryInterval)) {
+      if (absl::Status e = s->store_->CompactExpiredActivity(); !e.ok()) {
+        Log(LogLevel::kWarning,
+            absl::StrCat("compacting expired activity failed: ", e.ToString()));
+      }
+    }
+  });
   if (!options.metrics_listen.empty()) {
     PulseServer* s = server.get();
     absl::StatusOr<std::unique_ptr<HttpEndpoint>> http = HttpEndpoint::Start(
@@ -262,6 +274,7 @@ std::string PulseServer::RenderMetrics() const {
 
 void PulseServer::Shutdown() {
   http_.reset();  // its thread reads the parts below
+  if (!stop_expiry_.HasBeenNotified()) stop_expiry_.Notify();
   if (grpc_server_ != nullptr) {
     grpc_server_->GetHealthCheckService()->SetServingStatus(false);
     hub_->Shutdown();  // Server::Shutdown waits for open streams: end them
@@ -272,6 +285,7 @@ void PulseServer::Shutdown() {
     grpc_server_->Wait();
     grpc_server_.reset();
   }
+  if (expiry_.joinable()) expiry_.join();  // cancelled with the compactions
   admin_.reset();
   service_.reset();
   metrics_.reset();

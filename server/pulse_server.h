@@ -6,9 +6,11 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "server/admin_service.h"
@@ -121,6 +123,10 @@ class PulseServer {
   std::unique_ptr<AdminService> admin_;
   std::unique_ptr<HttpEndpoint> http_;
   std::unique_ptr<grpc::Server> grpc_server_;
+  // Compacts expired activity every kExpiryInterval (Store::
+  // CompactExpiredActivity) until stop_expiry_.
+  absl::Notification stop_expiry_;
+  std::thread expiry_;
   int port_ = 0;
 };
 

@@ -520,6 +520,28 @@ absl::Status Store::CompactAll() {
   return absl::OkStatus();
 }
 
+absl::Status Store::CompactExpiredActivity() {
+  rocksdb::CompactRangeOptions opts;
+  // Beside the automatic compactions, not instead of them.
+  opts.exclusive_manual_compaction = false;
+  const absl::Time now = impl_->options.clock->Now();
+  absl::ReaderMutexLock lock(&impl_->db_mu);
+  PULSE_RETURN_IF_ERROR(impl_->CheckOpen());
+  for (Resolution res : {Resolution::kSecond, Resolution::kMinute}) {
+    const absl::Duration keep = impl_->retention.For(res);
+    if (keep == absl::InfiniteDuration()) continue;
+    // Up to the start of the first bucket that may still be kept; the
+    // filter decides for each key, so a little past that costs nothing.
+    const std::string begin = ActivityKeyPrefix(res, 0);
+    const std::string end = ActivityKeyPrefix(res, KeySecondsCeil(now - keep));
+    const rocksdb::Slice b(begin), e(end);
+    PULSE_RETURN_IF_ERROR(
+        FromRocksStatus(impl_->db->CompactRange(opts, impl_->activity, &b, &e),
+                        "compacting expired activity"));
+  }
+  return absl::OkStatus();
+}
+
 void Store::CancelCompactions() {
   impl_->compactions_cancelled = true;
   // Without the lock: a running CompactAll holds it shared, and so may a

@@ -173,6 +173,40 @@ TEST_F(StoreRead, ActivityOfHashtagsIncludesTheirNewPosts) {
   EXPECT_EQ(seen[1].second[kLikes], 1);
 }
 
+// Activity keys are in time order: the compactions of new data never reach
+// the expired buckets, so they are compacted on their own.
+TEST_F(StoreRead, ExpiredActivityIsCompactedOnItsOwn) {
+  const absl::Time t = kTestStart + absl::Seconds(30);
+  MustWrite(Batch({}, {Like("p", t), Like("p", t + absl::Hours(1), "", 4)}));
+  clock_.Set(t + absl::Hours(2) + absl::Seconds(2));
+  auto count = [&](Resolution res) {
+    int n = 0;
+    EXPECT_TRUE(
+        store_
+            ->ScanActivity(
+                res, absl::InfinitePast(), absl::InfiniteFuture(),
+                [&](Scope scope, absl::Time, std::string_view, const Counts&) {
+                  n += scope == Scope::kPost;
+                  return true;
+                })
+            .ok());
+    return n;
+  };
+  ASSERT_EQ(count(Resolution::kSecond), 2);
+  ASSERT_TRUE(store_->CompactExpiredActivity().ok());
+  EXPECT_EQ(count(Resolution::kSecond), 1);  // the first is 2 h + 1 s past
+  EXPECT_EQ(count(Resolution::kMinute), 2);
+  // The counters are untouched: their keys are not in time order, and the
+  // automatic compactions reach their expired buckets.
+  EXPECT_EQ(Series(*store_, Scope::kPost, "p", Resolution::kSecond,
+                   absl::InfinitePast(), absl::InfiniteFuture())
+                .size(),
+            2u);
+  // Nothing expired: nothing to do, and nothing dropped.
+  ASSERT_TRUE(store_->CompactExpiredActivity().ok());
+  EXPECT_EQ(count(Resolution::kSecond), 1);
+}
+
 TEST_F(StoreRead, CompactionDropsExpiredSecondsAndKeepsMinutesAndTotals) {
   const absl::Time t = kTestStart + absl::Seconds(30);
   MustWrite(Batch({}, {Like("p", t), Like("p", t + absl::Hours(1), "", 4)}));
