@@ -31,4 +31,10 @@ void PostCache::Insert(std::shared_ptr<const PostMeta> meta) {
   }
 }
 
+void PostCache::Clear() {
+  absl::MutexLock lock(&mu_);
+  index_.clear();
+  lru_.clear();
+}
+
 }  // namespace pulse::storage

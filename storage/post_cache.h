@@ -29,6 +29,8 @@ class PostCache {
   // Caches `meta` under meta->post_id, replacing any entry, evicting the
   // least recently used beyond capacity.
   void Insert(std::shared_ptr<const PostMeta> meta) ABSL_LOCKS_EXCLUDED(mu_);
+  // Forgets every entry.
+  void Clear() ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   using List = std::list<std::shared_ptr<const PostMeta>>;

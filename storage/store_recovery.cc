@@ -81,6 +81,9 @@ absl::Status Store::Impl::MaybeRecover() {
   if (reopen) {
     absl::MutexLock lock(&db_mu);
     CloseDb();
+    // The reopen may replay a batch whose write was reported failed (its WAL
+    // record turned out whole): the cache must not hold what it replaced.
+    post_cache.Clear();
     if (absl::Status s = OpenDb(); !s.ok()) {
       return absl::UnavailableError(absl::StrCat(
           "storage is reopening after a write error: ", s.message(),
