@@ -152,15 +152,27 @@ absl::StatusOr<BackupSummary> RestoreBackup(const std::string& backup_dir,
           absl::StrCat("backup_id: no backup ", *id, " in ", backup_dir));
     }
   }
+  const bool existed = std::filesystem::exists(data_dir, ec);
   std::filesystem::create_directories(data_dir, ec);
   if (ec) {
     return absl::UnavailableError(
         absl::StrCat("creating data dir ", data_dir, ": ", ec.message()));
   }
-  PULSE_RETURN_IF_ERROR(FromRocksStatus(
+  const absl::Status restored = FromRocksStatus(
       engine->RestoreDBFromBackup(rocksdb::RestoreOptions(), chosen->id,
                                   data_dir, data_dir),
-      absl::StrCat("restoring backup ", chosen->id, " into ", data_dir)));
+      absl::StrCat("restoring backup ", chosen->id, " into ", data_dir));
+  if (!restored.ok()) {
+    // A part of a database would open as a new, nearly empty one: leave the
+    // directory as it was found (it held nothing), so a retry can use it.
+    // The engine first: its copies may still be running after the error.
+    engine.reset();
+    std::filesystem::remove_all(data_dir, ec);
+    if (existed) std::filesystem::create_directory(data_dir, ec);
+    return absl::Status(
+        restored.code(),
+        absl::StrCat(restored.message(), "; the partial restore was removed"));
+  }
   return *chosen;
 }
 

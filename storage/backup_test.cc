@@ -194,6 +194,31 @@ TEST_F(Backup, RestoreIntoAnEmptyExistingDirWorks) {
   EXPECT_EQ(r->id, 1u);
 }
 
+// A restore that fails part way leaves nothing a server would open as a new,
+// nearly empty database.
+TEST_F(Backup, AFailedRestoreLeavesNoPartialDatabase) {
+  MustWrite(Likes(3));
+  MustBackUp();
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(BackupDir())) {
+    if (entry.path().extension() == ".sst") {
+      std::filesystem::resize_file(entry.path(), 10);  // corrupt each table
+    }
+  }
+  const std::string target = dir_.path() + "/partial";
+  absl::StatusOr<BackupSummary> r = RestoreBackup(BackupDir(), target, {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(
+      absl::StrContains(r.status().message(), "partial restore was removed"))
+      << r.status();
+  EXPECT_FALSE(std::filesystem::exists(target));
+  // Into an empty directory given: it is left empty.
+  const std::string empty = dir_.path() + "/empty";
+  std::filesystem::create_directories(empty);
+  ASSERT_FALSE(RestoreBackup(BackupDir(), empty, {}).ok());
+  EXPECT_TRUE(std::filesystem::is_empty(empty));
+}
+
 TEST_F(Backup, RestoreFromADirWithoutBackupsIsNotFound) {
   absl::StatusOr<BackupSummary> r =
       RestoreBackup(dir_.path(), dir_.path() + "/new", {});
