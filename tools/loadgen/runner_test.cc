@@ -143,47 +143,51 @@ TEST_F(RunnerTest, StopsAtOnceWhenAskedToStop) {
   EXPECT_EQ(stats.batches, 0);
 }
 
-TEST(Runner, GivesUpOnAnUnreachableServerOnceStopped) {
-  std::unique_ptr<Client> client =
-      std::move(Client::Connect("127.0.0.1:1").value());
-  FirehoseOptions world;
-  world.posts = 10;
-  Firehose firehose(world);
-  RunnerOptions options;
-  options.rate = 0;
-  Runner runner(client.get(), &firehose, options);
+// A runner of a small world, as fast as it can, against a port where
+// nothing listens.
+class UnreachableServer : public ::testing::Test {
+ protected:
+  UnreachableServer()
+      : client_(std::move(Client::Connect("127.0.0.1:1").value())),
+        firehose_([] {
+          FirehoseOptions world;
+          world.posts = 10;
+          return world;
+        }()) {
+    options_.rate = 0;
+  }
+  absl::Status Run(const std::atomic<bool>& stop,
+                   const Runner::ProgressCallback& progress) {
+    Runner runner(client_.get(), &firehose_, options_);
+    return runner.Run(stop, progress, &stats_);
+  }
+
+  std::unique_ptr<Client> client_;
+  Firehose firehose_;
+  RunnerOptions options_;
+  RunStats stats_;
+};
+
+TEST_F(UnreachableServer, TheRunGivesUpOnceStopped) {
   std::atomic<bool> stop{false};
-  RunStats stats;
   int reports = 0;
-  const absl::Status status = runner.Run(
-      stop,
-      [&](const RunStats&) {
-        if (++reports == 3) stop = true;
-      },
-      &stats);
+  const absl::Status status = Run(stop, [&](const RunStats&) {
+    if (++reports == 3) stop = true;
+  });
   EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
-  EXPECT_EQ(stats.acked_batches, 0);
+  EXPECT_EQ(stats_.acked_batches, 0);
 }
 
 // --duration bounds the retries too: a run against a server that is gone
 // ends when its time is up.
-TEST(Runner, GivesUpOnAnUnreachableServerWhenTheRunEnds) {
-  std::unique_ptr<Client> client =
-      std::move(Client::Connect("127.0.0.1:1").value());
-  FirehoseOptions world;
-  world.posts = 10;
-  Firehose firehose(world);
-  RunnerOptions options;
-  options.rate = 0;
-  options.duration = absl::Milliseconds(300);
-  Runner runner(client.get(), &firehose, options);
+TEST_F(UnreachableServer, TheRunGivesUpWhenItsTimeIsUp) {
+  options_.duration = absl::Milliseconds(300);
   std::atomic<bool> stop{false};
-  RunStats stats;
-  const absl::Status status = runner.Run(stop, nullptr, &stats);
+  const absl::Status status = Run(stop, nullptr);
   EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
   EXPECT_NE(status.message().find("--duration ended"), std::string::npos)
       << status;
-  EXPECT_EQ(stats.acked_batches, 0);
+  EXPECT_EQ(stats_.acked_batches, 0);
 }
 
 }  // namespace
