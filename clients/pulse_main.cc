@@ -77,7 +77,8 @@ ABSL_FLAG(bool, global, false,
           "series: chart the global totals; watch: watch them.");
 ABSL_FLAG(std::string, metric, "",
           "series, top, trending: impressions, likes, shares, comments, "
-          "clicks, engagements, followers or posts (default engagements).");
+          "clicks or engagements (default); series of an account, a hashtag "
+          "or the global totals also followers or posts.");
 ABSL_FLAG(std::string, resolution, "",
           "series: second, minute, hour or day (default minute).");
 ABSL_FLAG(absl::Duration, since, absl::Hours(1),
