@@ -145,7 +145,7 @@ void Subscription::Dispatch() {
   SubscriptionHub* hub = hub_;
   const uint64_t id = id_;
   const absl::Time retry = hub->clock()->Now() + min_interval_;
-  if (hub->pool()->Submit([this] { Build(); })) return;
+  if (hub->pool()->SubmitBackground([this] { Build(); })) return;
   // Workers are saturated: try again one interval later.
   bool finish = false;
   grpc::Status status;

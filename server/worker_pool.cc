@@ -25,6 +25,13 @@ bool WorkerPool::Submit(std::function<void()> task) {
   return true;
 }
 
+bool WorkerPool::SubmitBackground(std::function<void()> task) {
+  absl::MutexLock lock(&mu_);
+  if (stopping_ || queue_.size() >= max_queued_ / 2) return false;
+  queue_.push_back(std::move(task));
+  return true;
+}
+
 void WorkerPool::Run() {
   while (true) {
     std::function<void()> task;

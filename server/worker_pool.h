@@ -28,6 +28,10 @@ class WorkerPool {
   // Queues `task`; false (and `task` not run) when the queue is full or the
   // pool is stopping. Never blocks.
   bool Submit(std::function<void()> task);
+  // The same for work nobody waits on (subscription builds): refused once
+  // the queue is half full, so that requests (ingest, queries) always find
+  // room however many subscriptions fall due at once.
+  bool SubmitBackground(std::function<void()> task);
 
  private:
   void Run();
