@@ -7,8 +7,8 @@
 # PULSE_DATA_DIR (./pulse-data) and PULSE_RATE (200 engagements/s) override.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash tools/install-web-deps.sh  # first: the build's configure step needs node
 bash tools/build.sh
-bash tools/install-web-deps.sh
 
 listen="${PULSE_LISTEN:-127.0.0.1:50051}"
 bridge_listen="${PULSE_BRIDGE_LISTEN:-127.0.0.1:8080}"

@@ -11,6 +11,8 @@ packages=(
   libgoogle-perftools-dev  # tcmalloc, the allocator of pulse-server and pulse-bridge
   clang libclang-rt-14-dev
   libasan8 libubsan1 libtsan2  # gcc's sanitizer runtimes (tools/sanitize.sh)
+  file     # cpack's shared-library dependencies of the .deb (package_deb)
+  openssl  # the TLS tests' certificates (tests/test_certs.cc)
 )
 
 missing=()
@@ -24,5 +26,8 @@ fi
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 echo "install-deps: installing ${missing[*]}" >&2
-$sudo apt-get update -q
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+# A freshly booted machine's apt-daily may hold dpkg's lock for a while: wait
+# for it rather than fail. (env: sudo would drop DEBIAN_FRONTEND.)
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -q
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 \
+  install -y -q --no-install-recommends "${missing[@]}"

@@ -34,10 +34,11 @@ if ! apt-get indextargets --format '$(CREATED_BY)' 2>/dev/null |
     sed -n 's/^deb /deb-src /p' /etc/apt/sources.list |
       $sudo tee /etc/apt/sources.list.d/pulse-deb-src.list >/dev/null
   fi
-  $sudo apt-get update -q
+  $sudo apt-get -o DPkg::Lock::Timeout=600 update -q
 fi
 if ! command -v dpkg-source >/dev/null; then
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q dpkg-dev
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 \
+    install -y -q dpkg-dev
 fi
 
 work=$(mktemp -d)
