@@ -1,6 +1,8 @@
 #include "server/validation.h"
 
 #include <algorithm>
+#include <string>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -10,6 +12,14 @@
 
 namespace pulse::server {
 namespace {
+
+// Why `ts` is not a time Pulse can store (nanos outside [0, 1e9), before
+// 1970, when its buckets start), or empty.
+std::string TimestampProblem(const google::protobuf::Timestamp& ts) {
+  if (ts.nanos() < 0 || ts.nanos() > 999'999'999) return "nanos out of range";
+  if (ts.seconds() < 0) return "must not be before 1970-01-01";
+  return "";
+}
 
 // Reasons are collected per item; the first problem of an item rejects it.
 class ItemCheck {
@@ -43,12 +53,8 @@ class ItemCheck {
   absl::Time Time(bool has, const google::protobuf::Timestamp& ts,
                   const std::string& field, absl::Time now) {
     if (!has) return now;
-    if (ts.nanos() < 0 || ts.nanos() > 999'999'999) {
-      Fail(field, "nanos out of range");
-      return now;
-    }
-    if (ts.seconds() < 0) {
-      Fail(field, "must not be before 1970-01-01");
+    if (std::string problem = TimestampProblem(ts); !problem.empty()) {
+      Fail(field, std::move(problem));
       return now;
     }
     const absl::Time t = FromProto(ts);
@@ -122,17 +128,12 @@ storage::Slot ToSlot(v1::EngagementKind kind) {
   }
 }
 
-// A Timestamp as google.protobuf defines it (nanos in [0, 1e9), at most
-// 9999-12-31), and not before 1970, when Pulse's buckets start.
+// TimestampProblem, and past what a Timestamp holds (9999-12-31): a query's
+// times are not bounded by the clock as an event's are.
 absl::Status CheckTimestamp(const google::protobuf::Timestamp& ts,
                             absl::string_view field) {
-  if (ts.nanos() < 0 || ts.nanos() > 999'999'999) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": nanos out of range"));
-  }
-  if (ts.seconds() < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": must not be before 1970-01-01"));
+  if (std::string problem = TimestampProblem(ts); !problem.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": ", problem));
   }
   if (ts.seconds() > google::protobuf::util::TimeUtil::kTimestampMaxSeconds) {
     return absl::InvalidArgumentError(
