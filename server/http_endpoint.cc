@@ -109,6 +109,7 @@ void HttpEndpoint::Run() {
     if (poll(&p, 1, 100) <= 0) continue;  // wakes to check stop_
     const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) continue;
+    ++accepted_;
     Serve(fd);
     close(fd);
   }

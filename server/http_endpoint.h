@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -24,6 +25,8 @@ class HttpEndpoint {
   ~HttpEndpoint();
 
   int port() const { return port_; }
+  // Connections accepted so far.
+  int64_t accepted() const { return accepted_.load(); }
 
  private:
   HttpEndpoint() = default;
@@ -40,6 +43,7 @@ class HttpEndpoint {
   int port_ = 0;
   std::function<std::string()> render_;
   std::atomic<bool> stop_{false};
+  std::atomic<int64_t> accepted_{0};
   std::thread thread_;
 };
 

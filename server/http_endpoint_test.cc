@@ -123,9 +123,12 @@ TEST(HttpEndpoint, StopsWhileAClientTrickles) {
   ASSERT_NE(endpoint, nullptr);
   const int slow = Connect(endpoint->port());
   Trickler trickler(slow);
-  // Time to accept it (the endpoint looks every 100 ms); if it has not, the
-  // test passes without showing anything, never fails wrongly.
-  absl::SleepFor(absl::Milliseconds(300));
+  // The endpoint is serving it (it serves one connection at a time).
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (endpoint->accepted() == 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  ASSERT_EQ(endpoint->accepted(), 1);
   const absl::Time start = absl::Now();
   endpoint.reset();
   EXPECT_LT(absl::Now() - start, absl::Seconds(1));
