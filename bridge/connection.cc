@@ -135,6 +135,15 @@ void Connection::HandleUnary(DecodedRequest request) {
 }
 
 void Connection::HandleSubscribe(const DecodedRequest& request) {
+  if (subs_.contains(request.id_json)) {
+    SendText(ErrorFrame(
+        request.id_json,
+        absl::AlreadyExistsError(absl::StrCat(
+            "subscription ", request.id_json,
+            " is already open on this connection; Unsubscribe it first or "
+            "give this Subscribe another id"))));
+    return;
+  }
   if (static_cast<int>(subs_.size()) >= ctx_->options.max_subscriptions) {
     SendText(ErrorFrame(
         request.id_json,
@@ -152,102 +161,109 @@ void Connection::HandleSubscribe(const DecodedRequest& request) {
     return;
   }
   // Deliveries are posted to this strand, so they run after this insert.
-  subs_[(*upstream)->id()].upstream = *upstream;
+  subs_[request.id_json].upstream = *upstream;
 }
 
 void Connection::HandleUnsubscribe(const DecodedRequest& request) {
-  const uint64_t id = request.subscription;
-  auto it = subs_.find(id);
+  auto it = subs_.find(request.subscription_json);
   if (it == subs_.end()) {
     SendText(ErrorFrame(request.id_json,
                         absl::NotFoundError(absl::StrCat(
-                            "no subscription ", id, " on this connection"))));
+                            "no subscription ", request.subscription_json,
+                            " on this connection"))));
     return;
   }
   std::shared_ptr<Upstream> upstream = std::move(it->second.upstream);
   subs_.erase(it);
   upstream->Detach(this);
   SendText(ResultFrame(request.id_json,
-                       absl::StrCat(R"({"subscription":)", id, "}")));
+                       SubscriptionResult(request.subscription_json)));
 }
 
-void Connection::DeliverSubscribed(uint64_t subscription,
-                                   const std::string& request_id_json,
-                                   WsMessagePtr snapshot, uint64_t version) {
-  Post([self = shared_from_this(), subscription, request_id_json,
+Connection::Subscription* Connection::Find(
+    uint64_t upstream_id, const std::string& subscription_json) {
+  if (closed_) return nullptr;
+  auto it = subs_.find(subscription_json);
+  if (it == subs_.end() || it->second.upstream->id() != upstream_id)
+    return nullptr;
+  return &it->second;
+}
+
+void Connection::DeliverSubscribed(uint64_t upstream_id,
+                                   const std::string& subscription_json,
+                                   UpdateJson snapshot, uint64_t version) {
+  Post([self = shared_from_this(), upstream_id, subscription_json,
         snapshot = std::move(snapshot), version] {
-    auto it = self->subs_.find(subscription);
-    if (self->closed_ || it == self->subs_.end()) return;
-    Subscription& sub = it->second;
-    sub.acked = true;
+    Subscription* sub = self->Find(upstream_id, subscription_json);
+    if (sub == nullptr) return;
+    sub->acked = true;
     self->SendText(
-        ResultFrame(request_id_json,
-                    absl::StrCat(R"({"subscription":)", subscription, "}")));
+        ResultFrame(subscription_json, SubscriptionResult(subscription_json)));
     if (snapshot == nullptr || self->Congested()) {
-      sub.dirty = true;
+      sub->dirty = true;
       return;
     }
-    self->SendMessage(snapshot);
-    sub.last_version = version;
+    self->SendText(UpdateFrame(subscription_json, *snapshot));
+    sub->last_version = version;
   });
 }
 
-void Connection::DeliverUpdate(uint64_t subscription, uint64_t version,
-                               WsMessagePtr message) {
-  Post([self = shared_from_this(), subscription, version,
-        message = std::move(message)] {
-    auto it = self->subs_.find(subscription);
-    if (self->closed_ || it == self->subs_.end()) return;
-    Subscription& sub = it->second;
+void Connection::DeliverUpdate(uint64_t upstream_id,
+                               const std::string& subscription_json,
+                               uint64_t version, WsMessagePtr frame) {
+  Post([self = shared_from_this(), upstream_id, subscription_json, version,
+        frame = std::move(frame)] {
+    Subscription* sub = self->Find(upstream_id, subscription_json);
+    if (sub == nullptr) return;
     // Updates that came while this one waited were not queued.
-    if (sub.upstream->TakeDelivery(self.get())) sub.dirty = true;
-    if (!sub.acked) return;
-    if (version <= sub.last_version && !sub.dirty)
+    if (sub->upstream->TakeDelivery(self.get())) sub->dirty = true;
+    if (!sub->acked) return;
+    if (version <= sub->last_version && !sub->dirty)
       return;  // a catch-up covered it
     if (self->Congested()) {
-      sub.dirty = true;
+      sub->dirty = true;
       self->ctx_->counters->updates_skipped++;
       return;
     }
-    if (sub.dirty) {
-      self->SendCatchUp(&sub);
+    if (sub->dirty) {
+      self->SendCatchUp(subscription_json, sub);
       return;
     }
-    self->SendMessage(message);
-    sub.last_version = version;
+    self->SendMessage(frame);
+    sub->last_version = version;
     self->ctx_->counters->updates_sent++;
   });
 }
 
-void Connection::DeliverEnded(uint64_t subscription, bool acked,
-                              const std::string& request_id_json,
+void Connection::DeliverEnded(uint64_t upstream_id, bool acked,
+                              const std::string& subscription_json,
                               const absl::Status& status) {
-  Post([self = shared_from_this(), subscription, acked, request_id_json,
+  Post([self = shared_from_this(), upstream_id, acked, subscription_json,
         status] {
-    auto it = self->subs_.find(subscription);
-    if (self->closed_ || it == self->subs_.end()) return;
-    self->subs_.erase(it);
-    self->SendText(acked ? SubscriptionEndedFrame(subscription, status)
-                         : ErrorFrame(request_id_json, status));
+    if (self->Find(upstream_id, subscription_json) == nullptr) return;
+    self->subs_.erase(subscription_json);
+    self->SendText(acked ? SubscriptionEndedFrame(subscription_json, status)
+                         : ErrorFrame(subscription_json, status));
   });
 }
 
-void Connection::SendCatchUp(Subscription* sub) {
+void Connection::SendCatchUp(const std::string& subscription_json,
+                             Subscription* sub) {
   uint64_t version = 0;
-  WsMessagePtr state = sub->upstream->CatchUp(&version);
+  UpdateJson state = sub->upstream->CatchUp(&version);
   if (state == nullptr) return;
   if (version <= sub->last_version) {  // already sent
     sub->dirty = false;
     return;
   }
-  SendMessage(state);
+  SendText(UpdateFrame(subscription_json, *state));
   sub->last_version = version;
   sub->dirty = false;
   ctx_->counters->catchups_sent++;
 }
 
-void Connection::SendText(const std::string& text) {
-  SendMessage(PrepareTextMessage(text));
+void Connection::SendText(std::string text) {
+  SendMessage(PrepareTextMessage(std::move(text)));
 }
 
 void Connection::SendMessage(const WsMessagePtr& message) {
@@ -321,7 +337,7 @@ void Connection::CheckDrained() {
     if (closed_ || Congested()) return;
   }
   for (auto& [id, sub] : subs_) {
-    if (sub.acked && sub.dirty) SendCatchUp(&sub);
+    if (sub.acked && sub.dirty) SendCatchUp(id, &sub);
   }
   // After clearing congested_: a stream that stopped because of this socket
   // sees it as ready again.

@@ -18,6 +18,7 @@
 #include "bridge/bridge_context.h"
 #include "bridge/json_rpc.h"
 #include "bridge/request_decoder.h"
+#include "bridge/update_printer.h"
 #include "bridge/ws_socket.h"
 #include "bridge/ws_types.h"
 
@@ -25,8 +26,8 @@ namespace pulse::bridge {
 
 class Upstream;
 
-// A text frame prepared once (header and payload) so that the same message
-// can be queued on many sockets without copying or re-framing.
+// A text frame with its header prepared, so that websocketpp queues it as
+// it is instead of copying the payload into a frame of its own.
 WsMessagePtr PrepareTextMessage(std::string payload);
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -50,18 +51,21 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Any thread: true while the socket's buffered bytes are over the bound.
   bool congested() const { return congested_.load(std::memory_order_acquire); }
 
-  // Any thread (an upstream's, under its lock): schedule on the strand the
-  // Subscribe result and the first snapshot (null: none yet) ...
-  void DeliverSubscribed(uint64_t subscription,
-                         const std::string& request_id_json,
-                         WsMessagePtr snapshot, uint64_t version);
-  // ... one update of version `version` (the upstream posts at most one at
-  // a time per socket: the delivery calls Upstream::TakeDelivery) ...
-  void DeliverUpdate(uint64_t subscription, uint64_t version,
-                     WsMessagePtr message);
+  // Any thread (upstream `upstream_id`'s, under its lock): schedule on the
+  // strand, for subscription `subscription_json` (the id of its Subscribe
+  // request), the Subscribe result and the first snapshot (null: none yet)
+  // ...
+  void DeliverSubscribed(uint64_t upstream_id,
+                         const std::string& subscription_json,
+                         UpdateJson snapshot, uint64_t version);
+  // ... one update of version `version`, framed for `subscription_json`
+  // (the upstream posts at most one at a time per socket: the delivery
+  // calls Upstream::TakeDelivery) ...
+  void DeliverUpdate(uint64_t upstream_id, const std::string& subscription_json,
+                     uint64_t version, WsMessagePtr frame);
   // ... or the end of the stream (an error answer when not yet acked).
-  void DeliverEnded(uint64_t subscription, bool acked,
-                    const std::string& request_id_json,
+  void DeliverEnded(uint64_t upstream_id, bool acked,
+                    const std::string& subscription_json,
                     const absl::Status& status);
 
   // Strand: subscriptions held (pending ones included).
@@ -84,10 +88,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void HandleUnary(DecodedRequest request);
   void HandleSubscribe(const DecodedRequest& request);
   void HandleUnsubscribe(const DecodedRequest& request);
-  void SendText(const std::string& text);
+  // The subscription `subscription_json` if it is fed by upstream
+  // `upstream_id` (a delivery from a stream the socket left finds none).
+  Subscription* Find(uint64_t upstream_id,
+                     const std::string& subscription_json);
+  void SendText(std::string text);
   void SendMessage(const WsMessagePtr& message);
   // Sends the merged state of `sub`'s stream instead of what it skipped.
-  void SendCatchUp(Subscription* sub);
+  void SendCatchUp(const std::string& subscription_json, Subscription* sub);
   // True while congested; detects the start of congestion, then polls
   // until the socket drains.
   bool Congested();
@@ -106,8 +114,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const std::string token_;
   std::atomic<bool> congested_{false};
 
-  // Strand only.
-  absl::flat_hash_map<uint64_t, Subscription> subs_;
+  // Strand only. By subscription id (its Subscribe request's id as JSON).
+  absl::flat_hash_map<std::string, Subscription> subs_;
   int inflight_ = 0;
   bool closed_ = false;
   // Requests that came while congested, and their payloads' bytes.

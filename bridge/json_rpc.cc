@@ -1,7 +1,6 @@
 #include "bridge/json_rpc.h"
 
 #include <algorithm>
-#include <cmath>
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/struct.pb.h"
@@ -143,25 +142,30 @@ std::string ErrorFrame(absl::string_view id_json, const absl::Status& status) {
                       ErrorObject(status), "}");
 }
 
-std::string UpdateFrame(uint64_t subscription, absl::string_view update_json) {
-  return absl::StrCat(
-      R"({"jsonrpc":"2.0","method":"update","params":{"subscription":)",
-      subscription, R"(,"update":)", update_json, "}}");
+std::string SubscriptionResult(absl::string_view subscription_json) {
+  return absl::StrCat(R"({"subscription":)", subscription_json, "}");
 }
 
-std::string SubscriptionEndedFrame(uint64_t subscription,
+std::string UpdateFrame(absl::string_view subscription_json,
+                        absl::string_view update_json) {
+  return absl::StrCat(
+      R"({"jsonrpc":"2.0","method":"update","params":{"subscription":)",
+      subscription_json, R"(,"update":)", update_json, "}}");
+}
+
+std::string SubscriptionEndedFrame(absl::string_view subscription_json,
                                    const absl::Status& status) {
   std::string frame = absl::StrCat(
       R"({"jsonrpc":"2.0","method":"subscriptionEnded","params":{"subscription":)",
-      subscription);
+      subscription_json);
   if (!status.ok())
     absl::StrAppend(&frame, R"(,"error":)", ErrorObject(status));
   absl::StrAppend(&frame, "}}");
   return frame;
 }
 
-absl::StatusOr<uint64_t> ReadUintParam(absl::string_view params_json,
-                                       absl::string_view name) {
+absl::StatusOr<std::string> ReadIdParam(absl::string_view params_json,
+                                        absl::string_view name) {
   absl::StatusOr<Value> parsed = ParseValue(params_json);
   if (!parsed.ok()) return parsed.status();
   const auto& fields = parsed->struct_value().fields();
@@ -170,13 +174,13 @@ absl::StatusOr<uint64_t> ReadUintParam(absl::string_view params_json,
     return absl::InvalidArgumentError(
         absl::StrCat("params: missing \"", name, "\""));
   }
-  const double number = it->second.number_value();
-  if (it->second.kind_case() != Value::kNumberValue || number < 0 ||
-      number != std::floor(number) || number > 9007199254740992.0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("params.", name, ": must be a non-negative integer"));
+  if (it->second.kind_case() != Value::kNumberValue &&
+      it->second.kind_case() != Value::kStringValue) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "params.", name,
+        ": must be a number or a string (the id of the Subscribe request)"));
   }
-  return static_cast<uint64_t>(number);
+  return Print(it->second);
 }
 
 }  // namespace pulse::bridge

@@ -5,7 +5,6 @@
 #ifndef PULSE_BRIDGE_JSON_RPC_H_
 #define PULSE_BRIDGE_JSON_RPC_H_
 
-#include <cstdint>
 #include <string>
 
 #include "absl/status/status.h"
@@ -42,17 +41,28 @@ std::string ErrorFrame(absl::string_view id_json, const absl::Status& status);
 // message","data":{"grpcCode":"CODE"}}.
 std::string ErrorObject(const absl::Status& status);
 
-// {"jsonrpc":"2.0","method":"update","params":{"subscription":id,"update":<update_json>}}.
-std::string UpdateFrame(uint64_t subscription, absl::string_view update_json);
+// A subscription is named by the id of the Subscribe request that opened it
+// (`subscription_json`, that id as JSON: a number or a string).
 
-// {"jsonrpc":"2.0","method":"subscriptionEnded","params":{"subscription":id,
-// "error":<ErrorObject(status)>}}; with an OK status "error" is left out.
-std::string SubscriptionEndedFrame(uint64_t subscription,
+// {"subscription":<subscription_json>}: Subscribe's and Unsubscribe's result.
+std::string SubscriptionResult(absl::string_view subscription_json);
+
+// {"jsonrpc":"2.0","method":"update","params":{"subscription":<subscription_json>,
+// "update":<update_json>}}.
+std::string UpdateFrame(absl::string_view subscription_json,
+                        absl::string_view update_json);
+
+// {"jsonrpc":"2.0","method":"subscriptionEnded","params":{"subscription":
+// <subscription_json>,"error":<ErrorObject(status)>}}; with an OK status
+// "error" is left out.
+std::string SubscriptionEndedFrame(absl::string_view subscription_json,
                                    const absl::Status& status);
 
-// Reads a non-negative integer member `name` of a params object given as JSON.
-absl::StatusOr<uint64_t> ReadUintParam(absl::string_view params_json,
-                                       absl::string_view name);
+// Reads member `name` of a params object given as JSON, a number or a
+// string, and returns it as JSON printed the way ParseRequest prints ids, so
+// that it compares equal to the id it names.
+absl::StatusOr<std::string> ReadIdParam(absl::string_view params_json,
+                                        absl::string_view name);
 
 }  // namespace pulse::bridge
 

@@ -1,5 +1,6 @@
 #include "bridge/json_rpc.h"
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 
@@ -82,10 +83,10 @@ TEST(JsonRpc, ErrorFramesCarryTheGrpcCode) {
 
 TEST(JsonRpc, UpdateAndEndFramesNameTheSubscription) {
   EXPECT_EQ(
-      UpdateFrame(4, R"({"seq":"1"})"),
+      UpdateFrame("4", R"({"seq":"1"})"),
       R"({"jsonrpc":"2.0","method":"update","params":{"subscription":4,"update":{"seq":"1"}}})");
   const std::string ended =
-      SubscriptionEndedFrame(4, absl::UnavailableError("gone"));
+      SubscriptionEndedFrame("4", absl::UnavailableError("gone"));
   EXPECT_EQ(
       ended.rfind(
           R"({"jsonrpc":"2.0","method":"subscriptionEnded","params":{"subscription":4,)",
@@ -95,12 +96,34 @@ TEST(JsonRpc, UpdateAndEndFramesNameTheSubscription) {
   ExpectErrorObject(ended, "14", "UNAVAILABLE: gone", "UNAVAILABLE");
 }
 
-TEST(JsonRpc, ReadsUnsignedIntegerParams) {
-  EXPECT_EQ(*ReadUintParam(R"({"subscription":12})", "subscription"), 12u);
-  EXPECT_FALSE(ReadUintParam(R"({"subscription":-1})", "subscription").ok());
-  EXPECT_FALSE(ReadUintParam(R"({"subscription":1.5})", "subscription").ok());
-  EXPECT_FALSE(ReadUintParam(R"({"subscription":"1"})", "subscription").ok());
-  EXPECT_FALSE(ReadUintParam(R"({})", "subscription").ok());
+TEST(JsonRpc, SubscriptionsMayBeNamedByStringIds) {
+  EXPECT_EQ(
+      UpdateFrame(R"("live-1")", "{}"),
+      R"({"jsonrpc":"2.0","method":"update","params":{"subscription":"live-1","update":{}}})");
+  EXPECT_EQ(SubscriptionResult(R"("live-1")"), R"({"subscription":"live-1"})");
+}
+
+TEST(JsonRpc, ReadsAnIdParamAsTheRequestIdItNames) {
+  EXPECT_EQ(*ReadIdParam(R"({"subscription":12})", "subscription"), "12");
+  EXPECT_EQ(*ReadIdParam(R"({"subscription":"a\"b"})", "subscription"),
+            R"("a\"b")");
+  // However the client spells a number, it names the same subscription as
+  // the Subscribe's id did.
+  for (const char* spelling : {"10", "10.0", "1e1"}) {
+    std::string id;
+    ASSERT_TRUE(ParseRequest(absl::StrCat(R"({"id":)", spelling,
+                                          R"(,"method":"Subscribe"})"),
+                             &id)
+                    .ok());
+    EXPECT_EQ(*ReadIdParam(R"({"subscription":10})", "subscription"), id)
+        << spelling;
+  }
+  for (const char* bad :
+       {R"({})", R"({"subscription":null})", R"({"subscription":true})",
+        R"({"subscription":{"a":1}})", R"({"subscription":[1]})"}) {
+    const absl::StatusOr<std::string> id = ReadIdParam(bad, "subscription");
+    EXPECT_EQ(id.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
 }
 
 }  // namespace

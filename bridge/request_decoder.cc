@@ -15,11 +15,11 @@ absl::StatusOr<DecodedRequest> DecodeRequest(const MethodRegistry& methods,
   DecodedRequest out;
   out.id_json = request->id_json;
   if (request->method == "Unsubscribe") {
-    absl::StatusOr<uint64_t> id =
-        ReadUintParam(request->params_json, "subscription");
+    absl::StatusOr<std::string> id =
+        ReadIdParam(request->params_json, "subscription");
     if (!id.ok()) return id.status();
     out.kind = DecodedRequest::Kind::kUnsubscribe;
-    out.subscription = *id;
+    out.subscription_json = std::move(*id);
     return out;
   }
   absl::StatusOr<const MethodInfo*> method = methods.Find(request->method);
@@ -33,6 +33,17 @@ absl::StatusOr<DecodedRequest> DecodeRequest(const MethodRegistry& methods,
   absl::StatusOr<std::unique_ptr<google::protobuf::Message>> input =
       methods.ParseInput(**method, request->params_json);
   if (!input.ok()) return input.status();
+  if ((*method)->subscribe && out.id_json == "null") {
+    return absl::InvalidArgumentError(
+        "Subscribe needs an \"id\" (a number or a string): its updates and "
+        "Unsubscribe name the subscription by it");
+  }
+  if ((*method)->subscribe && out.id_json.size() > kMaxSubscriptionIdBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Subscribe's \"id\" is ", out.id_json.size(),
+                     " bytes as JSON; at most ", kMaxSubscriptionIdBytes,
+                     ", as every update repeats it"));
+  }
   out.kind = (*method)->subscribe ? DecodedRequest::Kind::kSubscribe
                                   : DecodedRequest::Kind::kUnary;
   out.method = *method;

@@ -5,7 +5,7 @@
 #ifndef PULSE_BRIDGE_REQUEST_DECODER_H_
 #define PULSE_BRIDGE_REQUEST_DECODER_H_
 
-#include <cstdint>
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -20,8 +20,9 @@ namespace pulse::bridge {
 struct DecodedRequest {
   enum class Kind {
     kUnary,        // a unary call of `method` with `input`
-    kSubscribe,    // Subscribe with `input` (a v1::SubscribeRequest)
-    kUnsubscribe,  // Unsubscribe of `subscription`
+    kSubscribe,    // Subscribe with `input` (a v1::SubscribeRequest); its
+                   // id (never null) names the subscription
+    kUnsubscribe,  // Unsubscribe of `subscription_json`
   };
   Kind kind = Kind::kUnary;
   // The request's id as JSON, for the answer.
@@ -29,9 +30,12 @@ struct DecodedRequest {
   // kUnary and kSubscribe: the method and its input message.
   const MethodInfo* method = nullptr;
   std::unique_ptr<google::protobuf::Message> input;
-  // kUnsubscribe: the subscription to end.
-  uint64_t subscription = 0;
+  // kUnsubscribe: the subscription to end, the id of its Subscribe as JSON.
+  std::string subscription_json;
 };
+
+// The longest Subscribe id, as JSON: every update frame repeats it.
+inline constexpr size_t kMaxSubscriptionIdBytes = 128;
 
 // Decodes one text frame. On failure returns the status to answer with (the
 // gRPC code the error frame carries) and sets *id_json (not null) to the

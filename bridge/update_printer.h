@@ -25,6 +25,10 @@
 
 namespace pulse::bridge {
 
+// An Update printed as JSON, shared by the sockets it goes to until each
+// frames it with its subscription id.
+using UpdateJson = std::shared_ptr<const std::string>;
+
 // Thread-safe. Memory is bounded by `max_parts` printed parts (two
 // generations of at most `max_parts / 2` each: a part in use stays, parts
 // of past versions age out).

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "bridge/backend.h"
 #include "bridge/connection.h"
 #include "bridge/json_rpc.h"
@@ -46,21 +47,23 @@ void Upstream::Start(const v1::SubscribeRequest& request,
 }
 
 Upstream::AttachResult Upstream::TryAttach(
-    const std::shared_ptr<Connection>& conn,
-    const std::string& request_id_json) {
+    const std::shared_ptr<Connection>& conn, const std::string& request_id_json,
+    std::string* existing) {
   bool read = false;
   {
     absl::MutexLock lock(&mu_);
     if (closed_) return AttachResult::kClosed;
-    if (subscribers_.contains(conn.get()))
+    if (auto it = subscribers_.find(conn.get()); it != subscribers_.end()) {
+      *existing = it->second.request_id_json;
       return AttachResult::kAlreadyAttached;
+    }
     Subscriber& sub = subscribers_[conn.get()];
     sub.conn = conn;
     sub.request_id_json = request_id_json;
     if (have_state_) {
       sub.acked = true;
       uint64_t version = 0;
-      WsMessagePtr snapshot = CatchUpLocked(&version);
+      UpdateJson snapshot = CatchUpLocked(&version);
       conn->DeliverSubscribed(id_, request_id_json, snapshot, version);
     }
     // A new socket is not congested: a stopped stream reads again.
@@ -140,12 +143,12 @@ bool Upstream::TakeDelivery(const Connection* conn) {
   return std::exchange(it->second.folded, false);
 }
 
-WsMessagePtr Upstream::CatchUp(uint64_t* version) {
+UpdateJson Upstream::CatchUp(uint64_t* version) {
   absl::MutexLock lock(&mu_);
   return CatchUpLocked(version);
 }
 
-WsMessagePtr Upstream::CatchUpLocked(uint64_t* version) {
+UpdateJson Upstream::CatchUpLocked(uint64_t* version) {
   *version = version_;
   if (!have_state_) return nullptr;
   if (catchup_ == nullptr || catchup_version_ != version_) {
@@ -153,7 +156,7 @@ WsMessagePtr Upstream::CatchUpLocked(uint64_t* version) {
     snapshot.set_snapshot(true);
     absl::StatusOr<std::string> json = printer_->Print(&snapshot);
     if (!json.ok()) return nullptr;
-    catchup_ = PrepareTextMessage(UpdateFrame(id_, *json));
+    catchup_ = std::make_shared<const std::string>(std::move(*json));
     catchup_version_ = version_;
   }
   return catchup_;
@@ -176,17 +179,22 @@ void Upstream::OnReadDone(bool ok) {
     have_state_ = true;
     ++version_;
     absl::StatusOr<std::string> json = printer_->Print(&incoming_);
-    WsMessagePtr message =
-        json.ok() ? PrepareTextMessage(UpdateFrame(id_, *json)) : nullptr;
+    UpdateJson message =
+        json.ok() ? std::make_shared<const std::string>(std::move(*json))
+                  : nullptr;
+    // Framed once per subscription id: sockets that named the subscription
+    // alike (a dashboard numbers its calls from 1, in the same order every
+    // time) share one prepared message.
+    absl::flat_hash_map<absl::string_view, WsMessagePtr> frames;
     for (auto& [key, sub] : subscribers_) {
       std::shared_ptr<Connection> conn = sub.conn.lock();
       if (conn == nullptr) continue;
       if (!sub.acked) {
         sub.acked = true;
         uint64_t version = 0;
-        WsMessagePtr snapshot = incoming_.snapshot() && message != nullptr
-                                    ? message
-                                    : CatchUpLocked(&version);
+        UpdateJson snapshot = incoming_.snapshot() && message != nullptr
+                                  ? message
+                                  : CatchUpLocked(&version);
         conn->DeliverSubscribed(id_, sub.request_id_json, snapshot, version_);
       } else if (message != nullptr) {
         if (sub.queued) {
@@ -196,7 +204,11 @@ void Upstream::OnReadDone(bool ok) {
           counters_->updates_folded++;
         } else {
           sub.queued = true;
-          conn->DeliverUpdate(id_, version_, message);
+          WsMessagePtr& frame = frames[sub.request_id_json];
+          if (frame == nullptr)
+            frame =
+                PrepareTextMessage(UpdateFrame(sub.request_id_json, *message));
+          conn->DeliverUpdate(id_, sub.request_id_json, version_, frame);
         }
       }
     }
@@ -258,20 +270,22 @@ absl::StatusOr<std::shared_ptr<Upstream>> UpstreamRegistry::Attach(
     if (stopping_) return absl::UnavailableError("the bridge is shutting down");
     auto it = by_key_.find(key);
     if (it != by_key_.end()) {
-      switch (it->second->TryAttach(conn, request_id_json)) {
+      std::string existing;
+      switch (it->second->TryAttach(conn, request_id_json, &existing)) {
         case Upstream::AttachResult::kAttached:
           return it->second;
         case Upstream::AttachResult::kAlreadyAttached:
           return absl::AlreadyExistsError(
               absl::StrCat("this connection already has subscription ",
-                           it->second->id(), " with the same params"));
+                           existing, " with the same params"));
         case Upstream::AttachResult::kClosed:
           break;  // ending: replaced below
       }
     }
     upstream = std::make_shared<Upstream>(next_id_++, key, this, backend_,
                                           counters_, &printer_);
-    upstream->TryAttach(conn, request_id_json);
+    std::string unused;
+    upstream->TryAttach(conn, request_id_json, &unused);
     by_key_[key] = upstream;
   }
   // Outside the lock: a failing start ends the stream, which calls Forget.

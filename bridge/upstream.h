@@ -2,11 +2,12 @@
 // (same params, same auth token) from any number of sockets share one
 // upstream gRPC stream; each Update it reads is merged into the stream's full
 // state, printed to JSON once (its shared parts once for all streams:
-// UpdatePrinter) and handed as one prepared websocket message to
-// every socket. A socket that is congested skips updates and later gets the
-// merged state as one snapshot; the stream stops reading (so the server
-// merges for it) only while every one of its sockets is congested, so a slow
-// socket never slows the others.
+// UpdatePrinter), framed once per subscription id its sockets gave it (each
+// names the subscription by its Subscribe's id) and handed to every socket as
+// a prepared message. A socket that is congested skips updates and
+// later gets the merged state as one snapshot; the stream stops reading (so the
+// server merges for it) only while every one of its sockets is congested, so a
+// slow socket never slows the others.
 //
 // Threads: OnReadDone/OnDone run on gRPC threads; Attach/Detach/Resume/
 // CatchUp on io threads. All state is under the stream's mutex; deliveries to
@@ -43,26 +44,30 @@ class Upstream : public grpc::ClientReadReactor<v1::Update> {
   Upstream(uint64_t id, std::string key, UpstreamRegistry* registry,
            Backend* backend, Counters* counters, UpdatePrinter* printer);
 
-  // The subscription id sockets see; unique within the bridge process.
+  // Unique within the bridge process; deliveries carry it, so that a socket
+  // can tell them from those of a stream it left.
   uint64_t id() const { return id_; }
 
   // Starts the stream; `self` keeps this alive until OnDone. Never blocks.
   void Start(const v1::SubscribeRequest& request, const std::string& token,
              std::shared_ptr<Upstream> self);
 
-  // Adds `conn`. Once the stream has state, `conn` gets (on its strand) the
-  // Subscribe result for `request_id_json` and a snapshot; if the stream
-  // fails first, an error answer. kClosed when the stream is ending (start a
-  // new one). Never blocks.
+  // Adds `conn` as subscription `request_id_json` (the id of its Subscribe
+  // request, as JSON). Once the stream has state, `conn` gets (on its strand)
+  // the Subscribe result and a snapshot; if the stream fails first, an error
+  // answer. kAlreadyAttached (and *existing set to the id `conn` holds it
+  // by) when `conn` is already on it; kClosed when the stream is ending
+  // (start a new one). Never blocks.
   AttachResult TryAttach(const std::shared_ptr<Connection>& conn,
-                         const std::string& request_id_json);
+                         const std::string& request_id_json,
+                         std::string* existing);
   // Removes `conn`; the last one out cancels the stream. Never blocks.
   void Detach(const Connection* conn);
   // A socket drained: read again if reading was stopped. Any thread.
   void Resume();
-  // The merged state as a prepared "update" frame (snapshot true) and its
-  // version; null before the first message. Printed once per version.
-  WsMessagePtr CatchUp(uint64_t* version);
+  // The merged state as an update's JSON (snapshot true) and its version;
+  // null before the first message. Printed once per version.
+  UpdateJson CatchUp(uint64_t* version);
   // Cancels the stream (shutdown); subscribers get its end. Never blocks.
   void Cancel();
   // Called by `conn`'s queued delivery when it runs: from then on the next
@@ -87,7 +92,7 @@ class Upstream : public grpc::ClientReadReactor<v1::Update> {
 
   // Tells every subscriber the stream ended; releases the stream.
   void End(const absl::Status& status, bool counted);
-  WsMessagePtr CatchUpLocked(uint64_t* version)
+  UpdateJson CatchUpLocked(uint64_t* version)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // True when no subscriber can take an update now.
   bool AllCongestedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -122,7 +127,7 @@ class Upstream : public grpc::ClientReadReactor<v1::Update> {
   v1::Update state_ ABSL_GUARDED_BY(mu_);
   bool have_state_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t version_ ABSL_GUARDED_BY(mu_) = 0;
-  WsMessagePtr catchup_ ABSL_GUARDED_BY(mu_);
+  UpdateJson catchup_ ABSL_GUARDED_BY(mu_);
   uint64_t catchup_version_ ABSL_GUARDED_BY(mu_) = 0;
   bool paused_ ABSL_GUARDED_BY(mu_) = false;
   // Cancelled or ended: no one may attach any more.
@@ -136,9 +141,10 @@ class UpstreamRegistry {
   UpstreamRegistry(Backend* backend, Counters* counters)
       : backend_(backend), counters_(counters) {}
 
-  // Attaches `conn` to the stream of (request, token), starting one if there
-  // is none. ALREADY_EXISTS if `conn` already holds that subscription,
-  // UNAVAILABLE when stopping. Never blocks.
+  // Attaches `conn` to the stream of (request, token) as subscription
+  // `request_id_json`, starting a stream if there is none. ALREADY_EXISTS if
+  // `conn` already holds a subscription with those params, UNAVAILABLE when
+  // stopping. Never blocks.
   absl::StatusOr<std::shared_ptr<Upstream>> Attach(
       const v1::SubscribeRequest& request, const std::string& token,
       const std::shared_ptr<Connection>& conn,

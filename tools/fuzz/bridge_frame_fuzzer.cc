@@ -11,7 +11,6 @@
 #include <websocketpp/utf8_validator.hpp>
 
 #include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
 #include "bridge/json_rpc.h"
 #include "bridge/method_registry.h"
 #include "bridge/request_decoder.h"
@@ -80,10 +79,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case DecodedRequest::Kind::kUnsubscribe:
       ParseAnswer(pulse::bridge::ResultFrame(
           request->id_json,
-          absl::StrCat(R"({"subscription":)", request->subscription, "}")));
+          pulse::bridge::SubscriptionResult(request->subscription_json)));
       break;
-    case DecodedRequest::Kind::kUnary:
-    case DecodedRequest::Kind::kSubscribe: {
+    case DecodedRequest::Kind::kSubscribe:
+      PULSE_FUZZ_CHECK(request->id_json != "null",
+                       "a subscription is named by its request's id");
+      ParseAnswer(pulse::bridge::SubscriptionResult(request->id_json));
+      ParseAnswer(pulse::bridge::UpdateFrame(request->id_json, "{}"));
+      [[fallthrough]];
+    case DecodedRequest::Kind::kUnary: {
       PULSE_FUZZ_CHECK(request->method != nullptr && request->input != nullptr,
                        "a call has a method and an input");
       PULSE_FUZZ_CHECK(request->input->GetDescriptor() ==

@@ -40,7 +40,7 @@ export class RpcSocket extends EventTarget {
     this.nextId_ = 1;
     this.pending_ = new Map();       // request id -> {resolve, reject, timer}
     this.subscriptions_ = new Set(); // Subscription handles, live or not
-    this.byServerId_ = new Map();    // bridge subscription id -> handle
+    this.byServerId_ = new Map();    // subscription id (the Subscribe call's id) -> handle
     // Ids of Subscribe calls that timed out: the bridge may still make them,
     // and their late results are unsubscribed.
     this.abandoned_ = new Set();
@@ -107,6 +107,10 @@ export class RpcSocket extends EventTarget {
     ws.onopen = () => {
       if (ws !== this.ws_) return;
       this.backoff_.reset();
+      // Ids are per connection. Every dashboard numbers its subscriptions
+      // alike (1 for the global totals, ...), and the bridge frames an
+      // update once for all sockets that named its subscription alike.
+      this.nextId_ = 1;
       const reconnect = this.openedBefore_;
       this.openedBefore_ = true;
       this.setState_('open', {});

@@ -130,10 +130,11 @@ test('RpcSocket answers calls, routes updates and resubscribes after a reconnect
   const sub = first.sent.find((f) => f.method === 'Subscribe');
   assert.deepEqual(sub.params, {global: true});
 
-  first.receive({jsonrpc: '2.0', id: sub.id, result: {subscription: 7}});
+  // The bridge names a subscription by its Subscribe's id.
+  first.receive({jsonrpc: '2.0', id: sub.id, result: {subscription: sub.id}});
   await flush();
-  first.receive({jsonrpc: '2.0', method: 'update', params: {subscription: 7, update: {seq: '1'}}});
-  first.receive({jsonrpc: '2.0', method: 'update', params: {subscription: 8, update: {seq: '1'}}});
+  first.receive({jsonrpc: '2.0', method: 'update', params: {subscription: sub.id, update: {seq: '1'}}});
+  first.receive({jsonrpc: '2.0', method: 'update', params: {subscription: sub.id + 100, update: {seq: '1'}}});
   assert.deepEqual(updates, [{seq: '1'}]);
 
   const call = socket.call('GetGlobalStats', {});
@@ -155,9 +156,12 @@ test('RpcSocket answers calls, routes updates and resubscribes after a reconnect
   assert.equal(reopened.reconnect, true);
   const again = second.sent.find((f) => f.method === 'Subscribe');
   assert.deepEqual(again.params, {global: true});
-  second.receive({jsonrpc: '2.0', id: again.id, result: {subscription: 9}});
+  // Ids start from 1 on each connection: every dashboard names its
+  // subscriptions alike, so the bridge frames their updates once.
+  assert.equal(again.id, sub.id);
+  second.receive({jsonrpc: '2.0', id: again.id, result: {subscription: again.id}});
   await flush();
-  second.receive({jsonrpc: '2.0', method: 'update', params: {subscription: 9, update: {seq: '1', snapshot: true}}});
+  second.receive({jsonrpc: '2.0', method: 'update', params: {subscription: again.id, update: {seq: '1', snapshot: true}}});
   assert.equal(updates.length, 2);
 });
 
@@ -178,20 +182,20 @@ test('RpcSocket unsubscribes what a timed-out Subscribe made', async (t) => {
   assert.deepEqual(errors, ['Subscribe timed out']);
 
   // The bridge made it after all: its result comes late.
-  ws.receive({jsonrpc: '2.0', id: first.id, result: {subscription: 7}});
+  ws.receive({jsonrpc: '2.0', id: first.id, result: {subscription: first.id}});
   await flush();
   const unsubscribe = ws.sent.at(-1);
   assert.equal(unsubscribe.method, 'Unsubscribe');
-  assert.deepEqual(unsubscribe.params, {subscription: 7});
-  ws.receive({jsonrpc: '2.0', method: 'update', params: {subscription: 7, update: {seq: '1'}}});
+  assert.deepEqual(unsubscribe.params, {subscription: first.id});
+  ws.receive({jsonrpc: '2.0', method: 'update', params: {subscription: first.id, update: {seq: '1'}}});
   assert.deepEqual(updates, []);
 
   // The retry (the subscription's backoff: at most 500 ms) gets its own.
   t.mock.timers.tick(500);
   const retry = ws.sent.findLast((f) => f.method === 'Subscribe');
   assert.notEqual(retry.id, first.id);
-  ws.receive({jsonrpc: '2.0', id: retry.id, result: {subscription: 8}});
+  ws.receive({jsonrpc: '2.0', id: retry.id, result: {subscription: retry.id}});
   await flush();
-  ws.receive({jsonrpc: '2.0', method: 'update', params: {subscription: 8, update: {seq: '1'}}});
+  ws.receive({jsonrpc: '2.0', method: 'update', params: {subscription: retry.id, update: {seq: '1'}}});
   assert.deepEqual(updates, [{seq: '1'}]);
 });
