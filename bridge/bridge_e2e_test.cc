@@ -1,10 +1,12 @@
 // End to end: a real pulse-server, a real bridge, real websocket clients.
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <regex>
 #include <set>
+#include <thread>
 #include <tuple>
 #include <utility>
 
@@ -327,6 +329,79 @@ TEST_F(BridgeE2E, SubscriptionsAreNamedByTheIdsOfTheirSubscribeRequests) {
       << ToJson(done_b);
   EXPECT_TRUE(WaitUntil([&] { return stack_->bridge->Stats().upstreams == 0; },
                         absl::Seconds(5)));
+}
+
+// An id freed by Unsubscribe may name a new subscription at once; updates of
+// the old stream still on their way are not sent under it.
+TEST_F(BridgeE2E, AnIdUsedAgainNamesOnlyTheNewSubscription) {
+  Ingest(SampleBatch());
+  auto ws = client_.ConnectOpen(stack_->WsUri());
+  ASSERT_NE(ws, nullptr);
+  ASSERT_TRUE(ws->Send(
+      R"({"jsonrpc":"2.0","id":2,"method":"Subscribe","params":{"postIds":["p1"],"minInterval":"0.05s"}})"));
+  const auto updates_of_2 = [&] {
+    int n = 0;
+    for (const std::string& f : ws->frames()) n += IsUpdate(ParseJson(f), 2);
+    return n;
+  };
+  // p1 keeps changing while the id is freed and used again.
+  std::atomic<bool> stop{false};
+  std::thread feed([&] {
+    auto stub = stack_->server->stub();
+    for (int i = 0; i < 400 && !stop.load(); ++i) {
+      v1::IngestRequest batch;
+      *batch.add_engagements() = pulse::testing::MakeEngagement(
+          absl::StrCat("e-again-", i), "p1", v1::LIKE, 1);
+      v1::IngestResponse r;
+      (void)stub->Ingest(Context().get(), batch, &r);
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+  });
+  ASSERT_TRUE(
+      WaitUntil([&] { return updates_of_2() >= 4; }, absl::Seconds(10)));
+  ASSERT_TRUE(ws->Send(
+      R"({"jsonrpc":"2.0","id":3,"method":"Unsubscribe","params":{"subscription":2}})"));
+  ASSERT_TRUE(ws->Send(
+      R"({"jsonrpc":"2.0","id":2,"method":"Subscribe","params":{"global":true,"minInterval":"0.05s"}})"));
+  // The new subscription's result, then a few of its updates.
+  const auto results_for_2 = [&](std::vector<std::string>* frames) {
+    *frames = ws->frames();
+    std::vector<size_t> at;
+    for (size_t i = 0; i < frames->size(); ++i) {
+      const Value v = ParseJson((*frames)[i]);
+      if (At(v, "id").number_value() == 2 &&
+          At(v, "result").kind_case() == Value::kStructValue)
+        at.push_back(i);
+    }
+    return at;
+  };
+  std::vector<std::string> frames;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        const std::vector<size_t> at = results_for_2(&frames);
+        if (at.size() < 2) return false;
+        int after = 0;
+        for (size_t i = at[1] + 1; i < frames.size(); ++i)
+          after += IsUpdate(ParseJson(frames[i]), 2);
+        return after >= 4;
+      },
+      absl::Seconds(10)));
+  stop = true;
+  feed.join();
+  const size_t second_result = results_for_2(&frames)[1];
+  bool first = true;
+  for (size_t i = second_result + 1; i < frames.size(); ++i) {
+    const Value v = ParseJson(frames[i]);
+    if (!IsUpdate(v, 2)) continue;
+    EXPECT_EQ(At(v, "params.update.posts").kind_case(), Value::KIND_NOT_SET)
+        << "an update of the old subscription: " << frames[i];
+    if (first) {
+      EXPECT_TRUE(At(v, "params.update.snapshot").bool_value()) << frames[i];
+      EXPECT_EQ(At(v, "params.update.global").kind_case(), Value::kStructValue)
+          << frames[i];
+      first = false;
+    }
+  }
 }
 
 TEST_F(BridgeE2E, UnsubscribeAndClosingCancelTheUpstreamStreams) {
