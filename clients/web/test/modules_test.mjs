@@ -112,16 +112,34 @@ class FakeSocket {
   receive(frame) { this.onmessage?.({data: JSON.stringify(frame)}); }
 }
 
-// Lets pending promise callbacks run (setTimeout is mocked in these tests).
+// Browsers and Node 19+ have CustomEvent; Node 18 (Debian 12's) only Event.
+globalThis.CustomEvent ??= class CustomEvent extends Event {
+  constructor(type, options = {}) {
+    super(type, options);
+    this.detail = options.detail ?? null;
+  }
+};
+
+// Lets pending promise callbacks run.
 const flush = async () => {
   for (let i = 0; i < 5; i++) await Promise.resolve();
 };
 
-test('RpcSocket answers calls, routes updates and resubscribes after a reconnect', async (t) => {
-  t.mock.timers.enable({apis: ['setTimeout']});
+// Waits, on real timers, until cond() holds; fails after `ms`. (Not Node's
+// mock timers: Node 18's lose their queue when clearTimeout is given an id
+// they do not hold, and RpcSocket clears timers that already fired.)
+async function waitFor(cond, what, ms = 5000) {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+test('RpcSocket answers calls, routes updates and resubscribes after a reconnect', async () => {
   FakeSocket.all = [];
   const socket = new RpcSocket('ws://x/ws', {WebSocketImpl: FakeSocket,
-    backoff: new Backoff({baseMs: 100, random: () => 1})});
+    backoff: new Backoff({baseMs: 50, random: () => 1})});
   const updates = [];
   socket.subscribe({global: true}, (u) => updates.push(u));
   socket.start();
@@ -147,9 +165,11 @@ test('RpcSocket answers calls, routes updates and resubscribes after a reconnect
   await assert.rejects(lost, DisconnectedError);
   assert.equal(socket.state, 'closed');
 
-  t.mock.timers.tick(100);
+  const closedAt = Date.now();
+  assert.equal(FakeSocket.all.length, 1, 'no reconnect before the backoff delay');
+  await waitFor(() => FakeSocket.all.length === 2, 'it reconnects');
+  assert.ok(Date.now() - closedAt >= 40, 'reconnected after the backoff delay');
   const second = FakeSocket.all[1];
-  assert.ok(second, 'reconnected after the backoff delay');
   let reopened = null;
   socket.addEventListener('open', (e) => { reopened = e.detail; });
   second.open();
@@ -163,10 +183,10 @@ test('RpcSocket answers calls, routes updates and resubscribes after a reconnect
   await flush();
   second.receive({jsonrpc: '2.0', method: 'update', params: {subscription: again.id, update: {seq: '1', snapshot: true}}});
   assert.equal(updates.length, 2);
+  socket.stop();
 });
 
-test('RpcSocket unsubscribes what a timed-out Subscribe made', async (t) => {
-  t.mock.timers.enable({apis: ['setTimeout']});
+test('RpcSocket unsubscribes what a timed-out Subscribe made', async () => {
   FakeSocket.all = [];
   const socket = new RpcSocket('ws://x/ws', {WebSocketImpl: FakeSocket, callTimeoutMs: 1000,
     backoff: new Backoff({baseMs: 100, random: () => 1})});
@@ -177,8 +197,7 @@ test('RpcSocket unsubscribes what a timed-out Subscribe made', async (t) => {
   const ws = FakeSocket.all[0];
   ws.open();
   const first = ws.sent.find((f) => f.method === 'Subscribe');
-  t.mock.timers.tick(1000);
-  await flush();
+  await waitFor(() => errors.length > 0, 'the Subscribe times out');
   assert.deepEqual(errors, ['Subscribe timed out']);
 
   // The bridge made it after all: its result comes late.
@@ -191,11 +210,13 @@ test('RpcSocket unsubscribes what a timed-out Subscribe made', async (t) => {
   assert.deepEqual(updates, []);
 
   // The retry (the subscription's backoff: at most 500 ms) gets its own.
-  t.mock.timers.tick(500);
-  const retry = ws.sent.findLast((f) => f.method === 'Subscribe');
+  const subscribes = () => ws.sent.filter((f) => f.method === 'Subscribe');
+  await waitFor(() => subscribes().length === 2, 'the Subscribe is retried');
+  const retry = subscribes()[1];
   assert.notEqual(retry.id, first.id);
   ws.receive({jsonrpc: '2.0', id: retry.id, result: {subscription: retry.id}});
   await flush();
   ws.receive({jsonrpc: '2.0', method: 'update', params: {subscription: retry.id, update: {seq: '1'}}});
   assert.deepEqual(updates, [{seq: '1'}]);
+  socket.stop();
 });
