@@ -526,17 +526,58 @@ TEST(BridgeLimits, MoreSubscriptionsThanAllowedAreRefused) {
             Value::kStructValue);
 }
 
-TEST(BridgeLimits, TheSameSubscriptionTwiceOnOneSocketIsAlreadyExists) {
-  auto stack = StartStack();
-  ASSERT_NE(stack, nullptr);
-  WsClient client;
-  auto ws = client.ConnectOpen(stack->WsUri());
+// Two ids, the same params: two subscriptions on one upstream stream, each
+// updated under its own id until it is unsubscribed.
+TEST_F(BridgeE2E, TheSameParamsUnderTwoIdsAreTwoSubscriptionsOfOneStream) {
+  Ingest(SampleBatch());
+  auto ws = client_.ConnectOpen(stack_->WsUri());
   ASSERT_NE(ws, nullptr);
-  EXPECT_GT(
-      At(ws->Call("Subscribe", R"({"global":true})"), "result.subscription")
-          .number_value(),
-      0);
-  ExpectError(ws->Call("Subscribe", R"({"global":true})"), 6, "ALREADY_EXISTS");
+  const std::string params = R"({"global":true,"minInterval":"0.05s"})";
+  const double a =
+      At(ws->Call("Subscribe", params), "result.subscription").number_value();
+  const double b =
+      At(ws->Call("Subscribe", params), "result.subscription").number_value();
+  ASSERT_GT(a, 0);
+  ASSERT_GT(b, 0);
+  ASSERT_NE(a, b);
+  EXPECT_EQ(stack_->bridge->Stats().upstreams, 1);
+  const auto global_likes = [](double subscription, const std::string& likes) {
+    return [subscription, likes](const Value& v) {
+      return IsUpdate(v, subscription) &&
+             At(v, "params.update.global.likes").string_value() == likes;
+    };
+  };
+  for (double sub : {a, b}) {
+    EXPECT_EQ(ws->WaitFor(global_likes(sub, "6")).kind_case(),
+              Value::kStructValue)
+        << "no snapshot for " << sub;
+  }
+
+  v1::IngestRequest more;
+  *more.add_engagements() =
+      pulse::testing::MakeEngagement("e-twice-1", "p1", v1::LIKE, 1);
+  Ingest(more);
+  for (double sub : {a, b}) {
+    EXPECT_EQ(ws->WaitFor(global_likes(sub, "7")).kind_case(),
+              Value::kStructValue)
+        << "no update for " << sub;
+  }
+
+  const Value done =
+      ws->Call("Unsubscribe", absl::StrCat(R"({"subscription":)", a, "}"));
+  ASSERT_EQ(At(done, "result.subscription").number_value(), a) << ToJson(done);
+  EXPECT_EQ(stack_->bridge->Stats().upstreams, 1);
+  *more.mutable_engagements(0) =
+      pulse::testing::MakeEngagement("e-twice-2", "p1", v1::LIKE, 1);
+  Ingest(more);
+  EXPECT_EQ(ws->WaitFor(global_likes(b, "8")).kind_case(), Value::kStructValue);
+  EXPECT_EQ(
+      ws->WaitFor(global_likes(a, "8"), absl::Milliseconds(300)).kind_case(),
+      Value::KIND_NOT_SET)
+      << "an update for the subscription that ended";
+  ws->Call("Unsubscribe", absl::StrCat(R"({"subscription":)", b, "}"));
+  EXPECT_TRUE(WaitUntil([&] { return stack_->bridge->Stats().upstreams == 0; },
+                        absl::Seconds(5)));
 }
 
 TEST(BridgeBackendDown,

@@ -175,7 +175,7 @@ void Connection::HandleUnsubscribe(const DecodedRequest& request) {
   }
   std::shared_ptr<Upstream> upstream = std::move(it->second.upstream);
   subs_.erase(it);
-  upstream->Detach(this);
+  upstream->Detach(this, request.subscription_json);
   SendText(ResultFrame(request.id_json,
                        SubscriptionResult(request.subscription_json)));
 }
@@ -216,7 +216,8 @@ void Connection::DeliverUpdate(uint64_t upstream_id,
     Subscription* sub = self->Find(upstream_id, subscription_json);
     if (sub == nullptr) return;
     // Updates that came while this one waited were not queued.
-    if (sub->upstream->TakeDelivery(self.get())) sub->dirty = true;
+    if (sub->upstream->TakeDelivery(self.get(), subscription_json))
+      sub->dirty = true;
     if (!sub->acked) return;
     if (version <= sub->last_version && !sub->dirty)
       return;  // a catch-up covered it
@@ -351,7 +352,7 @@ void Connection::OnClose() {
   ctx_->counters->buffered_bytes.fetch_sub(accounted_bytes_,
                                            std::memory_order_relaxed);
   accounted_bytes_ = 0;
-  for (auto& [id, sub] : subs_) sub.upstream->Detach(this);
+  for (auto& [id, sub] : subs_) sub.upstream->Detach(this, id);
   subs_.clear();
 }
 

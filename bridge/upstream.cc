@@ -47,17 +47,14 @@ void Upstream::Start(const v1::SubscribeRequest& request,
 }
 
 Upstream::AttachResult Upstream::TryAttach(
-    const std::shared_ptr<Connection>& conn, const std::string& request_id_json,
-    std::string* existing) {
+    const std::shared_ptr<Connection>& conn,
+    const std::string& request_id_json) {
   bool read = false;
   {
     absl::MutexLock lock(&mu_);
     if (closed_) return AttachResult::kClosed;
-    if (auto it = subscribers_.find(conn.get()); it != subscribers_.end()) {
-      *existing = it->second.request_id_json;
-      return AttachResult::kAlreadyAttached;
-    }
-    Subscriber& sub = subscribers_[conn.get()];
+    // The socket's ids are unique: this is a new entry.
+    Subscriber& sub = subscribers_[{conn.get(), request_id_json}];
     sub.conn = conn;
     sub.request_id_json = request_id_json;
     if (have_state_) {
@@ -73,13 +70,14 @@ Upstream::AttachResult Upstream::TryAttach(
   return AttachResult::kAttached;
 }
 
-void Upstream::Detach(const Connection* conn) {
+void Upstream::Detach(const Connection* conn,
+                      const std::string& request_id_json) {
   bool cancel = false;
   bool release = false;
   bool read = false;
   {
     absl::MutexLock lock(&mu_);
-    subscribers_.erase(conn);
+    subscribers_.erase(std::make_pair(conn, request_id_json));
     if (subscribers_.empty() && !closed_) {
       closed_ = true;
       cancel = true;
@@ -135,9 +133,10 @@ void Upstream::ReadAgain() {
   RemoveHold();
 }
 
-bool Upstream::TakeDelivery(const Connection* conn) {
+bool Upstream::TakeDelivery(const Connection* conn,
+                            const std::string& request_id_json) {
   absl::MutexLock lock(&mu_);
-  auto it = subscribers_.find(conn);
+  auto it = subscribers_.find(std::make_pair(conn, request_id_json));
   if (it == subscribers_.end()) return false;
   it->second.queued = false;
   return std::exchange(it->second.folded, false);
@@ -270,22 +269,14 @@ absl::StatusOr<std::shared_ptr<Upstream>> UpstreamRegistry::Attach(
     if (stopping_) return absl::UnavailableError("the bridge is shutting down");
     auto it = by_key_.find(key);
     if (it != by_key_.end()) {
-      std::string existing;
-      switch (it->second->TryAttach(conn, request_id_json, &existing)) {
-        case Upstream::AttachResult::kAttached:
-          return it->second;
-        case Upstream::AttachResult::kAlreadyAttached:
-          return absl::AlreadyExistsError(
-              absl::StrCat("this connection already has subscription ",
-                           existing, " with the same params"));
-        case Upstream::AttachResult::kClosed:
-          break;  // ending: replaced below
-      }
+      if (it->second->TryAttach(conn, request_id_json) ==
+          Upstream::AttachResult::kAttached)
+        return it->second;
+      // Ending: replaced below.
     }
     upstream = std::make_shared<Upstream>(next_id_++, key, this, backend_,
                                           counters_, &printer_);
-    std::string unused;
-    upstream->TryAttach(conn, request_id_json, &unused);
+    upstream->TryAttach(conn, request_id_json);
     by_key_[key] = upstream;
   }
   // Outside the lock: a failing start ends the stream, which calls Forget.

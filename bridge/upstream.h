@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -39,7 +40,7 @@ class UpstreamRegistry;
 // One Subscribe stream and the sockets it feeds.
 class Upstream : public grpc::ClientReadReactor<v1::Update> {
  public:
-  enum class AttachResult { kAttached, kAlreadyAttached, kClosed };
+  enum class AttachResult { kAttached, kClosed };
 
   Upstream(uint64_t id, std::string key, UpstreamRegistry* registry,
            Backend* backend, Counters* counters, UpdatePrinter* printer);
@@ -52,17 +53,17 @@ class Upstream : public grpc::ClientReadReactor<v1::Update> {
   void Start(const v1::SubscribeRequest& request, const std::string& token,
              std::shared_ptr<Upstream> self);
 
-  // Adds `conn` as subscription `request_id_json` (the id of its Subscribe
-  // request, as JSON). Once the stream has state, `conn` gets (on its strand)
-  // the Subscribe result and a snapshot; if the stream fails first, an error
-  // answer. kAlreadyAttached (and *existing set to the id `conn` holds it
-  // by) when `conn` is already on it; kClosed when the stream is ending
-  // (start a new one). Never blocks.
+  // Adds `conn`'s subscription `request_id_json` (the id of its Subscribe
+  // request, as JSON; one socket may hold the same stream under several
+  // ids). Once the stream has state, `conn` gets (on its strand) the
+  // Subscribe result and a snapshot; if the stream fails first, an error
+  // answer. kClosed when the stream is ending (start a new one). Never
+  // blocks.
   AttachResult TryAttach(const std::shared_ptr<Connection>& conn,
-                         const std::string& request_id_json,
-                         std::string* existing);
-  // Removes `conn`; the last one out cancels the stream. Never blocks.
-  void Detach(const Connection* conn);
+                         const std::string& request_id_json);
+  // Removes `conn`'s subscription `request_id_json`; the last one out
+  // cancels the stream. Never blocks.
+  void Detach(const Connection* conn, const std::string& request_id_json);
   // A socket drained: read again if reading was stopped. Any thread.
   void Resume();
   // The merged state as an update's JSON (snapshot true) and its version;
@@ -70,10 +71,11 @@ class Upstream : public grpc::ClientReadReactor<v1::Update> {
   UpdateJson CatchUp(uint64_t* version);
   // Cancels the stream (shutdown); subscribers get its end. Never blocks.
   void Cancel();
-  // Called by `conn`'s queued delivery when it runs: from then on the next
-  // update is posted again. True if updates came while it was queued (they
-  // were not posted: send the merged state, CatchUp, instead).
-  bool TakeDelivery(const Connection* conn);
+  // Called by the queued delivery of `conn`'s subscription `request_id_json`
+  // when it runs: from then on the next update is posted again. True if
+  // updates came while it was queued (they were not posted: send the merged
+  // state, CatchUp, instead).
+  bool TakeDelivery(const Connection* conn, const std::string& request_id_json);
 
   void OnReadDone(bool ok) override;
   void OnDone(const grpc::Status& status) override;
@@ -122,8 +124,8 @@ class Upstream : public grpc::ClientReadReactor<v1::Update> {
   v1::Update incoming_;  // touched only by the one read in flight
 
   absl::Mutex mu_;
-  absl::flat_hash_map<const Connection*, Subscriber> subscribers_
-      ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::pair<const Connection*, std::string>, Subscriber>
+      subscribers_ ABSL_GUARDED_BY(mu_);
   v1::Update state_ ABSL_GUARDED_BY(mu_);
   bool have_state_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t version_ ABSL_GUARDED_BY(mu_) = 0;
@@ -142,9 +144,8 @@ class UpstreamRegistry {
       : backend_(backend), counters_(counters) {}
 
   // Attaches `conn` to the stream of (request, token) as subscription
-  // `request_id_json`, starting a stream if there is none. ALREADY_EXISTS if
-  // `conn` already holds a subscription with those params, UNAVAILABLE when
-  // stopping. Never blocks.
+  // `request_id_json` (unique on `conn`), starting a stream if there is
+  // none. UNAVAILABLE when stopping. Never blocks.
   absl::StatusOr<std::shared_ptr<Upstream>> Attach(
       const v1::SubscribeRequest& request, const std::string& token,
       const std::shared_ptr<Connection>& conn,

@@ -185,8 +185,8 @@ export class RpcSocket extends EventTarget {
       return;
     }
     if (this.abandoned_.delete(frame.id)) {
-      // Nobody watches it: without this it would feed the socket, count
-      // toward the bridge's limit and make the retry ALREADY_EXISTS.
+      // Nobody watches it: without this it would feed the socket and count
+      // toward the bridge's limit.
       const subscription = frame.result?.subscription;
       if (subscription !== undefined) this.call('Unsubscribe', {subscription}).catch(() => {});
       return;
