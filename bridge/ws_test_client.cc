@@ -1,5 +1,6 @@
 #include "bridge/ws_test_client.h"
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <type_traits>
@@ -202,9 +203,13 @@ std::shared_ptr<WsConn> WsClient::ConnectOn(
     endpoint.send(hdl, payload, op, send_ec);
     return !send_ec;
   };
-  conn->close_ = [&endpoint, hdl] {
-    websocketpp::lib::error_code close_ec;
-    endpoint.close(hdl, websocketpp::close::status::normal, "bye", close_ec);
+  // On the io thread: websocketpp's close writes connection state that its
+  // read handler reads there without a lock (TSan saw the race).
+  conn->close_ = [this, &endpoint, hdl] {
+    boost::asio::post(io_, [&endpoint, hdl] {
+      websocketpp::lib::error_code close_ec;
+      endpoint.close(hdl, websocketpp::close::status::normal, "bye", close_ec);
+    });
   };
   for (const auto& [k, v] : headers) con->append_header(k, v);
   for (const auto& p : subprotocols) con->add_subprotocol(p);

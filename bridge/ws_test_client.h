@@ -66,7 +66,8 @@ class WsConn {
   std::string error();
   // Every text frame received so far, raw.
   std::vector<std::string> frames();
-  // Closes (1000) if open.
+  // Starts the close handshake (1000) if open, on the io thread; WaitClosed
+  // waits for its end.
   void Close();
 
  private:
