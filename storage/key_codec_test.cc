@@ -217,5 +217,66 @@ TEST(KeyCodec, ShortCountValuesReadMissingSlotsAsZero) {
   EXPECT_EQ(out[kPosts], 0);
 }
 
+// A producer's record: the highest sequence and which of the 64 below it were
+// applied, so that batches applied out of order each count once.
+TEST(SeenRecord, SequencesBelowTheHighestAreAppliedEachOnce) {
+  SeenRecord rec;  // a producer never seen: nothing applied
+  EXPECT_FALSE(rec.Applied(1));
+  EXPECT_FALSE(rec.Applied(7));
+  rec.Apply(7);
+  EXPECT_TRUE(rec.Applied(7));
+  for (uint64_t seq = 1; seq < 7; ++seq) EXPECT_FALSE(rec.Applied(seq)) << seq;
+  rec.Apply(5);
+  EXPECT_TRUE(rec.Applied(5));
+  EXPECT_FALSE(rec.Applied(6));
+  EXPECT_FALSE(rec.Applied(4));
+  rec.Apply(9);  // the window moves up by 2
+  EXPECT_EQ(rec.sequence, 9u);
+  EXPECT_TRUE(rec.Applied(7));
+  EXPECT_TRUE(rec.Applied(5));
+  EXPECT_FALSE(rec.Applied(8));
+  EXPECT_FALSE(rec.Applied(6));
+  EXPECT_FALSE(rec.Applied(10));
+}
+
+TEST(SeenRecord, TheWindowHoldsSixtyFourSequencesAndOlderCountAsApplied) {
+  SeenRecord rec;
+  rec.Apply(100);
+  EXPECT_FALSE(rec.Applied(100 - SeenRecord::kWindow));  // the oldest held
+  EXPECT_TRUE(rec.Applied(99 - SeenRecord::kWindow));    // too old to tell
+  rec.Apply(100 - SeenRecord::kWindow);
+  EXPECT_TRUE(rec.Applied(100 - SeenRecord::kWindow));
+  rec.Apply(100 + SeenRecord::kWindow);  // 100 becomes the oldest held
+  EXPECT_TRUE(rec.Applied(100));
+  EXPECT_FALSE(rec.Applied(101));
+  rec.Apply(1000);  // a jump past the window forgets it
+  EXPECT_FALSE(rec.Applied(1000 - SeenRecord::kWindow));
+  EXPECT_FALSE(rec.Applied(999));
+}
+
+TEST(SeenRecord, RoundTripsAndReadsARecordFromBeforeTheWindow) {
+  SeenRecord in{At(1'700'000'000), 42, 0b1011};
+  std::string value;
+  EncodeSeenRecord(in, &value);
+  SeenRecord out;
+  ASSERT_TRUE(DecodeSeenRecord(value, &out));
+  EXPECT_EQ(out.seen_at, in.seen_at);
+  EXPECT_EQ(out.sequence, 42u);
+  EXPECT_EQ(out.applied_below, 0b1011u);
+  // Before the window a record ended at the sequence: every lower one was
+  // taken as applied, and still is.
+  ASSERT_TRUE(DecodeSeenRecord(value.substr(0, value.size() - 8), &out));
+  EXPECT_EQ(out.sequence, 42u);
+  EXPECT_TRUE(out.Applied(41));
+  EXPECT_TRUE(out.Applied(1));
+  EXPECT_FALSE(out.Applied(43));
+  // An event id's record holds the time alone.
+  value.clear();
+  EncodeSeenRecord({At(5), 0}, &value);
+  ASSERT_TRUE(DecodeSeenRecord(value, &out));
+  EXPECT_EQ(out.sequence, 0u);
+  EXPECT_FALSE(DecodeSeenRecord(value + "xyz", &out));
+}
+
 }  // namespace
 }  // namespace pulse::storage

@@ -99,8 +99,10 @@ absl::StatusOr<WriteResult> Store::Impl::Write(const WriteInput& input) {
   WriteResult result;
   rocksdb::WriteBatch batch;
 
-  // A producer's batch at or below its last sequence was applied before.
+  // Whether this producer's batch was applied before: its record holds the
+  // highest sequence and which of those just below it were applied.
   std::string producer_key;
+  SeenRecord producer;
   if (!input.producer_id.empty()) {
     producer_key =
         IdempotencyKeyString(IdempotencyKind::kProducer, input.producer_id);
@@ -108,10 +110,10 @@ absl::StatusOr<WriteResult> Store::Impl::Write(const WriteInput& input) {
     rocksdb::Status s = db->Get(rocksdb::ReadOptions(), idempotency,
                                 rocksdb::Slice(producer_key), &value);
     if (s.ok()) {
-      SeenRecord rec;
-      if (DecodeSeenRecord(value.ToStringView(), &rec) &&
-          !SeenExpired(rec.seen_at, now, options.dedupe_retention) &&
-          input.sequence <= rec.sequence) {
+      if (!DecodeSeenRecord(value.ToStringView(), &producer) ||
+          SeenExpired(producer.seen_at, now, options.dedupe_retention)) {
+        producer = SeenRecord();  // forgotten: nothing applied
+      } else if (producer.Applied(input.sequence)) {
         result.duplicate_batch = true;
         return result;
       }
@@ -216,8 +218,10 @@ absl::StatusOr<WriteResult> Store::Impl::Write(const WriteInput& input) {
   }
 
   if (!producer_key.empty()) {
+    producer.seen_at = now;
+    producer.Apply(input.sequence);
     value.clear();
-    EncodeSeenRecord({now, input.sequence}, &value);
+    EncodeSeenRecord(producer, &value);
     rocksdb::Status s = batch.Put(idempotency, rocksdb::Slice(producer_key),
                                   rocksdb::Slice(value));
     if (!s.ok()) return FromRocksStatus(s, "building batch");

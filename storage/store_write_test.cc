@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "storage/store.h"
 #include "storage/test_util.h"
+#include "storage/value_codec.h"
 
 namespace pulse::storage {
 namespace {
@@ -129,10 +130,36 @@ TEST_F(StoreWrite, ResentProducerSequenceIsADuplicateBatchAcrossReopen) {
   EXPECT_FALSE(MustWrite(batch).duplicate_batch);
   Reopen();
   EXPECT_TRUE(MustWrite(batch).duplicate_batch);
-  batch.sequence = 4;
-  EXPECT_TRUE(MustWrite(batch).duplicate_batch);
   batch.sequence = 6;
   EXPECT_FALSE(MustWrite(batch).duplicate_batch);
+  EXPECT_EQ(Totals(Scope::kPost, "p")[kLikes], 2);
+}
+
+// Concurrent unary calls of one producer may reach the store in any order:
+// each batch is applied once, whichever comes first.
+TEST_F(StoreWrite, ProducerBatchesStoredOutOfOrderEachCountOnce) {
+  for (uint64_t seq : {3, 1, 2, 5, 4}) {
+    WriteInput batch = FromProducer("prod", seq, Batch({}, {Like("p")}));
+    EXPECT_FALSE(MustWrite(batch).duplicate_batch) << seq;
+  }
+  Reopen();
+  for (uint64_t seq = 1; seq <= 5; ++seq) {
+    WriteInput batch = FromProducer("prod", seq, Batch({}, {Like("p")}));
+    EXPECT_TRUE(MustWrite(batch).duplicate_batch) << seq;
+  }
+  EXPECT_EQ(Totals(Scope::kPost, "p")[kLikes], 5);
+}
+
+// A batch that comes more than the window below the producer's highest
+// sequence cannot be told from a re-send, and is taken for one.
+TEST_F(StoreWrite, AProducerBatchFarBelowItsHighestSequenceIsADuplicate) {
+  MustWrite(FromProducer("prod", 100, Batch({}, {Like("p")})));
+  EXPECT_FALSE(MustWrite(FromProducer("prod", 100 - SeenRecord::kWindow,
+                                      Batch({}, {Like("p")})))
+                   .duplicate_batch);
+  EXPECT_TRUE(MustWrite(FromProducer("prod", 99 - SeenRecord::kWindow,
+                                     Batch({}, {Like("p")})))
+                  .duplicate_batch);
   EXPECT_EQ(Totals(Scope::kPost, "p")[kLikes], 2);
 }
 

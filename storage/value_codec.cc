@@ -97,17 +97,44 @@ bool DecodePostMeta(std::string_view in, PostMeta* meta) {
   return true;
 }
 
+bool SeenRecord::Applied(uint64_t seq) const {
+  if (seq > sequence) return false;
+  const uint64_t below = sequence - seq;
+  if (below == 0 || below > kWindow) return true;
+  return (applied_below >> (below - 1)) & 1;
+}
+
+void SeenRecord::Apply(uint64_t seq) {
+  if (seq > sequence) {
+    const uint64_t shift = seq - sequence;
+    uint64_t moved = shift >= kWindow ? 0 : applied_below << shift;
+    if (sequence != 0 && shift <= kWindow) moved |= uint64_t{1} << (shift - 1);
+    applied_below = moved;
+    sequence = seq;
+  } else if (seq < sequence && sequence - seq <= kWindow) {
+    applied_below |= uint64_t{1} << (sequence - seq - 1);
+  }
+}
+
 void EncodeSeenRecord(const SeenRecord& rec, std::string* out) {
   PutTime(out, rec.seen_at);
-  if (rec.sequence != 0) PutU64(out, rec.sequence);
+  if (rec.sequence == 0) return;
+  PutU64(out, rec.sequence);
+  PutU64(out, rec.applied_below);
 }
 
 bool DecodeSeenRecord(std::string_view in, SeenRecord* rec) {
   KeyReader r(in);
   if (!GetTime(&r, &rec->seen_at)) return false;
   rec->sequence = 0;
+  rec->applied_below = 0;
   if (r.Done()) return true;
-  return r.GetU64(&rec->sequence) && r.Done();
+  if (!r.GetU64(&rec->sequence)) return false;
+  if (r.Done()) {  // written before the window
+    rec->applied_below = ~uint64_t{0};
+    return true;
+  }
+  return r.GetU64(&rec->applied_below) && r.Done();
 }
 
 }  // namespace pulse::storage

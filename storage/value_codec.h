@@ -34,11 +34,24 @@ void EncodePostMeta(const PostMeta& meta, std::string* out);
 // Parses metadata written by EncodePostMeta into `meta` (post_id untouched).
 bool DecodePostMeta(std::string_view in, PostMeta* meta);
 
-// An idempotency record: when the id was last seen and, for a producer, its
-// last applied sequence (0 for event ids).
+// An idempotency record: when the id was last seen and, for a producer, the
+// highest sequence applied (0 for event ids) and which of the kWindow below it
+// were applied too, so that batches stored out of order (concurrent unary
+// calls) are each applied once.
 struct SeenRecord {
+  static constexpr uint64_t kWindow = 64;
+
   absl::Time seen_at;
   uint64_t sequence = 0;
+  // Bit i: sequence - 1 - i was applied. A record written before the window
+  // existed decodes with every bit set (each lower sequence taken as applied).
+  uint64_t applied_below = 0;
+
+  // Whether a batch with `seq` was applied before. A sequence more than
+  // kWindow below the highest cannot be told and is taken for a re-send.
+  bool Applied(uint64_t seq) const;
+  // Records `seq` as applied.
+  void Apply(uint64_t seq);
 };
 void EncodeSeenRecord(const SeenRecord& rec, std::string* out);
 bool DecodeSeenRecord(std::string_view in, SeenRecord* rec);

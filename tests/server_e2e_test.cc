@@ -2,6 +2,8 @@
 // temporary data dir, driven through the generated gRPC stub.
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -235,11 +237,36 @@ TEST_F(ServerTest, AResentProducerBatchCountsOnce) {
   *batch.add_engagements() = MakeEngagement("", "p9", v1::LIKE, 5);
   EXPECT_FALSE(Ingest(batch).duplicate_batch());
   EXPECT_TRUE(Ingest(batch).duplicate_batch());
-  batch.set_sequence(6);
-  EXPECT_TRUE(Ingest(batch).duplicate_batch());
   batch.set_sequence(8);
   EXPECT_FALSE(Ingest(batch).duplicate_batch());
   EXPECT_EQ(Post("p9").likes(), 10);
+}
+
+// Unary calls of one producer sent at once may be stored in any order; each
+// batch still counts once, and a re-send of any of them is a duplicate.
+TEST_F(ServerTest, ConcurrentBatchesOfOneProducerEachCountOnce) {
+  constexpr int kThreads = 4;
+  constexpr int kBatchesPerThread = 25;
+  auto send_all = [this](bool expect_duplicate) {
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([this, t, expect_duplicate] {
+        for (int i = 0; i < kBatchesPerThread; ++i) {
+          IngestRequest batch;
+          batch.set_producer_id("parallel");
+          batch.set_sequence(1 + t + kThreads * i);
+          *batch.add_engagements() = MakeEngagement("", "p9", v1::LIKE, 1);
+          EXPECT_EQ(Ingest(batch).duplicate_batch(), expect_duplicate)
+              << batch.sequence();
+        }
+      });
+    }
+    for (std::thread& t : threads) t.join();
+  };
+  send_all(/*expect_duplicate=*/false);
+  EXPECT_EQ(Post("p9").likes(), kThreads * kBatchesPerThread);
+  send_all(/*expect_duplicate=*/true);
+  EXPECT_EQ(Post("p9").likes(), kThreads * kBatchesPerThread);
 }
 
 TEST_F(ServerTest, UnknownPostsCountAndAreReported) {

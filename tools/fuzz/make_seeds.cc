@@ -205,11 +205,14 @@ void ValueSeeds(const fs::path& dir) {
   storage::EncodePostMeta(meta, &encoded);
   Write(dir, "post_meta", encoded);
 
-  for (uint64_t sequence : {uint64_t{0}, uint64_t{42}}) {
-    std::string seen;
-    storage::EncodeSeenRecord({absl::FromUnixSeconds(kThen), sequence}, &seen);
-    Write(dir, sequence == 0 ? "seen_event" : "seen_producer", seen);
-  }
+  std::string seen;
+  storage::EncodeSeenRecord({absl::FromUnixSeconds(kThen), 0}, &seen);
+  Write(dir, "seen_event", seen);
+  seen.clear();
+  storage::EncodeSeenRecord({absl::FromUnixSeconds(kThen), 42, 0b101}, &seen);
+  Write(dir, "seen_producer", seen);
+  // As written before the window of applied sequences: no window.
+  Write(dir, "seen_producer_before_window", seen.substr(0, seen.size() - 8));
 
   storage::HyperLogLog sparse, dense;
   for (int i = 0; i < 20; ++i) sparse.Add("u" + std::to_string(i));

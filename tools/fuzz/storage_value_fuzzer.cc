@@ -62,7 +62,8 @@ void CheckSeenRecord(std::string_view in) {
   SeenRecord again;
   PULSE_FUZZ_CHECK(DecodeSeenRecord(encoded, &again) &&
                        again.seen_at == rec.seen_at &&
-                       again.sequence == rec.sequence,
+                       again.sequence == rec.sequence &&
+                       again.applied_below == rec.applied_below,
                    "an idempotency record round-trips");
 }
 
