@@ -843,6 +843,70 @@ TEST_F(BridgeE2E, IdenticalSubscriptionsShareOneUpstreamStream) {
   EXPECT_EQ(frame_a, frame_b);
 }
 
+// An update's seq is its upstream stream's: a socket that joins a running
+// stream starts with a snapshot at the stream's seq, and from there both
+// sockets see the same seqs, each above the last.
+TEST_F(BridgeE2E, ASocketJoiningARunningStreamStartsAtItsSeq) {
+  Ingest(SampleBatch());  // 6 likes
+  const std::string params = R"({"global":true,"minInterval":"0.05s"})";
+  const auto seq = [](const Value& v) {
+    return std::stoll(At(v, "params.update.seq").string_value());
+  };
+  const auto likes_are = [](double sub, const std::string& likes) {
+    return [sub, likes](const Value& v) {
+      return IsUpdate(v, sub) &&
+             At(v, "params.update.global.likes").string_value() == likes;
+    };
+  };
+  const auto like = [this](const std::string& event_id) {
+    v1::IngestRequest more;
+    *more.add_engagements() =
+        pulse::testing::MakeEngagement(event_id, "p1", v1::LIKE, 1);
+    Ingest(more);
+  };
+  auto a = client_.ConnectOpen(stack_->WsUri());
+  ASSERT_NE(a, nullptr);
+  const double sub =
+      At(a->Call("Subscribe", params), "result.subscription").number_value();
+  ASSERT_GT(sub, 0);
+  ASSERT_EQ(a->WaitFor(likes_are(sub, "6")).kind_case(), Value::kStructValue);
+  like("e-join-1");
+  like("e-join-2");
+  const Value a_before = a->WaitFor(likes_are(sub, "8"));
+  ASSERT_EQ(a_before.kind_case(), Value::kStructValue);
+  ASSERT_GT(seq(a_before), 1);
+
+  auto b = client_.ConnectOpen(stack_->WsUri());
+  ASSERT_NE(b, nullptr);
+  ASSERT_EQ(
+      At(b->Call("Subscribe", params), "result.subscription").number_value(),
+      sub);
+  EXPECT_EQ(stack_->bridge->Stats().upstreams, 1);
+  const Value b_snapshot =
+      b->WaitFor([&](const Value& v) { return IsUpdate(v, sub); });
+  ASSERT_EQ(b_snapshot.kind_case(), Value::kStructValue);
+  EXPECT_TRUE(At(b_snapshot, "params.update.snapshot").bool_value());
+  EXPECT_EQ(At(b_snapshot, "params.update.global.likes").string_value(), "8");
+  EXPECT_GE(seq(b_snapshot), seq(a_before));
+
+  like("e-join-3");
+  const Value a_after = a->WaitFor(likes_are(sub, "9"));
+  const Value b_after = b->WaitFor(likes_are(sub, "9"));
+  ASSERT_EQ(a_after.kind_case(), Value::kStructValue);
+  ASSERT_EQ(b_after.kind_case(), Value::kStructValue);
+  EXPECT_EQ(seq(a_after), seq(b_after));
+  EXPECT_GT(seq(b_after), seq(b_snapshot));
+  for (WsConn* ws : {a.get(), b.get()}) {
+    int64_t last = 0;
+    for (const std::string& frame : ws->frames()) {
+      const Value v = ParseJson(frame);
+      if (!IsUpdate(v, sub)) continue;
+      EXPECT_GT(seq(v), last) << frame;
+      last = seq(v);
+    }
+  }
+}
+
 TEST(BridgeAuth, TheTokenIsForwardedAsBearerMetadata) {
   // A stand-in server that records the authorization metadata it receives.
   class Recorder final : public v1::AnalyticsService::CallbackService {
