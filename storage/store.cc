@@ -187,6 +187,7 @@ absl::Status Store::Impl::OpenDb() {
       std::make_shared<WriteErrorListener>(write_errors));
   db_options.max_bgerror_resume_count = 0;
   db_options.info_log = NewRocksLogger();
+  if (options.env != nullptr) db_options.env = options.env;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors =
       Descriptors(options, retention, block_cache);

@@ -30,6 +30,10 @@ class DB;
 class Snapshot;
 }  // namespace rocksdb
 
+namespace rocksdb {
+class Env;
+}  // namespace rocksdb
+
 namespace pulse::storage {
 
 // What a counter is about.
@@ -179,6 +183,9 @@ struct StoreOptions {
   size_t block_cache_bytes = size_t{256} << 20;
   // Not owned; must outlive the store.
   const Clock* clock = SystemClock::Get();
+  // The Env RocksDB does its I/O through (tests inject faults with one); null
+  // is RocksDB's default. Not owned; must outlive the store.
+  rocksdb::Env* env = nullptr;
 };
 
 class StoreSnapshot;

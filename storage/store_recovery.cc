@@ -8,14 +8,20 @@
 // again (Debian's librocksdb, built with assertions, aborts on it). Then the
 // store closes and reopens the database: the reopen replays the WAL up to the
 // torn record of the failed write (no acknowledged write comes after it) and
-// starts a new one.
+// starts a new one. RocksDB resumes from no error it rates fatal, such as an
+// I/O error (EIO, not a full disk) appending to the WAL: the store reopens
+// the database then too, once a file can be written again (until then the
+// database stays open for reads).
 #include <sys/statvfs.h>
 
 #include <algorithm>
 #include <memory>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "rocksdb/env.h"
+#include "rocksdb/file_system.h"
 #include "rocksdb/transaction_log.h"
 #include "storage/rocksdb_status.h"
 #include "storage/status_macros.h"
@@ -40,6 +46,23 @@ uint64_t FreeBytes(const std::string& dir) {
   struct statvfs st;
   if (statvfs(dir.c_str(), &st) != 0) return UINT64_MAX;
   return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+}
+
+// Whether a small file can be written, synced and removed in `dir` through
+// `env`.
+bool CanWriteFile(rocksdb::Env* env, const std::string& dir) {
+  const std::shared_ptr<rocksdb::FileSystem>& fs = env->GetFileSystem();
+  const std::string path = dir + "/write-probe";
+  std::unique_ptr<rocksdb::FSWritableFile> file;
+  const rocksdb::IOOptions io;
+  bool ok =
+      fs->NewWritableFile(path, rocksdb::FileOptions(), &file, nullptr).ok();
+  if (ok) {
+    const std::string block(4096, '\0');
+    ok = file->Append(block, io, nullptr).ok() && file->Sync(io, nullptr).ok();
+    ok = file->Close(io, nullptr).ok() && ok;
+  }
+  return fs->DeleteFile(path, io, nullptr).ok() && ok;
 }
 
 }  // namespace
@@ -71,11 +94,20 @@ absl::Status Store::Impl::MaybeRecover() {
     if (db != nullptr) {
       const uint64_t wal_before = CurrentWal(db.get());
       rocksdb::Status s = db->Resume();
-      // Still failing: the error is logged already; the next write tries
-      // again after the backoff.
-      if (!s.ok()) return write_errors->status();
-      reopen = write_errors->wal_failed() &&
-               (wal_before == 0 || CurrentWal(db.get()) == wal_before);
+      if (s.ok()) {
+        reopen = write_errors->wal_failed() &&
+                 (wal_before == 0 || CurrentWal(db.get()) == wal_before);
+      } else if (s.severity() != rocksdb::Status::Severity::kFatalError ||
+                 !CanWriteFile(options.env != nullptr ? options.env
+                                                      : rocksdb::Env::Default(),
+                               options.data_dir)) {
+        // Still failing: the error is logged already; the next write tries
+        // again after the backoff.
+        return write_errors->status();
+      }
+      // Else RocksDB rates the error fatal and resumes from none such (an
+      // I/O error other than a full disk appending to the WAL), and the disk
+      // takes writes again: only a reopen clears the error.
     }
   }
   if (reopen) {

@@ -1,0 +1,182 @@
+// Store's recovery from failed writes (store_recovery.cc), through a file
+// system that fails on demand.
+#include <atomic>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+#include "rocksdb/env.h"
+#include "rocksdb/file_system.h"
+#include "storage/store.h"
+#include "storage/test_util.h"
+
+namespace pulse::storage {
+namespace {
+
+using rocksdb::DataVerificationInfo;
+using rocksdb::FileOptions;
+using rocksdb::FSWritableFile;
+using rocksdb::IODebugContext;
+using rocksdb::IOOptions;
+using rocksdb::IOStatus;
+using rocksdb::Slice;
+
+// A file system whose writes fail on demand.
+class FailingFs : public rocksdb::FileSystemWrapper {
+ public:
+  FailingFs() : FileSystemWrapper(rocksdb::FileSystem::Default()) {}
+
+  static const char* kClassName() { return "FailingFs"; }
+  const char* Name() const override { return kClassName(); }
+
+  // The next append to a write-ahead log writes its bytes and then reports
+  // an I/O error: the record is whole on disk, but RocksDB and the store take
+  // the write as failed.
+  void FailNextWalAppend() { fail_next_wal_append_ = true; }
+  // While broken, every append to every file fails and writes nothing.
+  void SetBroken(bool broken) { broken_ = broken; }
+
+  IOStatus NewWritableFile(const std::string& fname, const FileOptions& opts,
+                           std::unique_ptr<FSWritableFile>* result,
+                           IODebugContext* dbg) override {
+    IOStatus s = target()->NewWritableFile(fname, opts, result, dbg);
+    if (s.ok()) {
+      *result = std::make_unique<File>(std::move(*result), this,
+                                       absl::EndsWith(fname, ".log"));
+    }
+    return s;
+  }
+
+ private:
+  class File : public rocksdb::FSWritableFileOwnerWrapper {
+   public:
+    File(std::unique_ptr<FSWritableFile> file, FailingFs* fs, bool wal)
+        : FSWritableFileOwnerWrapper(std::move(file)), fs_(fs), wal_(wal) {}
+
+    IOStatus Append(const Slice& data, const IOOptions& options,
+                    IODebugContext* dbg) override {
+      if (fs_->broken_) return IOStatus::IOError("injected: the disk fails");
+      return Written(target()->Append(data, options, dbg));
+    }
+    IOStatus Append(const Slice& data, const IOOptions& options,
+                    const DataVerificationInfo& info,
+                    IODebugContext* dbg) override {
+      if (fs_->broken_) return IOStatus::IOError("injected: the disk fails");
+      return Written(target()->Append(data, options, info, dbg));
+    }
+
+   private:
+    IOStatus Written(IOStatus s) {
+      if (!s.ok() || !wal_ || !fs_->fail_next_wal_append_.exchange(false))
+        return s;
+      return IOStatus::IOError("injected: the WAL append wrote and failed");
+    }
+
+    FailingFs* fs_;
+    const bool wal_;
+  };
+
+  std::atomic<bool> fail_next_wal_append_{false};
+  std::atomic<bool> broken_{false};
+};
+
+class StoreRecovery : public StoreTest {
+ protected:
+  StoreRecovery()
+      : fs_(std::make_shared<FailingFs>()),
+        env_(rocksdb::NewCompositeEnv(fs_)) {
+    options_.env = env_.get();
+  }
+  void TearDown() override { store_.reset(); }  // before env_
+
+  absl::Status FailedWrite(const WriteInput& input) {
+    fs_->FailNextWalAppend();
+    absl::StatusOr<WriteResult> r = store_->Write(input);
+    return r.status();
+  }
+
+  std::string AccountOf(const std::string& post_id) {
+    absl::StatusOr<std::optional<PostMeta>> meta = store_->GetPost(post_id);
+    EXPECT_TRUE(meta.ok()) << meta.status();
+    return meta.ok() && meta->has_value() ? (*meta)->account_id : "";
+  }
+
+  std::shared_ptr<FailingFs> fs_;
+  std::unique_ptr<rocksdb::Env> env_;
+};
+
+// RocksDB rates an I/O error appending to the WAL (other than a full disk)
+// fatal and will not resume from it: the store reopens the database on the
+// next write. The failed batch's record was whole, so the reopen's replay
+// stores it after all, and its retry is recognised by its producer sequence:
+// every batch counts once, also after a restart.
+TEST_F(StoreRecovery, AnIoErrorOnTheWalIsRecoveredByAReopen) {
+  MustWrite(
+      FromProducer("prod", 1, Batch({Post("p1", "acct", {})}, {Like("p1")})));
+  const absl::Status failed =
+      FailedWrite(FromProducer("prod", 2, Batch({}, {Like("p1")})));
+  ASSERT_EQ(failed.code(), absl::StatusCode::kUnavailable) << failed;
+  EXPECT_TRUE(absl::StrContains(failed.message(), "not stored")) << failed;
+  EXPECT_TRUE(absl::StrContains(failed.message(), "injected: the WAL append"))
+      << failed;
+  // The retry: stored now, or recognised as stored by the replay.
+  ASSERT_TRUE(
+      store_->Write(FromProducer("prod", 2, Batch({}, {Like("p1")}))).ok());
+  MustWrite(FromProducer("prod", 3, Batch({}, {Like("p1")})));
+  EXPECT_EQ(Totals(Scope::kPost, "p1")[kLikes], 3);
+  EXPECT_EQ(Totals(Scope::kAccount, "acct")[kLikes], 3);
+  Reopen();
+  EXPECT_EQ(Totals(Scope::kPost, "p1")[kLikes], 3);
+  EXPECT_TRUE(MustWrite(FromProducer("prod", 2, Batch({}, {Like("p1")})))
+                  .duplicate_batch);
+}
+
+// A reopen's replay may store a batch whose write was reported failed (here
+// new metadata of a cached post). The post cache must then forget what it
+// held: engagements are attributed to the metadata the replay wrote, not to
+// the cached metadata it replaced.
+TEST_F(StoreRecovery, AReopenAfterAWalFailureAttributesByTheReplayedMetadata) {
+  MustWrite(Batch({Post("p1", "old", {})}));  // cached
+  const absl::Status failed = FailedWrite(Batch({Post("p1", "new", {})}));
+  ASSERT_EQ(failed.code(), absl::StatusCode::kUnavailable) << failed;
+  MustWrite(Batch({}, {Like("p1")}));
+  EXPECT_EQ(AccountOf("p1"), "new");
+  EXPECT_EQ(Totals(Scope::kAccount, "new")[kLikes], 1);
+  EXPECT_EQ(Totals(Scope::kAccount, "old")[kLikes], 0);
+}
+
+// While the disk still fails, the database stays open: reads go on and
+// writes answer UNAVAILABLE. Once it works, a write within the backoff
+// (1 s after the first failed try) reopens the database.
+TEST_F(StoreRecovery, WhileTheDiskFailsReadsGoOnAndOnceItWorksWritesRecover) {
+  MustWrite(
+      FromProducer("prod", 1, Batch({Post("p1", "acct", {})}, {Like("p1")})));
+  fs_->SetBroken(true);
+  const WriteInput second = FromProducer("prod", 2, Batch({}, {Like("p1")}));
+  for (int i = 0; i < 3; ++i) {  // the first fails, the second tries to
+                                 // recover, the third waits out the backoff
+    const absl::Status s = store_->Write(second).status();
+    EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+  }
+  EXPECT_EQ(Totals(Scope::kPost, "p1")[kLikes], 1);
+  EXPECT_EQ(AccountOf("p1"), "acct");
+
+  fs_->SetBroken(false);
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  absl::Status s;
+  while (!(s = store_->Write(second).status()).ok() && absl::Now() < deadline)
+    absl::SleepFor(absl::Milliseconds(20));
+  ASSERT_TRUE(s.ok()) << s;
+  MustWrite(FromProducer("prod", 3, Batch({}, {Like("p1")})));
+  EXPECT_EQ(Totals(Scope::kPost, "p1")[kLikes], 3);
+  Reopen();
+  EXPECT_EQ(Totals(Scope::kPost, "p1")[kLikes], 3);
+}
+
+}  // namespace
+}  // namespace pulse::storage
