@@ -295,6 +295,48 @@ async function main() {
     await step('the engagements/s chart holds every engagement, without a hole', () =>
       expectDashboard(page, 'chart sum 13', (s) => s.rate.sum === '13' && s.rate.missing === '0'));
 
+    // A second board panel in the page, on a socket the test plays: a post
+    // that leaves the board loses its cached sparkline (fetched again when it
+    // returns, though the 5 s refresh is not due), so the cache holds only
+    // the board's posts however many pass through it.
+    await step('the board keeps sparklines for the posts on it only', async () => {
+      const fetched = await page.evaluate(async () => {
+        const {TopPostsPanel} = await import('./js/panels/top_posts_panel.js');
+        const container = document.createElement('section');
+        container.innerHTML = '<select data-testid="top-window"></select>' +
+          '<select data-testid="top-metric"></select><table><thead><tr>' +
+          '<th class="metric-header"></th></tr></thead><tbody></tbody></table>' +
+          '<p class="panel-error"></p>';
+        const calls = [];
+        const socket = {
+          state: 'open',
+          addEventListener() {},
+          subscribe(params, onUpdate) {
+            this.onUpdate = onUpdate;
+            return {close() {}};
+          },
+          async call(method, params) {
+            calls.push(params.postId);
+            return {points: []};
+          },
+        };
+        new TopPostsPanel(container, socket, {nowMs: () => Date.now()}, () => {});
+        const rounds = [];
+        for (const ids of [['p1', 'p2'], ['p2'], ['p1', 'p2']]) {
+          calls.length = 0;
+          socket.onUpdate({topPosts: {posts: ids.map((postId, i) =>
+            ({postId, rank: i + 1, value: '1'}))}});
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          rounds.push(calls.sort().join(','));
+        }
+        return rounds;
+      });
+      const want = ['p1,p2', '', 'p1'];
+      if (JSON.stringify(fetched) !== JSON.stringify(want)) {
+        throw new Error(`sparklines fetched per board: ${JSON.stringify(fetched)}, want ${JSON.stringify(want)}`);
+      }
+    });
+
     // --- bridge restart ----------------------------------------------------
     await step('the page notices the bridge going away', async () => {
       outage = true;
