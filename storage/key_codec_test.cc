@@ -276,6 +276,16 @@ TEST(SeenRecord, RoundTripsAndReadsARecordFromBeforeTheWindow) {
   ASSERT_TRUE(DecodeSeenRecord(value, &out));
   EXPECT_EQ(out.sequence, 0u);
   EXPECT_FALSE(DecodeSeenRecord(value + "xyz", &out));
+  // A sequence of 0 (never written: Encode leaves it out) has nothing below
+  // it, so a window beside it reads as empty and the record round-trips.
+  const std::string zero_sequence(16, '\0');
+  ASSERT_TRUE(DecodeSeenRecord(value + zero_sequence, &out));
+  EXPECT_EQ(out.applied_below, 0u);
+  ASSERT_TRUE(DecodeSeenRecord(value + zero_sequence.substr(0, 8) +
+                                   std::string(8, '\x05'),
+                               &out));
+  EXPECT_EQ(out.sequence, 0u);
+  EXPECT_EQ(out.applied_below, 0u);
 }
 
 }  // namespace

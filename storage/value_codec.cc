@@ -131,10 +131,12 @@ bool DecodeSeenRecord(std::string_view in, SeenRecord* rec) {
   if (r.Done()) return true;
   if (!r.GetU64(&rec->sequence)) return false;
   if (r.Done()) {  // written before the window
-    rec->applied_below = ~uint64_t{0};
+    rec->applied_below = rec->sequence == 0 ? 0 : ~uint64_t{0};
     return true;
   }
-  return r.GetU64(&rec->applied_below) && r.Done();
+  if (!r.GetU64(&rec->applied_below) || !r.Done()) return false;
+  if (rec->sequence == 0) rec->applied_below = 0;  // nothing below 0
+  return true;
 }
 
 }  // namespace pulse::storage
