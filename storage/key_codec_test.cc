@@ -281,9 +281,8 @@ TEST(SeenRecord, RoundTripsAndReadsARecordFromBeforeTheWindow) {
   const std::string zero_sequence(16, '\0');
   ASSERT_TRUE(DecodeSeenRecord(value + zero_sequence, &out));
   EXPECT_EQ(out.applied_below, 0u);
-  ASSERT_TRUE(DecodeSeenRecord(value + zero_sequence.substr(0, 8) +
-                                   std::string(8, '\x05'),
-                               &out));
+  ASSERT_TRUE(DecodeSeenRecord(
+      value + zero_sequence.substr(0, 8) + std::string(8, '\x05'), &out));
   EXPECT_EQ(out.sequence, 0u);
   EXPECT_EQ(out.applied_below, 0u);
 }
