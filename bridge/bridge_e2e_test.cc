@@ -86,6 +86,20 @@ bool IsUpdate(const Value& v, double subscription) {
          At(v, "params.subscription").number_value() == subscription;
 }
 
+// Subscribes `ws` to `params`: the subscription's id, 0 if refused.
+double SubscribeId(WsConn& ws, const std::string& params) {
+  return At(ws.Call("Subscribe", params), "result.subscription").number_value();
+}
+
+// Matches an update of `subscription` whose global likes are `likes`.
+std::function<bool(const Value&)> GlobalLikesAre(double subscription,
+                                                 std::string likes) {
+  return [subscription, likes = std::move(likes)](const Value& v) {
+    return IsUpdate(v, subscription) &&
+           At(v, "params.update.global.likes").string_value() == likes;
+  };
+}
+
 class BridgeE2E : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -407,12 +421,8 @@ TEST_F(BridgeE2E, AnIdUsedAgainNamesOnlyTheNewSubscription) {
 TEST_F(BridgeE2E, UnsubscribeAndClosingCancelTheUpstreamStreams) {
   auto ws = client_.ConnectOpen(stack_->WsUri());
   ASSERT_NE(ws, nullptr);
-  const double a =
-      At(ws->Call("Subscribe", R"({"global":true})"), "result.subscription")
-          .number_value();
-  const double b = At(ws->Call("Subscribe", R"({"hashtags":["news"]})"),
-                      "result.subscription")
-                       .number_value();
+  const double a = SubscribeId(*ws, R"({"global":true})");
+  const double b = SubscribeId(*ws, R"({"hashtags":["news"]})");
   ASSERT_GT(a, 0);
   ASSERT_GT(b, 0);
   EXPECT_EQ(stack_->bridge->Stats().upstreams, 2);
@@ -510,14 +520,8 @@ TEST(BridgeLimits, MoreSubscriptionsThanAllowedAreRefused) {
   WsClient client;
   auto ws = client.ConnectOpen(stack->WsUri());
   ASSERT_NE(ws, nullptr);
-  EXPECT_GT(
-      At(ws->Call("Subscribe", R"({"global":true})"), "result.subscription")
-          .number_value(),
-      0);
-  EXPECT_GT(
-      At(ws->Call("Subscribe", R"({"postIds":["p1"]})"), "result.subscription")
-          .number_value(),
-      0);
+  EXPECT_GT(SubscribeId(*ws, R"({"global":true})"), 0);
+  EXPECT_GT(SubscribeId(*ws, R"({"postIds":["p1"]})"), 0);
   ExpectError(ws->Call("Subscribe", R"({"postIds":["p2"]})"), 8,
               "RESOURCE_EXHAUSTED");
   ExpectError(ws->Call("Subscribe", R"({"global":true})"), 8,
@@ -533,22 +537,14 @@ TEST_F(BridgeE2E, TheSameParamsUnderTwoIdsAreTwoSubscriptionsOfOneStream) {
   auto ws = client_.ConnectOpen(stack_->WsUri());
   ASSERT_NE(ws, nullptr);
   const std::string params = R"({"global":true,"minInterval":"0.05s"})";
-  const double a =
-      At(ws->Call("Subscribe", params), "result.subscription").number_value();
-  const double b =
-      At(ws->Call("Subscribe", params), "result.subscription").number_value();
+  const double a = SubscribeId(*ws, params);
+  const double b = SubscribeId(*ws, params);
   ASSERT_GT(a, 0);
   ASSERT_GT(b, 0);
   ASSERT_NE(a, b);
   EXPECT_EQ(stack_->bridge->Stats().upstreams, 1);
-  const auto global_likes = [](double subscription, const std::string& likes) {
-    return [subscription, likes](const Value& v) {
-      return IsUpdate(v, subscription) &&
-             At(v, "params.update.global.likes").string_value() == likes;
-    };
-  };
   for (double sub : {a, b}) {
-    EXPECT_EQ(ws->WaitFor(global_likes(sub, "6")).kind_case(),
+    EXPECT_EQ(ws->WaitFor(GlobalLikesAre(sub, "6")).kind_case(),
               Value::kStructValue)
         << "no snapshot for " << sub;
   }
@@ -558,7 +554,7 @@ TEST_F(BridgeE2E, TheSameParamsUnderTwoIdsAreTwoSubscriptionsOfOneStream) {
       pulse::testing::MakeEngagement("e-twice-1", "p1", v1::LIKE, 1);
   Ingest(more);
   for (double sub : {a, b}) {
-    EXPECT_EQ(ws->WaitFor(global_likes(sub, "7")).kind_case(),
+    EXPECT_EQ(ws->WaitFor(GlobalLikesAre(sub, "7")).kind_case(),
               Value::kStructValue)
         << "no update for " << sub;
   }
@@ -570,9 +566,10 @@ TEST_F(BridgeE2E, TheSameParamsUnderTwoIdsAreTwoSubscriptionsOfOneStream) {
   *more.mutable_engagements(0) =
       pulse::testing::MakeEngagement("e-twice-2", "p1", v1::LIKE, 1);
   Ingest(more);
-  EXPECT_EQ(ws->WaitFor(global_likes(b, "8")).kind_case(), Value::kStructValue);
+  EXPECT_EQ(ws->WaitFor(GlobalLikesAre(b, "8")).kind_case(),
+            Value::kStructValue);
   EXPECT_EQ(
-      ws->WaitFor(global_likes(a, "8"), absl::Milliseconds(300)).kind_case(),
+      ws->WaitFor(GlobalLikesAre(a, "8"), absl::Milliseconds(300)).kind_case(),
       Value::KIND_NOT_SET)
       << "an update for the subscription that ended";
   ws->Call("Unsubscribe", absl::StrCat(R"({"subscription":)", b, "}"));
@@ -800,10 +797,8 @@ TEST_F(BridgeE2E, IdenticalSubscriptionsShareOneUpstreamStream) {
   auto b = client_.ConnectOpen(limited->WsUri());
   ASSERT_NE(a, nullptr);
   ASSERT_NE(b, nullptr);
-  const double sa =
-      At(a->Call("Subscribe", params), "result.subscription").number_value();
-  const double sb =
-      At(b->Call("Subscribe", params), "result.subscription").number_value();
+  const double sa = SubscribeId(*a, params);
+  const double sb = SubscribeId(*b, params);
   ASSERT_GT(sa, 0);
   ASSERT_GT(sb, 0);
   EXPECT_EQ(limited->bridge->Stats().upstreams, 1);
@@ -828,10 +823,7 @@ TEST_F(BridgeE2E, IdenticalSubscriptionsShareOneUpstreamStream) {
   std::string frame_a, frame_b;
   for (auto [ws, sub, out] :
        {std::tuple{a.get(), sa, &frame_a}, std::tuple{b.get(), sb, &frame_b}}) {
-    const Value u = ws->WaitFor([&](const Value& v) {
-      return IsUpdate(v, sub) &&
-             At(v, "params.update.global.likes").string_value() == "11";
-    });
+    const Value u = ws->WaitFor(GlobalLikesAre(sub, "11"));
     ASSERT_EQ(u.kind_case(), Value::kStructValue);
     for (const std::string& f : ws->frames()) {
       if (f.find(R"("likes":"11")") != std::string::npos) *out = f;
@@ -852,12 +844,6 @@ TEST_F(BridgeE2E, ASocketJoiningARunningStreamStartsAtItsSeq) {
   const auto seq = [](const Value& v) {
     return std::stoll(At(v, "params.update.seq").string_value());
   };
-  const auto likes_are = [](double sub, const std::string& likes) {
-    return [sub, likes](const Value& v) {
-      return IsUpdate(v, sub) &&
-             At(v, "params.update.global.likes").string_value() == likes;
-    };
-  };
   const auto like = [this](const std::string& event_id) {
     v1::IngestRequest more;
     *more.add_engagements() =
@@ -866,21 +852,19 @@ TEST_F(BridgeE2E, ASocketJoiningARunningStreamStartsAtItsSeq) {
   };
   auto a = client_.ConnectOpen(stack_->WsUri());
   ASSERT_NE(a, nullptr);
-  const double sub =
-      At(a->Call("Subscribe", params), "result.subscription").number_value();
+  const double sub = SubscribeId(*a, params);
   ASSERT_GT(sub, 0);
-  ASSERT_EQ(a->WaitFor(likes_are(sub, "6")).kind_case(), Value::kStructValue);
+  ASSERT_EQ(a->WaitFor(GlobalLikesAre(sub, "6")).kind_case(),
+            Value::kStructValue);
   like("e-join-1");
   like("e-join-2");
-  const Value a_before = a->WaitFor(likes_are(sub, "8"));
+  const Value a_before = a->WaitFor(GlobalLikesAre(sub, "8"));
   ASSERT_EQ(a_before.kind_case(), Value::kStructValue);
   ASSERT_GT(seq(a_before), 1);
 
   auto b = client_.ConnectOpen(stack_->WsUri());
   ASSERT_NE(b, nullptr);
-  ASSERT_EQ(
-      At(b->Call("Subscribe", params), "result.subscription").number_value(),
-      sub);
+  ASSERT_EQ(SubscribeId(*b, params), sub);
   EXPECT_EQ(stack_->bridge->Stats().upstreams, 1);
   const Value b_snapshot =
       b->WaitFor([&](const Value& v) { return IsUpdate(v, sub); });
@@ -890,8 +874,8 @@ TEST_F(BridgeE2E, ASocketJoiningARunningStreamStartsAtItsSeq) {
   EXPECT_GE(seq(b_snapshot), seq(a_before));
 
   like("e-join-3");
-  const Value a_after = a->WaitFor(likes_are(sub, "9"));
-  const Value b_after = b->WaitFor(likes_are(sub, "9"));
+  const Value a_after = a->WaitFor(GlobalLikesAre(sub, "9"));
+  const Value b_after = b->WaitFor(GlobalLikesAre(sub, "9"));
   ASSERT_EQ(a_after.kind_case(), Value::kStructValue);
   ASSERT_EQ(b_after.kind_case(), Value::kStructValue);
   EXPECT_EQ(seq(a_after), seq(b_after));
@@ -964,10 +948,7 @@ TEST(BridgeAuth, TheTokenIsForwardedAsBearerMetadata) {
 TEST_F(BridgeE2E, ShutdownClosesSocketsWith1001AndReturnsPromptly) {
   auto ws = client_.ConnectOpen(stack_->WsUri());
   ASSERT_NE(ws, nullptr);
-  ASSERT_GT(
-      At(ws->Call("Subscribe", R"({"global":true})"), "result.subscription")
-          .number_value(),
-      0);
+  ASSERT_GT(SubscribeId(*ws, R"({"global":true})"), 0);
   const absl::Time start = absl::Now();
   stack_->bridge->Shutdown();
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
