@@ -195,6 +195,7 @@ absl::StatusOr<std::unique_ptr<BridgeServer>> BridgeServer::Start(
   }
   for (int i = 0; i < options.threads; ++i) {
     b->threads_.emplace_back([b] {
+      server::NameThisThread("bridge-io");
       b->io_.run();
       absl::MutexLock lock(&b->mu_);
       --b->running_threads_;

@@ -191,6 +191,7 @@ absl::Status Boards::StartRebuild(const storage::Store& store) {
   }
   rebuild_thread_ = std::thread(
       [this, &store, snapshot = *std::move(snapshot), start]() mutable {
+        NameThisThread("pulse-rebuild");
         RunRebuild(store, std::move(snapshot), start);
       });
   return absl::OkStatus();
@@ -331,7 +332,12 @@ absl::Status Boards::RebuildAll(const storage::Store& store,
     }
   };
   std::vector<std::thread> helpers;
-  for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
+  for (size_t t = 1; t < threads; ++t) {
+    helpers.emplace_back([&work] {
+      NameThisThread("pulse-rebuild");
+      work();
+    });
+  }
   work();
   for (std::thread& t : helpers) t.join();
   for (const absl::Status& s : statuses) {

@@ -14,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "server/log.h"
 
 namespace pulse::server {
 namespace {
@@ -93,7 +94,10 @@ absl::StatusOr<std::unique_ptr<HttpEndpoint>> HttpEndpoint::Start(
   socklen_t len = sizeof(addr);
   getsockname(endpoint->listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
   endpoint->port_ = ntohs(addr.sin_port);
-  endpoint->thread_ = std::thread([e = endpoint.get()] { e->Run(); });
+  endpoint->thread_ = std::thread([e = endpoint.get()] {
+    NameThisThread("pulse-http");
+    e->Run();
+  });
   return endpoint;
 }
 

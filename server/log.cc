@@ -1,5 +1,7 @@
 #include "server/log.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -56,6 +58,12 @@ void Log(LogLevel level, absl::string_view message) {
 
 void DisableMutexDeadlockDetection() {
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+}
+
+void NameThisThread(absl::string_view name) {
+  // pthread_setname_np refuses names longer than 15 bytes: cut, don't fail.
+  const std::string cut(name.substr(0, 15));
+  pthread_setname_np(pthread_self(), cut.c_str());
 }
 
 }  // namespace pulse::server

@@ -33,6 +33,10 @@ std::string EffectiveFlags(absl::string_view main_file);
 // detection.
 void DisableMutexDeadlockDetection();
 
+// Names the calling thread as `top -H`, `perf report --sort comm`, gdb and
+// /proc/PID/task/*/comm show it: Linux keeps the first 15 bytes.
+void NameThisThread(absl::string_view name);
+
 }  // namespace pulse::server
 
 #endif  // PULSE_SERVER_LOG_H_

@@ -214,6 +214,7 @@ absl::StatusOr<std::unique_ptr<PulseServer>> PulseServer::Start(
   }
   server->grpc_server_->GetHealthCheckService()->SetServingStatus(true);
   server->expiry_ = std::thread([s = server.get()] {
+    NameThisThread("pulse-expiry");
     while (!s->stop_expiry_.WaitForNotificationWithTimeout(kExpiryInterval)) {
       if (absl::Status e = s->store_->CompactExpiredActivity(); !e.ok()) {
         Log(LogLevel::kWarning,

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "server/log.h"
 #include "server/subscription.h"
 
 namespace pulse::server {
@@ -35,7 +36,10 @@ SubscriptionHub::SubscriptionHub(const SubscriptionLimits& limits,
       reader_(reader),
       pool_(pool),
       clock_(clock),
-      timer_([this] { RunTimer(); }) {}
+      timer_([this] {
+        NameThisThread("pulse-hub-timer");
+        RunTimer();
+      }) {}
 
 SubscriptionHub::~SubscriptionHub() {
   Shutdown();

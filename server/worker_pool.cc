@@ -2,12 +2,19 @@
 
 #include <utility>
 
+#include "server/log.h"
+
 namespace pulse::server {
 
 WorkerPool::WorkerPool(int threads, size_t max_queued)
     : max_queued_(max_queued) {
   threads_.reserve(threads);
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
+  for (int i = 0; i < threads; ++i) {
+    threads_.emplace_back([this] {
+      NameThisThread("pulse-worker");
+      Run();
+    });
+  }
 }
 
 WorkerPool::~WorkerPool() {

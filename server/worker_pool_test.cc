@@ -1,6 +1,9 @@
 #include "server/worker_pool.h"
 
+#include <pthread.h>
+
 #include <memory>
+#include <string>
 
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
@@ -29,6 +32,22 @@ TEST(WorkerPool, BackgroundWorkLeavesHalfTheQueueToRequests) {
   release.Notify();
   owned.reset();  // runs what is queued, then joins
   EXPECT_EQ(ran, 4);
+}
+
+// `top -H` and `perf report --sort comm` tell the pool's threads apart from
+// gRPC's and RocksDB's by their name.
+TEST(WorkerPool, ItsThreadsAreNamed) {
+  WorkerPool pool(1, 1);
+  absl::Notification ran;
+  std::string name;
+  ASSERT_TRUE(pool.Submit([&] {
+    char buf[16] = {};
+    pthread_getname_np(pthread_self(), buf, sizeof(buf));
+    name = buf;
+    ran.Notify();
+  }));
+  ran.WaitForNotification();
+  EXPECT_EQ(name, "pulse-worker");
 }
 
 }  // namespace

@@ -119,22 +119,7 @@ int64_t ChildProcess::OpenFiles() const {
 }
 
 double ChildProcess::CpuSeconds() const {
-  if (pid_ <= 0) return -1;
-  std::ifstream in(absl::StrCat("/proc/", pid_, "/stat"));
-  std::string line;
-  std::getline(in, line);
-  // The command name may hold spaces: fields are counted after its ')'.
-  const size_t paren = line.rfind(')');
-  if (paren == std::string::npos) return -1;
-  std::istringstream fields(line.substr(paren + 2));
-  std::string field;
-  double utime = 0, stime = 0;
-  // After ')': state is field 3; utime and stime are fields 14 and 15.
-  for (int i = 3; i <= 15 && fields >> field; ++i) {
-    if (i == 14) utime = std::stod(field);
-    if (i == 15) stime = std::stod(field);
-  }
-  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  return pid_ > 0 ? CpuSecondsOf(pid_) : -1;
 }
 
 int ChildProcess::Terminate(absl::Duration timeout) {
@@ -159,6 +144,24 @@ std::string ChildProcess::LogTail() const {
                    std::istreambuf_iterator<char>());
   if (text.size() > 2000) text = text.substr(text.size() - 2000);
   return text;
+}
+
+double CpuSecondsOf(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
+  std::string line;
+  std::getline(in, line);
+  // The command name may hold spaces: fields are counted after its ')'.
+  const size_t paren = line.rfind(')');
+  if (paren == std::string::npos) return -1;
+  std::istringstream fields(line.substr(paren + 2));
+  std::string field;
+  double utime = 0, stime = 0;
+  // After ')': state is field 3; utime and stime are fields 14 and 15.
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14) utime = std::stod(field);
+    if (i == 15) stime = std::stod(field);
+  }
+  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 int64_t RssKibOf(pid_t pid) {

@@ -73,6 +73,10 @@ class ChildProcess {
 // VmRSS of process `pid` in KiB; -1 when it cannot be read (no such process).
 int64_t RssKibOf(pid_t pid);
 
+// User + system CPU seconds of process `pid` so far (getpid() for this
+// one); -1 when they cannot be read.
+double CpuSecondsOf(pid_t pid);
+
 // The open file descriptors of process `pid` (entries of /proc/PID/fd); -1
 // when they cannot be listed (no such process, or not ours).
 int64_t OpenFilesOf(pid_t pid);

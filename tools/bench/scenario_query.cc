@@ -1,6 +1,8 @@
 // Query latency and throughput: a closed loop keeping `concurrency` calls in
 // flight through gRPC's callback API (each completion starts the next call)
 // for a fixed time, over a server pre-loaded with the firehose.
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -218,6 +220,7 @@ absl::Status RunQuery(const BenchOptions& options, Report& report) {
     RunClosedLoop(start, 4, absl::Milliseconds(100));
     for (int c : options.query_concurrency) {
       const double cpu0 = (*server)->CpuSeconds();
+      const double client_cpu0 = CpuSecondsOf(getpid());
       LoopResult r = RunClosedLoop(start, c, options.query_duration);
       if (r.errors > 0) {
         return absl::InternalError(absl::StrCat(
@@ -232,7 +235,8 @@ absl::Status RunQuery(const BenchOptions& options, Report& report) {
                static_cast<double>(loaded->engagements + 100'000))
           .Num("calls", calls)
           .Num("seconds", seconds)
-          .Num("server_cpu_s", (*server)->CpuSeconds() - cpu0);
+          .Num("server_cpu_s", (*server)->CpuSeconds() - cpu0)
+          .Num("client_cpu_s", CpuSecondsOf(getpid()) - client_cpu0);
       if (name == "QueryTimeSeries") settings.Str("range", "1h@minute");
       if (name == "TopPosts") settings.Str("window", "1h").Num("limit", 10);
       if (name == "TrendingHashtags") settings.Str("window", "1h");
