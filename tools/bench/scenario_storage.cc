@@ -1,4 +1,6 @@
-// Storage: bytes on disk per million engagements after a full compaction
+// Storage: sustained ingest into a growing store (engagements per second and
+// the server's CPU per engagement), bytes on disk per million engagements
+// after a full compaction
 // (done in-process with pulse_storage once the server has stopped), and the
 // server's restart time over that data: exec to serving, and exec to the
 // boards answering (they are rebuilt in the background past
@@ -25,6 +27,7 @@ absl::Status RunStorage(const BenchOptions& options, Report& report) {
       std::min<int64_t>(options.posts, options.storage_engagements / 10 + 1);
   int64_t stored = 0;
   double ingest_seconds = 0;
+  double ingest_cpu_seconds = 0;
   {
     absl::StatusOr<std::unique_ptr<ChildProcess>> server =
         ChildProcess::Start(argv, dir.path() + "/server");
@@ -34,11 +37,13 @@ absl::Status RunStorage(const BenchOptions& options, Report& report) {
     if (!client.ok()) return client.status();
     loadgen::Firehose firehose(FirehoseFor(posts, 4));
     if (auto s = AnnouncePosts(**client, firehose); !s.ok()) return s.status();
+    const double cpu0 = (*server)->CpuSeconds();
     absl::StatusOr<SendResult> sent =
         Preload(**client, firehose, options.storage_engagements);
     if (!sent.ok()) return sent.status();
     stored = sent->engagements;
     ingest_seconds = absl::ToDoubleSeconds(sent->elapsed);
+    ingest_cpu_seconds = (*server)->CpuSeconds() - cpu0;
     if ((*server)->Terminate() != 0) {
       return absl::InternalError("pulse-server did not exit cleanly");
     }
@@ -59,6 +64,19 @@ absl::Status RunStorage(const BenchOptions& options, Report& report) {
       .Num("bytes_before_compaction", static_cast<double>(before))
       .Num("bytes_after_compaction", static_cast<double>(after))
       .Num("ingest_seconds", ingest_seconds);
+  // Sustained ingest into a growing store: unlike the ingest scenario's
+  // short runs, this one pays for the compactions that a filling store needs.
+  Settings ingest_settings;
+  ingest_settings.Num("engagements", static_cast<double>(stored))
+      .Num("posts", static_cast<double>(posts))
+      .Num("seconds", ingest_seconds)
+      .Num("server_cpu_s", ingest_cpu_seconds);
+  report.Add({"storage.ingest.engagements_per_s",
+              static_cast<double>(stored) / ingest_seconds, "1/s",
+              ingest_settings});
+  report.Add({"storage.ingest.server_cpu_us_per_engagement",
+              ingest_cpu_seconds * 1e6 / static_cast<double>(stored), "us",
+              ingest_settings});
   report.Add({"storage.bytes_per_million_engagements",
               static_cast<double>(after) * 1e6 / static_cast<double>(stored),
               "B", settings});
