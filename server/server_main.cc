@@ -64,6 +64,9 @@ ABSL_FLAG(int, post_cache_entries, 1'000'000, "Post metadata kept in memory.");
 ABSL_FLAG(int, block_cache_mb, 256,
           "RocksDB block cache shared by every column family, in MiB; 0 "
           "leaves RocksDB's small per-column-family default.");
+ABSL_FLAG(int, counters_memtable_mb, 32,
+          "Memtable of the counters column family, in MiB (RocksDB keeps up "
+          "to two): every merge operand of ingest goes into it.");
 ABSL_FLAG(int, max_subscriptions, 20'000,
           "Most live Subscribe streams at once.");
 ABSL_FLAG(int, max_subscription_items, 1'000,
@@ -166,6 +169,12 @@ int main(int argc, char** argv) {
   const int block_cache_mb = absl::GetFlag(FLAGS_block_cache_mb);
   if (block_cache_mb < 0) return Fail("--block_cache_mb: must be >= 0");
   options.store.block_cache_bytes = static_cast<size_t>(block_cache_mb) << 20;
+  const int counters_memtable_mb = absl::GetFlag(FLAGS_counters_memtable_mb);
+  if (counters_memtable_mb < 1 || counters_memtable_mb > 4096) {
+    return Fail("--counters_memtable_mb: must be in [1, 4096]");
+  }
+  options.store.counters_memtable_bytes =
+      static_cast<size_t>(counters_memtable_mb) << 20;
   options.max_batch_items = absl::GetFlag(FLAGS_max_batch_items);
   options.worker_threads = absl::GetFlag(FLAGS_worker_threads);
   options.max_queued_requests = absl::GetFlag(FLAGS_max_queued_requests);

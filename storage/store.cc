@@ -76,11 +76,13 @@ std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors(
   auto counter_merge = std::make_shared<CounterMergeOperator>();
   rocksdb::ColumnFamilyOptions counters = BaseOptions(block_cache);
   counters.merge_operator = counter_merge;
-  // Half RocksDB's default: the skip list every merge operand is inserted
-  // into stays shallower and warmer in the CPU's caches. Ingest at batch
-  // 1,000 went 11-13 % faster, batch 10,000 and reads unchanged; 256 MiB made
-  // batch 10,000 18 % slower (tools/bench/PERFORMANCE.md).
-  counters.write_buffer_size = 32 << 20;
+  // 32 MiB by default (--counters_memtable_mb), half RocksDB's default: the
+  // skip list every merge operand is inserted into stays shallower and warmer
+  // in the CPU's caches. Ingest at batch 1,000 went 11-13 % faster, batch
+  // 10,000 and reads unchanged; 256 MiB made batch 10,000 18 % slower, and
+  // 64 MiB sustained ingest into a filling store 12 % slower, though it
+  // flushes and compacts less often (tools/bench/PERFORMANCE.md).
+  counters.write_buffer_size = options.counters_memtable_bytes;
   // A batch's keys are written in sorted order; with a hint per key prefix
   // the memtable's skip list resumes from the previous insert instead of
   // searching from its head (memtable inserts dominate ingest's profile).

@@ -181,6 +181,9 @@ struct StoreOptions {
   // RocksDB's block cache (uncompressed data blocks), shared by every column
   // family. 0 leaves each column family RocksDB's small default cache.
   size_t block_cache_bytes = size_t{256} << 20;
+  // The counters column family's memtable (RocksDB keeps up to two): every
+  // merge operand of ingest is inserted into it.
+  size_t counters_memtable_bytes = size_t{32} << 20;
   // Not owned; must outlive the store.
   const Clock* clock = SystemClock::Get();
   // The Env RocksDB does its I/O through (tests inject faults with one); null
