@@ -124,7 +124,7 @@ std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors(
 
 Store::Impl::~Impl() {
   absl::MutexLock lock(&db_mu);
-  if (db != nullptr) {
+  if (db != nullptr && !read_only) {
     // Without a flush the next Open replays the WAL into memtables: seconds
     // per hundred MB. A failed flush (a full disk) loses nothing: the WAL
     // holds every acknowledged write and the next Open replays it.
@@ -163,6 +163,7 @@ void Store::Impl::CloseDb() {
   // acknowledged write, so the next Open recovers regardless.
   db->Close().PermitUncheckedError();
   db.reset();
+  read_only = false;
 }
 
 absl::Status Store::Impl::CheckOpen() const {
@@ -172,7 +173,16 @@ absl::Status Store::Impl::CheckOpen() const {
                    options.data_dir, "); the next write tries again"));
 }
 
-absl::Status Store::Impl::OpenDb() {
+absl::Status Store::Impl::CheckWritable() const {
+  PULSE_RETURN_IF_ERROR(CheckOpen());
+  if (!read_only) return absl::OkStatus();
+  return absl::UnavailableError(absl::StrCat(
+      "storage is read-only after a failed reopen (", options.data_dir,
+      "): reads go on, writes wait until the disk takes them again; the "
+      "next write tries again"));
+}
+
+absl::Status Store::Impl::OpenDb(OpenMode mode) {
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
@@ -207,11 +217,16 @@ absl::Status Store::Impl::OpenDb() {
   }
 
   rocksdb::DB* raw = nullptr;
-  PULSE_RETURN_IF_ERROR(
-      FromRocksStatus(rocksdb::DB::Open(db_options, options.data_dir,
-                                        descriptors, &handles, &raw),
-                      absl::StrCat("opening RocksDB in ", options.data_dir)));
+  const rocksdb::Status opened =
+      mode == OpenMode::kReadOnly
+          ? rocksdb::DB::OpenForReadOnly(db_options, options.data_dir,
+                                         descriptors, &handles, &raw)
+          : rocksdb::DB::Open(db_options, options.data_dir, descriptors,
+                              &handles, &raw);
+  PULSE_RETURN_IF_ERROR(FromRocksStatus(
+      opened, absl::StrCat("opening RocksDB in ", options.data_dir)));
   db.reset(raw);
+  read_only = mode == OpenMode::kReadOnly;
   // Handles come back in descriptor order.
   counters = handles[1];
   activity = handles[2];
@@ -514,7 +529,7 @@ absl::Status Store::CompactAll() {
   // retention filters.
   opts.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
   absl::ReaderMutexLock lock(&impl_->db_mu);
-  PULSE_RETURN_IF_ERROR(impl_->CheckOpen());
+  PULSE_RETURN_IF_ERROR(impl_->CheckWritable());
   for (rocksdb::ColumnFamilyHandle* h : impl_->handles) {
     PULSE_RETURN_IF_ERROR(
         FromRocksStatus(impl_->db->CompactRange(opts, h, nullptr, nullptr),
@@ -529,7 +544,7 @@ absl::Status Store::CompactExpiredActivity() {
   opts.exclusive_manual_compaction = false;
   const absl::Time now = impl_->options.clock->Now();
   absl::ReaderMutexLock lock(&impl_->db_mu);
-  PULSE_RETURN_IF_ERROR(impl_->CheckOpen());
+  PULSE_RETURN_IF_ERROR(impl_->CheckWritable());
   for (Resolution res : {Resolution::kSecond, Resolution::kMinute}) {
     const absl::Duration keep = impl_->retention.For(res);
     if (keep == absl::InfiniteDuration()) continue;
@@ -636,7 +651,7 @@ StorageFigures Store::Storage() const {
 absl::Status Store::WithDb(
     const std::function<absl::Status(rocksdb::DB* db)>& fn) const {
   absl::ReaderMutexLock lock(&impl_->db_mu);
-  PULSE_RETURN_IF_ERROR(impl_->CheckOpen());
+  PULSE_RETURN_IF_ERROR(impl_->CheckWritable());
   return fn(impl_->db.get());
 }
 

@@ -209,7 +209,9 @@ class Store {
   // when it is in the WAL. Dedupes by (producer_id, sequence) and by event id.
   // Blocks on disk I/O. An error means nothing of the batch was written: while
   // RocksDB cannot write (disk full, I/O error) UNAVAILABLE, saying so; the
-  // store then tries to recover on later writes (write_errors.h).
+  // store then tries to recover on later writes (write_errors.h). While a
+  // recovery's reopen fails, the database is open read-only: reads go on,
+  // writes and compactions answer UNAVAILABLE.
   absl::StatusOr<WriteResult> Write(const WriteInput& input);
 
   // All-time counters of one entity (id ignored for kGlobal); zeros if none.
@@ -307,8 +309,8 @@ class Store {
 
   // Calls fn with the open database, for storage/backup.cc's BackupEngine,
   // and returns what it returns; the database stays open (no recovery
-  // reopens it) until fn returns. UNAVAILABLE while it is closed. Not for
-  // reads or writes.
+  // reopens it) until fn returns. UNAVAILABLE while it is closed or
+  // read-only. Not for reads or writes.
   absl::Status WithDb(
       const std::function<absl::Status(rocksdb::DB* db)>& fn) const;
 

@@ -37,13 +37,19 @@ struct Store::Impl {
   // Destroys every column family handle, then closes the database.
   ~Impl();
 
-  // Opens the database in options.data_dir and sets db and the handles.
-  absl::Status OpenDb() ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu);
+  // Opens the database in options.data_dir and sets db, the handles and
+  // read_only. A read-only open replays the WAL into memory and writes no
+  // file.
+  enum class OpenMode { kReadWrite, kReadOnly };
+  absl::Status OpenDb(OpenMode mode = OpenMode::kReadWrite)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu);
   // Destroys the handles and closes the database, if open.
   void CloseDb() ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu);
   // UNAVAILABLE while the database is closed (a failed reopen, see
   // store_recovery.cc); OK otherwise.
   absl::Status CheckOpen() const ABSL_SHARED_LOCKS_REQUIRED(db_mu);
+  // As CheckOpen, and UNAVAILABLE while the database is open read-only.
+  absl::Status CheckWritable() const ABSL_SHARED_LOCKS_REQUIRED(db_mu);
 
   // While writes fail: at most once per backoff step (1 s doubling to 30 s;
   // not at all while the disk has too little free space), DB::Resume(), and
@@ -86,9 +92,11 @@ struct Store::Impl {
 
   // Readers (every read, a write's body, a backup) hold db_mu shared; only
   // a recovery's reopen holds it exclusively, so db and the handles below
-  // change only then. db is null while a reopen has failed.
+  // change only then. A reopen that fails opens the database read-only, so
+  // that reads go on; db is null when that fails too.
   mutable absl::Mutex db_mu;  // after write_mu when both are held
   std::unique_ptr<rocksdb::DB> db ABSL_GUARDED_BY(db_mu);
+  bool read_only ABSL_GUARDED_BY(db_mu) = false;
   // Every handle opened, including "default" and any column family a newer
   // version created; all are destroyed before the DB.
   std::vector<rocksdb::ColumnFamilyHandle*> handles ABSL_GUARDED_BY(db_mu);

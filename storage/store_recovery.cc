@@ -11,7 +11,10 @@
 // starts a new one. RocksDB resumes from no error it rates fatal, such as an
 // I/O error (EIO, not a full disk) appending to the WAL: the store reopens
 // the database then too, once a file can be written again (until then the
-// database stays open for reads).
+// database stays open for reads). A reopen can fail where the probe passed
+// (the WAL replay flushes into table files, and those may fail): then the
+// store opens the database read-only, which replays the WAL into memory and
+// writes nothing, so reads go on; later writes retry the reopen.
 #include <sys/statvfs.h>
 
 #include <algorithm>
@@ -23,6 +26,7 @@
 #include "rocksdb/env.h"
 #include "rocksdb/file_system.h"
 #include "rocksdb/transaction_log.h"
+#include "server/log.h"
 #include "storage/rocksdb_status.h"
 #include "storage/status_macros.h"
 #include "storage/store_impl.h"
@@ -91,7 +95,8 @@ absl::Status Store::Impl::MaybeRecover() {
   bool reopen = true;
   {
     absl::ReaderMutexLock lock(&db_mu);
-    if (db != nullptr) {
+    // A read-only database has nothing to resume: it is reopened.
+    if (db != nullptr && !read_only) {
       const uint64_t wal_before = CurrentWal(db.get());
       rocksdb::Status s = db->Resume();
       if (s.ok()) {
@@ -117,8 +122,21 @@ absl::Status Store::Impl::MaybeRecover() {
     // record turned out whole): the cache must not hold what it replaced.
     post_cache.Clear();
     if (absl::Status s = OpenDb(); !s.ok()) {
+      const absl::Status read_only_open = OpenDb(OpenMode::kReadOnly);
+      server::Log(
+          server::LogLevel::kWarning,
+          absl::StrCat("storage reopen failed data_dir=", options.data_dir,
+                       " error=\"", s.message(), "\": ",
+                       read_only_open.ok()
+                           ? "now open read-only, reads go on"
+                           : absl::StrCat("reads fail too (read-only open: ",
+                                          read_only_open.message(), ")"),
+                       "; the next write after ",
+                       absl::FormatDuration(next_recovery - now),
+                       " tries again"));
       return absl::UnavailableError(absl::StrCat(
-          "storage is reopening after a write error: ", s.message(),
+          "storage is ", read_only_open.ok() ? "read-only" : "closed",
+          " after a failed reopen: ", s.message(),
           "; the batch was not stored: retry it later"));
     }
   }

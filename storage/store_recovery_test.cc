@@ -40,6 +40,10 @@ class FailingFs : public rocksdb::FileSystemWrapper {
   void FailNextWalAppend() { fail_next_wal_append_ = true; }
   // While broken, every append to every file fails and writes nothing.
   void SetBroken(bool broken) { broken_ = broken; }
+  // While set, every append to a table (.sst) file fails and writes nothing:
+  // flushes and compactions fail, the WAL, the MANIFEST and the store's
+  // write probe still work.
+  void SetTablesBroken(bool broken) { tables_broken_ = broken; }
 
   IOStatus NewWritableFile(const std::string& fname, const FileOptions& opts,
                            std::unique_ptr<FSWritableFile>* result,
@@ -47,7 +51,8 @@ class FailingFs : public rocksdb::FileSystemWrapper {
     IOStatus s = target()->NewWritableFile(fname, opts, result, dbg);
     if (s.ok()) {
       *result = std::make_unique<File>(std::move(*result), this,
-                                       absl::EndsWith(fname, ".log"));
+                                       absl::EndsWith(fname, ".log"),
+                                       absl::EndsWith(fname, ".sst"));
     }
     return s;
   }
@@ -55,22 +60,29 @@ class FailingFs : public rocksdb::FileSystemWrapper {
  private:
   class File : public rocksdb::FSWritableFileOwnerWrapper {
    public:
-    File(std::unique_ptr<FSWritableFile> file, FailingFs* fs, bool wal)
-        : FSWritableFileOwnerWrapper(std::move(file)), fs_(fs), wal_(wal) {}
+    File(std::unique_ptr<FSWritableFile> file, FailingFs* fs, bool wal,
+         bool table)
+        : FSWritableFileOwnerWrapper(std::move(file)),
+          fs_(fs),
+          wal_(wal),
+          table_(table) {}
 
     IOStatus Append(const Slice& data, const IOOptions& options,
                     IODebugContext* dbg) override {
-      if (fs_->broken_) return IOStatus::IOError("injected: the disk fails");
+      if (Broken()) return IOStatus::IOError("injected: the disk fails");
       return Written(target()->Append(data, options, dbg));
     }
     IOStatus Append(const Slice& data, const IOOptions& options,
                     const DataVerificationInfo& info,
                     IODebugContext* dbg) override {
-      if (fs_->broken_) return IOStatus::IOError("injected: the disk fails");
+      if (Broken()) return IOStatus::IOError("injected: the disk fails");
       return Written(target()->Append(data, options, info, dbg));
     }
 
    private:
+    bool Broken() const {
+      return fs_->broken_ || (table_ && fs_->tables_broken_);
+    }
     IOStatus Written(IOStatus s) {
       if (!s.ok() || !wal_ || !fs_->fail_next_wal_append_.exchange(false))
         return s;
@@ -79,10 +91,12 @@ class FailingFs : public rocksdb::FileSystemWrapper {
 
     FailingFs* fs_;
     const bool wal_;
+    const bool table_;
   };
 
   std::atomic<bool> fail_next_wal_append_{false};
   std::atomic<bool> broken_{false};
+  std::atomic<bool> tables_broken_{false};
 };
 
 class StoreRecovery : public StoreTest {
@@ -174,6 +188,52 @@ TEST_F(StoreRecovery, WhileTheDiskFailsReadsGoOnAndOnceItWorksWritesRecover) {
   ASSERT_TRUE(s.ok()) << s;
   MustWrite(FromProducer("prod", 3, Batch({}, {Like("p1")})));
   EXPECT_EQ(Totals(Scope::kPost, "p1")[kLikes], 3);
+  Reopen();
+  EXPECT_EQ(Totals(Scope::kPost, "p1")[kLikes], 3);
+}
+
+// A reopen that cannot write the table files its WAL replay flushes into
+// (the write probe passes, the open fails): the store opens the database
+// read-only, so reads go on from the replayed WAL while writes answer
+// UNAVAILABLE; once tables can be written, a later write reopens it for
+// writing and nothing acknowledged is lost.
+TEST_F(StoreRecovery, WhileAReopenFailsReadsGoOnFromAReadOnlyOpen) {
+  MustWrite(
+      FromProducer("prod", 1, Batch({Post("p1", "acct", {})}, {Like("p1")})));
+  fs_->SetTablesBroken(true);
+  const WriteInput second = FromProducer("prod", 2, Batch({}, {Like("p1")}));
+  EXPECT_EQ(FailedWrite(second).code(), absl::StatusCode::kUnavailable);
+
+  // Past the first backoff step, a write reopens: the open's flush fails.
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  absl::Status s;
+  while (!absl::StrContains((s = store_->Write(second).status()).message(),
+                            "read-only") &&
+         absl::Now() < deadline) {
+    ASSERT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  ASSERT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+  ASSERT_TRUE(absl::StrContains(s.message(), "read-only")) << s;
+
+  // Reads answer from the replayed WAL: the refused batch's record was whole.
+  EXPECT_EQ(Totals(Scope::kPost, "p1")[kLikes], 2);
+  EXPECT_EQ(AccountOf("p1"), "acct");
+  Store::EntityQuery query;  // one MultiGet, as GetPostStats reads
+  query.scope = Scope::kPost;
+  query.id = "p1";
+  absl::StatusOr<Store::EntityFigures> figures = store_->ReadEntity(query);
+  ASSERT_TRUE(figures.ok()) << figures.status();
+  EXPECT_EQ(figures->totals[kLikes], 2);
+  EXPECT_EQ(store_->CompactAll().code(), absl::StatusCode::kUnavailable);
+
+  fs_->SetTablesBroken(false);
+  while (!(s = store_->Write(second).status()).ok() && absl::Now() < deadline)
+    absl::SleepFor(absl::Milliseconds(20));
+  ASSERT_TRUE(s.ok()) << s;  // a duplicate of the replayed batch: no change
+  MustWrite(FromProducer("prod", 3, Batch({}, {Like("p1")})));
+  EXPECT_EQ(Totals(Scope::kPost, "p1")[kLikes], 3);
+  EXPECT_TRUE(store_->CompactAll().ok());
   Reopen();
   EXPECT_EQ(Totals(Scope::kPost, "p1")[kLikes], 3);
 }

@@ -94,7 +94,7 @@ absl::StatusOr<WriteResult> Store::Impl::Write(const WriteInput& input) {
   absl::MutexLock lock(&write_mu);
   PULSE_RETURN_IF_ERROR(MaybeRecover());
   absl::ReaderMutexLock db_lock(&db_mu);
-  PULSE_RETURN_IF_ERROR(CheckOpen());
+  PULSE_RETURN_IF_ERROR(CheckWritable());
   const absl::Time now = options.clock->Now();
   WriteResult result;
   rocksdb::WriteBatch batch;
