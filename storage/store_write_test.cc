@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "storage/store.h"
 #include "storage/test_util.h"
@@ -245,6 +247,45 @@ TEST_F(StoreWrite, InterleavedWritesFromManyThreadsCountExactly) {
             (1 + 2 + 3 + 4) * kBatches);
   Reopen();
   EXPECT_EQ(Totals(Scope::kGlobal, "")[kLikes], kAll);
+}
+
+// StoreOptions::counters_memtable_bytes (--counters_memtable_mb) is the size
+// at which the counters' memtable is flushed into a table file: the same
+// writes stay in memory at the default 32 MiB and are flushed at 1 MiB.
+TEST_F(StoreWrite, TheCountersMemtableFlushesAtItsConfiguredSize) {
+  const auto counters = [&] {
+    for (const ColumnFamilyFigures& cf : store_->Storage().column_families) {
+      if (cf.name == "counters") return cf;
+    }
+    ADD_FAILURE() << "no counters column family";
+    return ColumnFamilyFigures{};
+  };
+  // 5,000 posts, each a counter at five resolutions: ~3 MiB of memtable.
+  const auto write_posts = [&] {
+    for (int b = 0; b < 5; ++b) {
+      WriteInput in;
+      for (int i = 0; i < 1000; ++i)
+        in.engagements.push_back(Like(absl::StrCat("p", b, "-", i)));
+      MustWrite(in);
+    }
+  };
+
+  write_posts();
+  EXPECT_GT(counters().memtable_bytes, uint64_t{1} << 20);
+  EXPECT_EQ(counters().sst_bytes, 0u);
+
+  options_.data_dir = dir_.path() + "/small";
+  options_.counters_memtable_bytes = size_t{1} << 20;
+  Reopen();
+  write_posts();
+  // The flush runs on RocksDB's thread, after the write that filled it.
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (counters().sst_bytes == 0 && absl::Now() < deadline)
+    absl::SleepFor(absl::Milliseconds(10));
+  EXPECT_GT(counters().sst_bytes, 0u);
+  EXPECT_LT(counters().memtable_bytes, uint64_t{2} << 20);
+  EXPECT_EQ(Totals(Scope::kPost, "p0-0")[kLikes], 1);
+  EXPECT_EQ(Totals(Scope::kGlobal, "")[kLikes], 5000);
 }
 
 }  // namespace
