@@ -614,6 +614,7 @@ std::vector<std::pair<std::string, uint64_t>> Store::Stats() const {
   }
   out.emplace_back("storage.writes-failing",
                    impl_->write_errors->failing() ? 1 : 0);
+  out.emplace_back("storage.read-only", impl_->read_only ? 1 : 0);
   return out;
 }
 

@@ -300,7 +300,8 @@ class Store {
   // compactions and write stall state; the shared block cache's usage and
   // capacity (without one, the usage summed over the families' own caches);
   // then "storage.writes-failing", 1 while writes fail (disk full, I/O
-  // error) and 0 otherwise. Never blocks.
+  // error) and 0 otherwise, and "storage.read-only", 1 while the database
+  // is open read-only after a failed reopen and 0 otherwise. Never blocks.
   std::vector<std::pair<std::string, uint64_t>> Stats() const;
 
   // Per column family sizes, the data dir's bytes on disk and Stats().

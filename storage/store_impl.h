@@ -96,7 +96,8 @@ struct Store::Impl {
   // that reads go on; db is null when that fails too.
   mutable absl::Mutex db_mu;  // after write_mu when both are held
   std::unique_ptr<rocksdb::DB> db ABSL_GUARDED_BY(db_mu);
-  bool read_only ABSL_GUARDED_BY(db_mu) = false;
+  // Changed under db_mu exclusively; read without it by Stats().
+  std::atomic<bool> read_only{false};
   // Every handle opened, including "default" and any column family a newer
   // version created; all are destroyed before the DB.
   std::vector<rocksdb::ColumnFamilyHandle*> handles ABSL_GUARDED_BY(db_mu);

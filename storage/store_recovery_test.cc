@@ -1,6 +1,7 @@
 // Store's recovery from failed writes (store_recovery.cc), through a file
 // system that fails on demand.
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
@@ -120,6 +121,14 @@ class StoreRecovery : public StoreTest {
     return meta.ok() && meta->has_value() ? (*meta)->account_id : "";
   }
 
+  // The value Stats() reports under `name`; max when it reports none.
+  uint64_t Stat(const std::string& name) {
+    for (const auto& [stat, value] : store_->Stats()) {
+      if (stat == name) return value;
+    }
+    return UINT64_MAX;
+  }
+
   std::shared_ptr<FailingFs> fs_;
   std::unique_ptr<rocksdb::Env> env_;
 };
@@ -226,6 +235,7 @@ TEST_F(StoreRecovery, WhileAReopenFailsReadsGoOnFromAReadOnlyOpen) {
   ASSERT_TRUE(figures.ok()) << figures.status();
   EXPECT_EQ(figures->totals[kLikes], 2);
   EXPECT_EQ(store_->CompactAll().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(Stat("storage.read-only"), 1u);
 
   fs_->SetTablesBroken(false);
   while (!(s = store_->Write(second).status()).ok() && absl::Now() < deadline)
@@ -234,6 +244,8 @@ TEST_F(StoreRecovery, WhileAReopenFailsReadsGoOnFromAReadOnlyOpen) {
   MustWrite(FromProducer("prod", 3, Batch({}, {Like("p1")})));
   EXPECT_EQ(Totals(Scope::kPost, "p1")[kLikes], 3);
   EXPECT_TRUE(store_->CompactAll().ok());
+  EXPECT_EQ(Stat("storage.read-only"), 0u);
+  EXPECT_EQ(Stat("storage.writes-failing"), 0u);
   Reopen();
   EXPECT_EQ(Totals(Scope::kPost, "p1")[kLikes], 3);
 }
