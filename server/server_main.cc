@@ -67,6 +67,10 @@ ABSL_FLAG(int, block_cache_mb, 256,
 ABSL_FLAG(int, counters_memtable_mb, 32,
           "Memtable of the counters column family, in MiB (RocksDB keeps up "
           "to two): every merge operand of ingest goes into it.");
+ABSL_FLAG(std::string, counters_compaction, "leveled",
+          "How the counters column family is compacted: leveled, or "
+          "universal (less CPU at sustained ingest; a full compaction needs "
+          "as much free disk again as the family holds).");
 ABSL_FLAG(int, max_subscriptions, 20'000,
           "Most live Subscribe streams at once.");
 ABSL_FLAG(int, max_subscription_items, 1'000,
@@ -175,6 +179,14 @@ int main(int argc, char** argv) {
   }
   options.store.counters_memtable_bytes =
       static_cast<size_t>(counters_memtable_mb) << 20;
+  const std::string compaction = absl::GetFlag(FLAGS_counters_compaction);
+  if (compaction == "universal") {
+    options.store.counters_compaction =
+        pulse::storage::StoreOptions::Compaction::kUniversal;
+  } else if (compaction != "leveled") {
+    return Fail(absl::StrCat("--counters_compaction: '", compaction,
+                             "' is neither leveled nor universal"));
+  }
   options.max_batch_items = absl::GetFlag(FLAGS_max_batch_items);
   options.worker_threads = absl::GetFlag(FLAGS_worker_threads);
   options.max_queued_requests = absl::GetFlag(FLAGS_max_queued_requests);

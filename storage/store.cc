@@ -83,6 +83,8 @@ std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors(
   // 64 MiB sustained ingest into a filling store 12 % slower, though it
   // flushes and compacts less often (tools/bench/PERFORMANCE.md).
   counters.write_buffer_size = options.counters_memtable_bytes;
+  if (options.counters_compaction == StoreOptions::Compaction::kUniversal)
+    counters.compaction_style = rocksdb::kCompactionStyleUniversal;
   // A batch's keys are written in sorted order; with a hint per key prefix
   // the memtable's skip list resumes from the previous insert instead of
   // searching from its head (memtable inserts dominate ingest's profile).

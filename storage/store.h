@@ -184,6 +184,13 @@ struct StoreOptions {
   // The counters column family's memtable (RocksDB keeps up to two): every
   // merge operand of ingest is inserted into it.
   size_t counters_memtable_bytes = size_t{32} << 20;
+  // How the counters column family is compacted. Universal (tiered)
+  // compaction rewrites each byte fewer times, so sustained ingest costs less
+  // CPU, but a full compaction needs as much free disk again as the family
+  // holds, and a read may meet more sorted runs. Either style opens a store
+  // the other wrote.
+  enum class Compaction { kLeveled, kUniversal };
+  Compaction counters_compaction = Compaction::kLeveled;
   // Not owned; must outlive the store.
   const Clock* clock = SystemClock::Get();
   // The Env RocksDB does its I/O through (tests inject faults with one); null

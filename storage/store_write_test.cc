@@ -1,6 +1,9 @@
 // Store::Write: dedupe, attribution, exact counting.
 #include <filesystem>
+#include <fstream>
 #include <map>
+#include <sstream>
+#include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -286,6 +289,60 @@ TEST_F(StoreWrite, TheCountersMemtableFlushesAtItsConfiguredSize) {
   EXPECT_LT(counters().memtable_bytes, uint64_t{2} << 20);
   EXPECT_EQ(Totals(Scope::kPost, "p0-0")[kLikes], 1);
   EXPECT_EQ(Totals(Scope::kGlobal, "")[kLikes], 5000);
+}
+
+// The latest OPTIONS file RocksDB wrote in `dir`: the options it runs with.
+std::string LatestOptionsFile(const std::string& dir) {
+  std::string latest;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("OPTIONS-", 0) == 0 && name > latest) latest = name;
+  }
+  std::ifstream in(dir + "/" + latest);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// StoreOptions::counters_compaction (--counters_compaction) reaches RocksDB,
+// and a store switched from one style to the other and back keeps and takes
+// every count.
+TEST_F(StoreWrite, TheCountersSwitchCompactionStylesKeepingEveryCount) {
+  const auto counters_style = [&] {
+    const std::string options = LatestOptionsFile(options_.data_dir);
+    const size_t section = options.find("[CFOptions \"counters\"]");
+    EXPECT_NE(section, std::string::npos);
+    const size_t key = options.find("compaction_style=", section);
+    return options.substr(key, options.find('\n', key) - key);
+  };
+  const auto write_likes = [&](int batches) {
+    for (int b = 0; b < batches; ++b) {
+      WriteInput in;
+      for (int i = 0; i < 100; ++i)
+        in.engagements.push_back(Like(absl::StrCat("p", i)));
+      MustWrite(in);
+    }
+  };
+  EXPECT_EQ(counters_style(), "compaction_style=kCompactionStyleLevel");
+  write_likes(3);
+  ASSERT_TRUE(store_->CompactAll().ok());
+
+  options_.counters_compaction = StoreOptions::Compaction::kUniversal;
+  Reopen();
+  EXPECT_EQ(counters_style(), "compaction_style=kCompactionStyleUniversal");
+  EXPECT_EQ(Totals(Scope::kPost, "p7")[kLikes], 3);
+  write_likes(2);
+  ASSERT_TRUE(store_->CompactAll().ok());
+  write_likes(1);  // left in the memtable, flushed at close
+
+  options_.counters_compaction = StoreOptions::Compaction::kLeveled;
+  Reopen();
+  EXPECT_EQ(counters_style(), "compaction_style=kCompactionStyleLevel");
+  EXPECT_EQ(Totals(Scope::kPost, "p7")[kLikes], 6);
+  EXPECT_EQ(Totals(Scope::kGlobal, "")[kLikes], 600);
+  write_likes(1);
+  ASSERT_TRUE(store_->CompactAll().ok());
+  EXPECT_EQ(Totals(Scope::kPost, "p99")[kLikes], 7);
 }
 
 }  // namespace
