@@ -312,7 +312,9 @@ TEST_F(StoreWrite, TheCountersSwitchCompactionStylesKeepingEveryCount) {
     const std::string options = LatestOptionsFile(options_.data_dir);
     const size_t section = options.find("[CFOptions \"counters\"]");
     EXPECT_NE(section, std::string::npos);
+    if (section == std::string::npos) return std::string();
     const size_t key = options.find("compaction_style=", section);
+    if (key == std::string::npos) return std::string();
     return options.substr(key, options.find('\n', key) - key);
   };
   const auto write_likes = [&](int batches) {
