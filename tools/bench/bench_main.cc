@@ -38,6 +38,9 @@ ABSL_FLAG(int64_t, query_preload, -1,
           "3,000,000).");
 ABSL_FLAG(absl::Duration, query_duration, absl::ZeroDuration(),
           "Measured time per RPC and concurrency (default 5s).");
+ABSL_FLAG(absl::Duration, query_settle, absl::Seconds(-1),
+          "Longest wait after the query preload for the server's compactions "
+          "to finish before measuring (default 120s; 0s measures at once).");
 ABSL_FLAG(std::vector<std::string>, query_rpcs, {},
           "RPCs the query scenario measures (default all: HealthCheck, "
           "GetPostStats, QueryTimeSeries, TopPosts, TrendingHashtags).");
@@ -121,6 +124,9 @@ int main(int argc, char** argv) {
   }
   if (absl::GetFlag(FLAGS_query_duration) > absl::ZeroDuration()) {
     options.query_duration = absl::GetFlag(FLAGS_query_duration);
+  }
+  if (absl::GetFlag(FLAGS_query_settle) >= absl::ZeroDuration()) {
+    options.query_settle = absl::GetFlag(FLAGS_query_settle);
   }
   options.query_rpcs = absl::GetFlag(FLAGS_query_rpcs);
   if (!absl::GetFlag(FLAGS_query_concurrency).empty()) {

@@ -21,6 +21,7 @@
 #include "pulse/v1/analytics.grpc.pb.h"
 #include "tools/bench/child_process.h"
 #include "tools/bench/load.h"
+#include "tools/bench/metrics_scrape.h"
 #include "tools/bench/scenarios.h"
 
 namespace pulse::bench {
@@ -115,6 +116,41 @@ LoopResult RunClosedLoop(const StartFn& start, int concurrency,
   return std::move(shared.result);
 }
 
+struct Settled {
+  absl::Duration waited;
+  bool quiet = false;  // false: `limit` passed first
+};
+
+// Waits, at most `limit`, until the server runs no compaction and RocksDB
+// estimates none pending, in two reads of its /metrics 250 ms apart (a flush
+// that ends between them may start a compaction). A zero `limit` reads
+// nothing.
+absl::StatusOr<Settled> WaitForCompactions(const ChildProcess& server,
+                                           absl::Duration limit) {
+  if (limit <= absl::ZeroDuration()) return Settled{absl::ZeroDuration()};
+  if (server.second_port() == 0) {
+    return absl::FailedPreconditionError(
+        "pulse-server wrote no metrics port to its port file "
+        "(--metrics_listen)");
+  }
+  static constexpr const char* kNames[] = {
+      "pulse_rocksdb_num_running_compactions",
+      "pulse_rocksdb_estimate_pending_compaction_bytes"};
+  constexpr absl::Duration kPoll = absl::Milliseconds(250);
+  const absl::Time begin = absl::Now();
+  const absl::Time deadline = begin + limit;
+  int quiet_reads = 0;
+  while (true) {
+    absl::StatusOr<std::vector<double>> values =
+        ReadMetrics(server.second_port(), kNames, absl::Seconds(10));
+    if (!values.ok()) return values.status();
+    quiet_reads = (*values)[0] == 0 && (*values)[1] == 0 ? quiet_reads + 1 : 0;
+    if (quiet_reads == 2) return Settled{absl::Now() - begin, true};
+    if (absl::Now() + kPoll > deadline) return Settled{absl::Now() - begin};
+    absl::SleepFor(kPoll);
+  }
+}
+
 }  // namespace
 
 absl::Status RunQuery(const BenchOptions& options, Report& report) {
@@ -132,7 +168,7 @@ absl::Status RunQuery(const BenchOptions& options, Report& report) {
   TempDir dir;
   absl::StatusOr<std::unique_ptr<ChildProcess>> server = ChildProcess::Start(
       {options.server_bin, "--data_dir=" + dir.path() + "/data",
-       "--log_level=warn"},
+       "--log_level=warn", "--metrics_listen=127.0.0.1:0"},
       dir.path() + "/server");
   if (!server.ok()) return server.status();
   absl::StatusOr<std::unique_ptr<Client>> client =
@@ -153,6 +189,14 @@ absl::Status RunQuery(const BenchOptions& options, Report& report) {
                static_cast<long long>(loaded->engagements + 100'000),
                absl::ToDoubleSeconds(loaded->elapsed));
   if (posts.empty()) return absl::InternalError("no engaged posts");
+  absl::StatusOr<Settled> settled =
+      WaitForCompactions(**server, options.query_settle);
+  if (!settled.ok()) return settled.status();
+  if (options.query_settle > absl::ZeroDuration()) {
+    std::fprintf(stderr, "query: compactions %s after %.1f s\n",
+                 settled->quiet ? "done" : "still running at --query_settle",
+                 absl::ToDoubleSeconds(settled->waited));
+  }
 
   // Shuffled so that call n queries a popularity-weighted random post.
   std::shuffle(posts.begin(), posts.end(), std::mt19937_64(7));
@@ -233,6 +277,8 @@ absl::Status RunQuery(const BenchOptions& options, Report& report) {
           .Num("posts", static_cast<double>(options.posts))
           .Num("stored_engagements",
                static_cast<double>(loaded->engagements + 100'000))
+          .Num("settle_s", absl::ToDoubleSeconds(settled->waited))
+          .Bool("settled", settled->quiet)
           .Num("calls", calls)
           .Num("seconds", seconds)
           .Num("server_cpu_s", (*server)->CpuSeconds() - cpu0)
