@@ -72,4 +72,15 @@ absl::StatusOr<std::vector<double>> ReadMetrics(
   return values;
 }
 
+absl::StatusOr<std::vector<double>> ReadServerMetrics(
+    const ChildProcess& server, absl::Span<const char* const> names,
+    absl::Duration timeout) {
+  if (server.second_port() == 0) {
+    return absl::FailedPreconditionError(
+        "pulse-server wrote no metrics port to its port file "
+        "(--metrics_listen)");
+  }
+  return ReadMetrics(server.second_port(), names, timeout);
+}
+
 }  // namespace pulse::bench

@@ -11,6 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "tools/bench/child_process.h"
 
 namespace pulse::bench {
 
@@ -29,6 +30,12 @@ absl::StatusOr<double> MetricValue(absl::string_view exposition,
 // order; the first error of either.
 absl::StatusOr<std::vector<double>> ReadMetrics(
     int port, absl::Span<const char* const> names, absl::Duration timeout);
+
+// ReadMetrics off a pulse-server started with --metrics_listen (the second
+// port of its port file); FAILED_PRECONDITION when it wrote none.
+absl::StatusOr<std::vector<double>> ReadServerMetrics(
+    const ChildProcess& server, absl::Span<const char* const> names,
+    absl::Duration timeout);
 
 }  // namespace pulse::bench
 

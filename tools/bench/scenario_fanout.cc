@@ -39,12 +39,7 @@ constexpr const char* kServerCounters[] = {
 
 absl::StatusOr<std::vector<double>> ReadServerCounters(
     const ChildProcess& server) {
-  if (server.second_port() == 0) {
-    return absl::FailedPreconditionError(
-        "pulse-server wrote no metrics port to its port file "
-        "(--metrics_listen)");
-  }
-  return ReadMetrics(server.second_port(), kServerCounters, absl::Seconds(10));
+  return ReadServerMetrics(server, kServerCounters, absl::Seconds(10));
 }
 
 absl::Status RunOne(const BenchOptions& options, int clients, Report& report) {

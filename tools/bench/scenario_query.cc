@@ -128,11 +128,6 @@ struct Settled {
 absl::StatusOr<Settled> WaitForCompactions(const ChildProcess& server,
                                            absl::Duration limit) {
   if (limit <= absl::ZeroDuration()) return Settled{absl::ZeroDuration()};
-  if (server.second_port() == 0) {
-    return absl::FailedPreconditionError(
-        "pulse-server wrote no metrics port to its port file "
-        "(--metrics_listen)");
-  }
   static constexpr const char* kNames[] = {
       "pulse_rocksdb_num_running_compactions",
       "pulse_rocksdb_estimate_pending_compaction_bytes"};
@@ -142,7 +137,7 @@ absl::StatusOr<Settled> WaitForCompactions(const ChildProcess& server,
   int quiet_reads = 0;
   while (true) {
     absl::StatusOr<std::vector<double>> values =
-        ReadMetrics(server.second_port(), kNames, absl::Seconds(10));
+        ReadServerMetrics(server, kNames, absl::Seconds(10));
     if (!values.ok()) return values.status();
     quiet_reads = (*values)[0] == 0 && (*values)[1] == 0 ? quiet_reads + 1 : 0;
     if (quiet_reads == 2) return Settled{absl::Now() - begin, true};
