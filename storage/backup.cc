@@ -81,10 +81,14 @@ absl::StatusOr<BackupSummary> CreateBackup(Store& store,
   // Flushing first puts every acknowledged write into SST files; the live
   // WAL is copied too, and since a WriteBatch is one WAL record, a restore
   // replays whole batches only: the backup is one point in the write order.
-  rocksdb::CreateBackupOptions options;
-  options.flush_before_backup = true;
+  // A database that cannot write (read-only after a failed reopen, or a full
+  // or failing disk) cannot flush either: then the live WAL files alone
+  // carry what the SST files lack, and the backup still holds every
+  // acknowledged write. That is when an operator most wants one.
   rocksdb::BackupID id = 0;
-  PULSE_RETURN_IF_ERROR(store.WithDb([&](rocksdb::DB* db) {
+  PULSE_RETURN_IF_ERROR(store.WithDb([&](rocksdb::DB* db, bool writable) {
+    rocksdb::CreateBackupOptions options;
+    options.flush_before_backup = writable;
     return FromRocksStatus(engine->CreateNewBackup(options, db, &id),
                            absl::StrCat("creating a backup in ", backup_dir));
   }));

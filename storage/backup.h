@@ -28,9 +28,11 @@ struct BackupSummary {
 
 // Backs `store` up into `backup_dir` (created if missing) and, when `keep`
 // > 0, then deletes all but the newest `keep` backups. Memtables are flushed
-// first, so the backup holds every write acknowledged before the call and
-// none that started after it; writes may continue meanwhile. Calls in one
-// process are serialized. Blocks on disk I/O (copies every new SST file).
+// first (or, while the store cannot write, the live WAL files copied
+// instead), so the backup holds every write acknowledged before the call
+// and none that started after it; writes may continue meanwhile. Calls in
+// one process are serialized. Blocks on disk I/O (copies every new SST
+// file).
 absl::StatusOr<BackupSummary> CreateBackup(Store& store,
                                            const std::string& backup_dir,
                                            uint32_t keep = 0);

@@ -652,10 +652,12 @@ StorageFigures Store::Storage() const {
 }
 
 absl::Status Store::WithDb(
-    const std::function<absl::Status(rocksdb::DB* db)>& fn) const {
+    const std::function<absl::Status(rocksdb::DB* db, bool writable)>& fn)
+    const {
   absl::ReaderMutexLock lock(&impl_->db_mu);
-  PULSE_RETURN_IF_ERROR(impl_->CheckWritable());
-  return fn(impl_->db.get());
+  PULSE_RETURN_IF_ERROR(impl_->CheckOpen());
+  return fn(impl_->db.get(),
+            !impl_->read_only && !impl_->write_errors->failing());
 }
 
 }  // namespace pulse::storage

@@ -316,11 +316,13 @@ class Store {
   StorageFigures Storage() const;
 
   // Calls fn with the open database, for storage/backup.cc's BackupEngine,
-  // and returns what it returns; the database stays open (no recovery
-  // reopens it) until fn returns. UNAVAILABLE while it is closed or
-  // read-only. Not for reads or writes.
+  // and whether it takes writes now (false while it is read-only after a
+  // failed reopen or its writes fail), and returns what fn returns; the
+  // database stays open (no recovery reopens it) until fn returns.
+  // UNAVAILABLE while it is closed. Not for reads or writes.
   absl::Status WithDb(
-      const std::function<absl::Status(rocksdb::DB* db)>& fn) const;
+      const std::function<absl::Status(rocksdb::DB* db, bool writable)>& fn)
+      const;
 
  private:
   friend class StoreSnapshot;

@@ -25,6 +25,8 @@
 #include "absl/time/time.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "pulse/v1/admin.grpc.pb.h"
+#include "storage/backup.h"
 #include "tests/server_process.h"
 #include "tests/test_data.h"
 
@@ -86,6 +88,8 @@ class DiskFullTest : public ::testing::Test {
   // files (beside the data dir) are not on the full disk.
   const std::string& data_dir() const { return mount_point_; }
   std::string filler() const { return mount_point_ + "/filler"; }
+  // Backups go to the disk the test runs on, which has room.
+  std::string backup_dir() const { return dir_.path() + "/backups"; }
   std::string ServerLog() const {
     std::ifstream in(mount_point_ + ".log");
     return std::string(std::istreambuf_iterator<char>(in),
@@ -95,7 +99,8 @@ class DiskFullTest : public ::testing::Test {
   void Start() {
     server_.reset();
     auto server = ServerProcess::Start(
-        data_dir(), {"--log_level=info", "--metrics_listen=127.0.0.1:0"});
+        data_dir(), {"--log_level=info", "--metrics_listen=127.0.0.1:0",
+                     "--backup_dir=" + backup_dir()});
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
     stub_ = server_->stub();
@@ -226,6 +231,16 @@ TEST_F(DiskFullTest, IngestIsRefusedWhileFullAndRecoversWithNothingLost) {
   EXPECT_EQ(serving.status(), grpc::health::v1::HealthCheckResponse::SERVING);
   EXPECT_TRUE(
       absl::StrContains(Metrics(), "\npulse_storage_writes_failing 1\n"));
+  // A backup (to a disk with room) cannot flush the full one's memtables: it
+  // copies the write-ahead log instead and holds every acknowledged batch.
+  const int64_t acknowledged_at_backup = acknowledged_;
+  const int64_t refused_at_backup =
+      static_cast<int64_t>(pending_.size()) * kEngagementsPerBatch;
+  v1::BackupInfo backup;
+  const grpc::Status backed_up =
+      v1::AdminService::NewStub(server_->channel())
+          ->CreateBackup(Context().get(), {}, &backup);
+  ASSERT_TRUE(backed_up.ok()) << backed_up.error_message();
 
   FreeAndResend();
   ExpectAcknowledgedCounts();
@@ -244,6 +259,23 @@ TEST_F(DiskFullTest, IngestIsRefusedWhileFullAndRecoversWithNothingLost) {
   server_->Kill9();
   Start();
   ExpectAcknowledgedCounts();
+
+  // The backup taken while the disk was full, restored and served.
+  const std::string restored = dir_.path() + "/restored";
+  absl::StatusOr<storage::BackupSummary> summary = storage::RestoreBackup(
+      backup_dir(), restored, static_cast<uint32_t>(backup.backup_id()));
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  auto restored_server = ServerProcess::Start(restored, {});
+  ASSERT_TRUE(restored_server.ok()) << restored_server.status();
+  v1::GlobalStats global;
+  const grpc::Status read =
+      (*restored_server)->stub()->GetGlobalStats(Context().get(), {}, &global);
+  ASSERT_TRUE(read.ok()) << read.error_message();
+  // Every acknowledged batch, whole batches only; a refused batch whose WAL
+  // record was whole after all may be in it too, as after a crash.
+  EXPECT_GE(global.likes(), acknowledged_at_backup);
+  EXPECT_LE(global.likes(), acknowledged_at_backup + refused_at_backup);
+  EXPECT_EQ(global.likes() % kEngagementsPerBatch, 0);
 }
 
 // Right after a restart RocksDB's memtables are empty, so its Resume() does
