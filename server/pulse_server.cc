@@ -20,6 +20,9 @@ namespace {
 // How often expired activity is compacted (Store::CompactExpiredActivity):
 // second buckets are kept 2 h by default, so they go within 2 h 10 min.
 constexpr absl::Duration kExpiryInterval = absl::Minutes(10);
+// How often the store, while its writes fail, is asked to recover (it backs
+// off by itself: Store::Recover).
+constexpr absl::Duration kRecoveryPoll = absl::Seconds(1);
 
 absl::StatusOr<std::string> ReadPem(const std::string& path,
                                     absl::string_view flag) {
@@ -213,13 +216,19 @@ absl::StatusOr<std::unique_ptr<PulseServer>> PulseServer::Start(
         "cannot listen on ", options.listen, " (address in use or invalid?)"));
   }
   server->grpc_server_->GetHealthCheckService()->SetServingStatus(true);
-  server->expiry_ = std::thread([s = server.get()] {
-    NameThisThread("pulse-expiry");
-    while (!s->stop_expiry_.WaitForNotificationWithTimeout(kExpiryInterval)) {
+  server->maintenance_ = std::thread([s = server.get()] {
+    NameThisThread("pulse-maint");
+    absl::Time next_expiry = absl::Now() + kExpiryInterval;
+    while (
+        !s->stop_maintenance_.WaitForNotificationWithTimeout(kRecoveryPoll)) {
+      // Its failures are logged by the store, once per cause.
+      s->store_->Recover().IgnoreError();
+      if (absl::Now() < next_expiry) continue;
       if (absl::Status e = s->store_->CompactExpiredActivity(); !e.ok()) {
         Log(LogLevel::kWarning,
             absl::StrCat("compacting expired activity failed: ", e.ToString()));
       }
+      next_expiry = absl::Now() + kExpiryInterval;
     }
   });
   if (!options.metrics_listen.empty()) {
@@ -275,7 +284,7 @@ std::string PulseServer::RenderMetrics() const {
 
 void PulseServer::Shutdown() {
   http_.reset();  // its thread reads the parts below
-  if (!stop_expiry_.HasBeenNotified()) stop_expiry_.Notify();
+  if (!stop_maintenance_.HasBeenNotified()) stop_maintenance_.Notify();
   if (grpc_server_ != nullptr) {
     grpc_server_->GetHealthCheckService()->SetServingStatus(false);
     hub_->Shutdown();  // Server::Shutdown waits for open streams: end them
@@ -286,7 +295,8 @@ void PulseServer::Shutdown() {
     grpc_server_->Wait();
     grpc_server_.reset();
   }
-  if (expiry_.joinable()) expiry_.join();  // cancelled with the compactions
+  // Its compaction is cancelled with the others.
+  if (maintenance_.joinable()) maintenance_.join();
   admin_.reset();
   service_.reset();
   metrics_.reset();

@@ -123,10 +123,12 @@ class PulseServer {
   std::unique_ptr<AdminService> admin_;
   std::unique_ptr<HttpEndpoint> http_;
   std::unique_ptr<grpc::Server> grpc_server_;
-  // Compacts expired activity every kExpiryInterval (Store::
-  // CompactExpiredActivity) until stop_expiry_.
-  absl::Notification stop_expiry_;
-  std::thread expiry_;
+  // Until stop_maintenance_: retries failing writes' recovery every
+  // kRecoveryPoll (Store::Recover), so that the store recovers with no
+  // ingest arriving, and compacts expired activity every kExpiryInterval
+  // (Store::CompactExpiredActivity).
+  absl::Notification stop_maintenance_;
+  std::thread maintenance_;
   int port_ = 0;
 };
 

@@ -170,9 +170,9 @@ void Store::Impl::CloseDb() {
 
 absl::Status Store::Impl::CheckOpen() const {
   if (db != nullptr) return absl::OkStatus();
-  return absl::UnavailableError(
-      absl::StrCat("storage is closed after a failed reopen (",
-                   options.data_dir, "); the next write tries again"));
+  return absl::UnavailableError(absl::StrCat(
+      "storage is closed after a failed reopen (", options.data_dir,
+      "); the reopen is retried, backing off from 1 s to 30 s"));
 }
 
 absl::Status Store::Impl::CheckWritable() const {
@@ -181,7 +181,7 @@ absl::Status Store::Impl::CheckWritable() const {
   return absl::UnavailableError(absl::StrCat(
       "storage is read-only after a failed reopen (", options.data_dir,
       "): reads go on, writes wait until the disk takes them again; the "
-      "next write tries again"));
+      "reopen is retried, backing off from 1 s to 30 s"));
 }
 
 absl::Status Store::Impl::OpenDb(OpenMode mode) {

@@ -221,6 +221,13 @@ class Store {
   // writes and compactions answer UNAVAILABLE.
   absl::StatusOr<WriteResult> Write(const WriteInput& input);
 
+  // While writes fail, tries to recover as a write would (Resume, or a
+  // reopen), at most once per backoff step; OK at once when writes work.
+  // For a periodic caller, so that the store recovers, and reports it, with
+  // no write arriving. Blocks on disk I/O while it recovers, and behind a
+  // write in progress.
+  absl::Status Recover();
+
   // All-time counters of one entity (id ignored for kGlobal); zeros if none.
   absl::StatusOr<Counts> GetTotals(Scope scope, std::string_view id) const;
 

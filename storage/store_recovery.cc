@@ -14,7 +14,8 @@
 // database stays open for reads). A reopen can fail where the probe passed
 // (the WAL replay flushes into table files, and those may fail): then the
 // store opens the database read-only, which replays the WAL into memory and
-// writes nothing, so reads go on; later writes retry the reopen.
+// writes nothing, so reads go on; later writes (and Store::Recover) retry
+// the reopen.
 #include <sys/statvfs.h>
 
 #include <algorithm>
@@ -106,8 +107,8 @@ absl::Status Store::Impl::MaybeRecover() {
                  !CanWriteFile(options.env != nullptr ? options.env
                                                       : rocksdb::Env::Default(),
                                options.data_dir)) {
-        // Still failing: the error is logged already; the next write tries
-        // again after the backoff.
+        // Still failing: the error is logged already; the next try comes
+        // after the backoff.
         return write_errors->status();
       }
       // Else RocksDB rates the error fatal and resumes from none such (an
@@ -131,9 +132,8 @@ absl::Status Store::Impl::MaybeRecover() {
                            ? "now open read-only, reads go on"
                            : absl::StrCat("reads fail too (read-only open: ",
                                           read_only_open.message(), ")"),
-                       "; the next write after ",
-                       absl::FormatDuration(next_recovery - now),
-                       " tries again"));
+                       "; tries again in ",
+                       absl::FormatDuration(next_recovery - now)));
       return absl::UnavailableError(absl::StrCat(
           "storage is ", read_only_open.ok() ? "read-only" : "closed",
           " after a failed reopen: ", s.message(),
@@ -144,6 +144,12 @@ absl::Status Store::Impl::MaybeRecover() {
   recovery_backoff = absl::Seconds(1);
   write_errors->Recovered(reopen ? "reopen" : "resume");
   return absl::OkStatus();
+}
+
+absl::Status Store::Recover() {
+  if (!impl_->write_errors->failing()) return absl::OkStatus();
+  absl::MutexLock lock(&impl_->write_mu);
+  return impl_->MaybeRecover();
 }
 
 }  // namespace pulse::storage

@@ -231,6 +231,28 @@ TEST_F(StoreRecovery, WhileTheDiskFailsReadsGoOnAndOnceItWorksWritesRecover) {
   EXPECT_EQ(Totals(Scope::kPost, "p1")[kLikes], 3);
 }
 
+// Recover() recovers as a write would, so that a store whose disk works
+// again takes writes (and says so) before one arrives.
+TEST_F(StoreRecovery, RecoverNeedsNoWrite) {
+  MustWrite(Batch({Post("p1", "acct", {})}, {Like("p1")}));
+  fs_->SetBroken(true);
+  EXPECT_EQ(store_->Write(Batch({}, {Like("p1")})).status().code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(store_->Recover().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(Stat("storage.writes-failing"), 1u);
+
+  fs_->SetBroken(false);
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  absl::Status s;
+  while (!(s = store_->Recover()).ok() && absl::Now() < deadline)
+    absl::SleepFor(absl::Milliseconds(20));
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_EQ(Stat("storage.writes-failing"), 0u);
+  EXPECT_TRUE(store_->Recover().ok());  // nothing to do
+  MustWrite(Batch({}, {Like("p1")}));
+  EXPECT_EQ(Totals(Scope::kPost, "p1")[kLikes], 2);
+}
+
 // A reopen that cannot write the table files its WAL replay flushes into
 // (the write probe passes, the open fails): the store opens the database
 // read-only, so reads go on from the replayed WAL while writes answer

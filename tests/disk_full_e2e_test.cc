@@ -167,10 +167,15 @@ class DiskFullTest : public ::testing::Test {
     }
   }
 
-  // Removes the filler, then re-sends the refused batches in order (as a
-  // producer would), each until it is acknowledged or 60 s have passed.
+  // Removes the filler, then re-sends the refused batches.
   void FreeAndResend() {
     ASSERT_TRUE(std::filesystem::remove(filler()));
+    Resend();
+  }
+
+  // Re-sends the refused batches in order (as a producer would), each until
+  // it is acknowledged or 60 s have passed.
+  void Resend() {
     const absl::Time deadline = absl::Now() + absl::Seconds(60);
     for (const IngestRequest& batch : pending_) {
       grpc::Status status;
@@ -242,7 +247,17 @@ TEST_F(DiskFullTest, IngestIsRefusedWhileFullAndRecoversWithNothingLost) {
           ->CreateBackup(Context().get(), {}, &backup);
   ASSERT_TRUE(backed_up.ok()) << backed_up.error_message();
 
-  FreeAndResend();
+  // Freed, the disk is taken again with no batch arriving to try it.
+  ASSERT_TRUE(std::filesystem::remove(filler()));
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (!absl::StrContains(Metrics(), "\npulse_storage_writes_failing 0\n") &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  ASSERT_TRUE(
+      absl::StrContains(Metrics(), "\npulse_storage_writes_failing 0\n"))
+      << "no recovery within 30 s of freeing the disk without ingest";
+  Resend();
   ExpectAcknowledgedCounts();
   EXPECT_TRUE(
       absl::StrContains(Metrics(), "\npulse_storage_writes_failing 0\n"));
