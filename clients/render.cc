@@ -3,6 +3,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
+#include <initializer_list>
 #include <utility>
 #include <vector>
 
@@ -31,27 +32,41 @@ std::string OrDash(const std::string& text) {
   return text.empty() ? "-" : text;
 }
 
+// The per-kind totals, which every stats message names alike.
+template <typename Stats>
+Fields Totals(const Stats& stats) {
+  return {{"impressions", FormatCount(stats.impressions())},
+          {"likes", FormatCount(stats.likes())},
+          {"shares", FormatCount(stats.shares())},
+          {"comments", FormatCount(stats.comments())},
+          {"clicks", FormatCount(stats.clicks())},
+          {"engagements", FormatCount(stats.engagements())}};
+}
+
+// The parts' fields, in order.
+Fields Join(std::initializer_list<Fields> parts) {
+  Fields all;
+  for (const Fields& part : parts)
+    all.insert(all.end(), part.begin(), part.end());
+  return all;
+}
+
 }  // namespace
 
 std::string RenderPostStats(const v1::PostStats& stats) {
-  return RenderFields({
-      {"post", stats.post_id()},
-      {"account",
-       stats.known() ? OrDash(stats.account_id()) : "(unknown post)"},
-      {"platform", OrDash(stats.platform())},
-      {"hashtags", Hashtags(stats.hashtags())},
-      {"published", FormatTimestamp(stats.published_at())},
-      {"impressions", FormatCount(stats.impressions())},
-      {"likes", FormatCount(stats.likes())},
-      {"shares", FormatCount(stats.shares())},
-      {"comments", FormatCount(stats.comments())},
-      {"clicks", FormatCount(stats.clicks())},
-      {"engagements", FormatCount(stats.engagements())},
-      {"engagement rate", FormatPercent(stats.engagement_rate())},
-      {"unique users", FormatCount(stats.unique_users())},
-      {"velocity/min", FormatRate(stats.velocity_per_minute())},
-      {"updated", FormatTimestamp(stats.updated_at())},
-  });
+  return RenderFields(Join({
+      {{"post", stats.post_id()},
+       {"account",
+        stats.known() ? OrDash(stats.account_id()) : "(unknown post)"},
+       {"platform", OrDash(stats.platform())},
+       {"hashtags", Hashtags(stats.hashtags())},
+       {"published", FormatTimestamp(stats.published_at())}},
+      Totals(stats),
+      {{"engagement rate", FormatPercent(stats.engagement_rate())},
+       {"unique users", FormatCount(stats.unique_users())},
+       {"velocity/min", FormatRate(stats.velocity_per_minute())},
+       {"updated", FormatTimestamp(stats.updated_at())}},
+  }));
 }
 
 std::string RenderPostStatsTable(const v1::BatchGetPostStatsResponse& batch) {
@@ -80,52 +95,36 @@ std::string RenderPostStatsTable(const v1::BatchGetPostStatsResponse& batch) {
 }
 
 std::string RenderAccountStats(const v1::AccountStats& stats) {
-  return RenderFields({
-      {"account", stats.account_id()},
-      {"posts", FormatCount(stats.posts())},
-      {"impressions", FormatCount(stats.impressions())},
-      {"likes", FormatCount(stats.likes())},
-      {"shares", FormatCount(stats.shares())},
-      {"comments", FormatCount(stats.comments())},
-      {"clicks", FormatCount(stats.clicks())},
-      {"engagements", FormatCount(stats.engagements())},
-      {"engagement rate", FormatPercent(stats.engagement_rate())},
-      {"unique users", FormatCount(stats.unique_users())},
-      {"followers", FormatCount(stats.followers())},
-      {absl::StrCat("follower growth (", FormatDuration(stats.growth_window()),
-                    ")"),
-       FormatCount(stats.follower_growth())},
-      {"updated", FormatTimestamp(stats.updated_at())},
-  });
+  return RenderFields(Join({
+      {{"account", stats.account_id()}, {"posts", FormatCount(stats.posts())}},
+      Totals(stats),
+      {{"engagement rate", FormatPercent(stats.engagement_rate())},
+       {"unique users", FormatCount(stats.unique_users())},
+       {"followers", FormatCount(stats.followers())},
+       {absl::StrCat("follower growth (", FormatDuration(stats.growth_window()),
+                     ")"),
+        FormatCount(stats.follower_growth())},
+       {"updated", FormatTimestamp(stats.updated_at())}},
+  }));
 }
 
 std::string RenderHashtagStats(const v1::HashtagStats& stats) {
-  return RenderFields({
-      {"hashtag", absl::StrCat("#", stats.hashtag())},
-      {"posts", FormatCount(stats.posts())},
-      {"impressions", FormatCount(stats.impressions())},
-      {"likes", FormatCount(stats.likes())},
-      {"shares", FormatCount(stats.shares())},
-      {"comments", FormatCount(stats.comments())},
-      {"clicks", FormatCount(stats.clicks())},
-      {"engagements", FormatCount(stats.engagements())},
-  });
+  return RenderFields(Join({
+      {{"hashtag", absl::StrCat("#", stats.hashtag())},
+       {"posts", FormatCount(stats.posts())}},
+      Totals(stats),
+  }));
 }
 
 std::string RenderGlobalStats(const v1::GlobalStats& stats) {
-  return RenderFields({
-      {"posts", FormatCount(stats.posts())},
-      {"impressions", FormatCount(stats.impressions())},
-      {"likes", FormatCount(stats.likes())},
-      {"shares", FormatCount(stats.shares())},
-      {"comments", FormatCount(stats.comments())},
-      {"clicks", FormatCount(stats.clicks())},
-      {"engagements", FormatCount(stats.engagements())},
-      {"engagement rate", FormatPercent(stats.engagement_rate())},
-      {"followers", FormatCount(stats.followers())},
-      {"engagements/s", FormatRate(stats.engagements_per_second())},
-      {"updated", FormatTimestamp(stats.updated_at())},
-  });
+  return RenderFields(Join({
+      {{"posts", FormatCount(stats.posts())}},
+      Totals(stats),
+      {{"engagement rate", FormatPercent(stats.engagement_rate())},
+       {"followers", FormatCount(stats.followers())},
+       {"engagements/s", FormatRate(stats.engagements_per_second())},
+       {"updated", FormatTimestamp(stats.updated_at())}},
+  }));
 }
 
 std::string RenderTimeSeries(const v1::QueryTimeSeriesResponse& series) {
