@@ -221,7 +221,7 @@ absl::StatusOr<std::unique_ptr<PulseServer>> PulseServer::Start(
     absl::Time next_expiry = absl::Now() + kExpiryInterval;
     while (
         !s->stop_maintenance_.WaitForNotificationWithTimeout(kRecoveryPoll)) {
-      // Its failures are logged by the store, once per cause.
+      // The store logs what fails and what recovers.
       s->store_->Recover().IgnoreError();
       if (absl::Now() < next_expiry) continue;
       if (absl::Status e = s->store_->CompactExpiredActivity(); !e.ok()) {

@@ -216,9 +216,9 @@ class Store {
   // when it is in the WAL. Dedupes by (producer_id, sequence) and by event id.
   // Blocks on disk I/O. An error means nothing of the batch was written: while
   // RocksDB cannot write (disk full, I/O error) UNAVAILABLE, saying so; the
-  // store then tries to recover on later writes (write_errors.h). While a
-  // recovery's reopen fails, the database is open read-only: reads go on,
-  // writes and compactions answer UNAVAILABLE.
+  // store then tries to recover on later writes and Recover() (write_errors.h).
+  // While a recovery's reopen fails, the database is open read-only: reads go
+  // on, writes and compactions answer UNAVAILABLE.
   absl::StatusOr<WriteResult> Write(const WriteInput& input);
 
   // While writes fail, tries to recover as a write would (Resume, or a
