@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -251,6 +252,39 @@ TEST_F(StoreRecovery, RecoverNeedsNoWrite) {
   EXPECT_TRUE(store_->Recover().ok());  // nothing to do
   MustWrite(Batch({}, {Like("p1")}));
   EXPECT_EQ(Totals(Scope::kPost, "p1")[kLikes], 2);
+}
+
+// The server calls Recover() from a thread of its own while ingest writes:
+// both recover under the write lock, and every batch counts once.
+TEST_F(StoreRecovery, RecoverFromAnotherThreadWhileWritesGoOn) {
+  MustWrite(
+      FromProducer("prod", 1, Batch({Post("p1", "acct", {})}, {Like("p1")})));
+  std::atomic<bool> stop{false};
+  std::thread maintenance([&] {
+    while (!stop.load()) {
+      store_->Recover().IgnoreError();
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+  });
+  fs_->SetBroken(true);
+  const WriteInput second = FromProducer("prod", 2, Batch({}, {Like("p1")}));
+  EXPECT_EQ(store_->Write(second).status().code(),
+            absl::StatusCode::kUnavailable);
+  fs_->SetBroken(false);
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  absl::Status s;
+  while (!(s = store_->Write(second).status()).ok() && absl::Now() < deadline)
+    absl::SleepFor(absl::Milliseconds(5));
+  EXPECT_TRUE(s.ok()) << s;
+  for (uint64_t seq = 3; seq <= 20; ++seq) {
+    MustWrite(FromProducer("prod", seq, Batch({}, {Like("p1")})));
+  }
+  stop = true;
+  maintenance.join();
+  EXPECT_EQ(Totals(Scope::kPost, "p1")[kLikes], 20);
+  EXPECT_EQ(Stat("storage.writes-failing"), 0u);
+  Reopen();
+  EXPECT_EQ(Totals(Scope::kPost, "p1")[kLikes], 20);
 }
 
 // A reopen that cannot write the table files its WAL replay flushes into

@@ -34,10 +34,11 @@ if [ "$kind" = asan ]; then
 else
   # Only what `ctest -L concurrency` runs, about a third of the tree: the
   # tests declared with add_test are named after their targets; the gtest
-  # cases of clients_client_test are listed only once it is built.
+  # cases of clients_client_test and store_recovery_test are listed only once
+  # they are built.
   mapfile -t targets < <(ctest --preset tsan -N |
     sed -n 's/^ *Test *#[0-9]*: \([a-z0-9_]*_test\)$/\1/p')
-  targets+=(clients_client_test)
+  targets+=(clients_client_test store_recovery_test)
 fi
 cmake --build --preset "$kind" --target "${targets[@]}"
 built=$SECONDS
