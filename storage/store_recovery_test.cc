@@ -2,6 +2,7 @@
 // system that fails on demand.
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -148,6 +149,16 @@ class StoreRecovery : public StoreTest {
     return totals.ok() ? (*totals)[kLikes] : -1;
   }
 
+  // Calls `attempt` every 5 ms until it returns OK or 30 s have passed, and
+  // returns its last status.
+  static absl::Status UntilOk(const std::function<absl::Status()>& attempt) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    absl::Status s;
+    while (!(s = attempt()).ok() && absl::Now() < deadline)
+      absl::SleepFor(absl::Milliseconds(5));
+    return s;
+  }
+
   // The value Stats() reports under `name`; max when it reports none.
   uint64_t Stat(const std::string& name) {
     for (const auto& [stat, value] : store_->Stats()) {
@@ -221,10 +232,8 @@ TEST_F(StoreRecovery, WhileTheDiskFailsReadsGoOnAndOnceItWorksWritesRecover) {
   EXPECT_EQ(LikesInARestoredBackup("p1"), 1);
 
   fs_->SetBroken(false);
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  absl::Status s;
-  while (!(s = store_->Write(second).status()).ok() && absl::Now() < deadline)
-    absl::SleepFor(absl::Milliseconds(20));
+  const absl::Status s =
+      UntilOk([&] { return store_->Write(second).status(); });
   ASSERT_TRUE(s.ok()) << s;
   MustWrite(FromProducer("prod", 3, Batch({}, {Like("p1")})));
   EXPECT_EQ(Totals(Scope::kPost, "p1")[kLikes], 3);
@@ -243,10 +252,7 @@ TEST_F(StoreRecovery, RecoverNeedsNoWrite) {
   EXPECT_EQ(Stat("storage.writes-failing"), 1u);
 
   fs_->SetBroken(false);
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  absl::Status s;
-  while (!(s = store_->Recover()).ok() && absl::Now() < deadline)
-    absl::SleepFor(absl::Milliseconds(20));
+  const absl::Status s = UntilOk([&] { return store_->Recover(); });
   ASSERT_TRUE(s.ok()) << s;
   EXPECT_EQ(Stat("storage.writes-failing"), 0u);
   EXPECT_TRUE(store_->Recover().ok());  // nothing to do
@@ -271,10 +277,8 @@ TEST_F(StoreRecovery, RecoverFromAnotherThreadWhileWritesGoOn) {
   EXPECT_EQ(store_->Write(second).status().code(),
             absl::StatusCode::kUnavailable);
   fs_->SetBroken(false);
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  absl::Status s;
-  while (!(s = store_->Write(second).status()).ok() && absl::Now() < deadline)
-    absl::SleepFor(absl::Milliseconds(5));
+  const absl::Status s =
+      UntilOk([&] { return store_->Write(second).status(); });
   EXPECT_TRUE(s.ok()) << s;
   for (uint64_t seq = 3; seq <= 20; ++seq) {
     MustWrite(FromProducer("prod", seq, Batch({}, {Like("p1")})));
@@ -326,8 +330,7 @@ TEST_F(StoreRecovery, WhileAReopenFailsReadsGoOnFromAReadOnlyOpen) {
   EXPECT_EQ(LikesInARestoredBackup("p1"), 2);
 
   fs_->SetTablesBroken(false);
-  while (!(s = store_->Write(second).status()).ok() && absl::Now() < deadline)
-    absl::SleepFor(absl::Milliseconds(20));
+  s = UntilOk([&] { return store_->Write(second).status(); });
   ASSERT_TRUE(s.ok()) << s;  // a duplicate of the replayed batch: no change
   MustWrite(FromProducer("prod", 3, Batch({}, {Like("p1")})));
   EXPECT_EQ(Totals(Scope::kPost, "p1")[kLikes], 3);

@@ -249,13 +249,12 @@ TEST_F(DiskFullTest, IngestIsRefusedWhileFullAndRecoversWithNothingLost) {
 
   // Freed, the disk is taken again with no batch arriving to try it.
   ASSERT_TRUE(std::filesystem::remove(filler()));
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  while (!absl::StrContains(Metrics(), "\npulse_storage_writes_failing 0\n") &&
-         absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(50));
-  }
-  ASSERT_TRUE(
-      absl::StrContains(Metrics(), "\npulse_storage_writes_failing 0\n"))
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return absl::StrContains(Metrics(),
+                                 "\npulse_storage_writes_failing 0\n");
+      },
+      absl::Seconds(30)))
       << "no recovery within 30 s of freeing the disk without ingest";
   Resend();
   ExpectAcknowledgedCounts();
