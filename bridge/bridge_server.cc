@@ -1,5 +1,6 @@
 #include "bridge/bridge_server.h"
 
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <chrono>
 #include <string>
@@ -11,6 +12,7 @@
 #include "bridge/metrics.h"
 #include "bridge/tls.h"
 #include "bridge/ws_socket.h"
+#include "server/host_port.h"
 #include "server/log.h"
 
 namespace pulse::bridge {
@@ -85,6 +87,24 @@ bool IsTlsHandshakeError(const websocketpp::lib::error_code& ec) {
   namespace socket = websocketpp::transport::asio::socket;
   return ec == socket::make_error_code(socket::error::tls_handshake_failed) ||
          ec == socket::make_error_code(socket::error::tls_handshake_timeout);
+}
+
+// websocketpp reports any error of its acceptor as "Underlying Transport
+// Error"; binding a socket of our own to the same address says which.
+std::string BindError(const std::string& host, int port) {
+  boost::asio::io_context io;
+  boost::system::error_code ec;
+  boost::asio::ip::tcp::resolver resolver(io);
+  const auto endpoints = resolver.resolve(host, std::to_string(port), ec);
+  if (ec) return ec.message();
+  if (endpoints.empty()) return "the host has no address";
+  // websocketpp listens on the first address the host resolves to.
+  boost::asio::ip::tcp::acceptor acceptor(io);
+  const boost::asio::ip::tcp::endpoint endpoint = endpoints.begin()->endpoint();
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(boost::asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  return ec ? ec.message() : "unknown error";
 }
 
 }  // namespace
@@ -205,27 +225,18 @@ absl::StatusOr<std::unique_ptr<BridgeServer>> BridgeServer::Start(
 }
 
 absl::Status BridgeServer::Listen() {
-  const std::string& listen = options_.listen;
-  const size_t colon = listen.rfind(':');
-  int port = -1;
-  if (colon == std::string::npos ||
-      !absl::SimpleAtoi(listen.substr(colon + 1), &port) || port < 0 ||
-      port > 65535) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--listen: expected host:port, got '", listen, "'"));
-  }
-  std::string host = listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
+  absl::StatusOr<server::HostPort> address =
+      server::ParseHostPort(options_.listen, "--listen");
+  if (!address.ok()) return address.status();
   return std::visit(
       [&](auto& server) {
         websocketpp::lib::error_code ec;
-        server->listen(host, std::to_string(port), ec);
+        server->listen(address->host, std::to_string(address->port), ec);
         if (!ec) server->start_accept(ec);
         if (ec) {
-          return absl::UnavailableError(
-              absl::StrCat("cannot listen on ", listen, ": ", ec.message()));
+          return absl::UnavailableError(absl::StrCat(
+              "cannot listen on ", options_.listen, ": ",
+              BindError(address->host, address->port)));
         }
         boost::system::error_code aec;
         local_endpoint_ = server->get_local_endpoint(aec);

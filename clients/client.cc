@@ -7,6 +7,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "server/host_port.h"
 
 namespace pulse {
 namespace {
@@ -113,8 +114,12 @@ void SubscribeHandle::Detach() {
 
 absl::StatusOr<std::unique_ptr<Client>> Client::Connect(
     const std::string& target, ClientOptions options) {
-  if (target.empty()) {
-    return absl::InvalidArgumentError("server address must not be empty");
+  // HOST:PORT, checked: gRPC would take a missing port for 443 and wrap one
+  // above 65535. A target URI ("dns:///host:port", "unix:/path") is gRPC's.
+  if (target.find('/') == std::string::npos) {
+    absl::StatusOr<server::HostPort> address =
+        server::ParseHostPort(target, "--server");
+    if (!address.ok()) return address.status();
   }
   absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
       MakeCredentials(options);

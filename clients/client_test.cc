@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/synchronization/notification.h"
 #include "clients/ingest_command.h"
 #include "clients/watch_command.h"
@@ -94,9 +95,15 @@ TEST(FromGrpcStatus, MapsOkToOk) {
   EXPECT_TRUE(FromGrpcStatus(grpc::Status::OK).ok());
 }
 
-TEST(Connect, RejectsAnEmptyTarget) {
-  EXPECT_EQ(Client::Connect("").status().code(),
-            absl::StatusCode::kInvalidArgument);
+TEST(Connect, RejectsATargetThatIsNotHostAndPort) {
+  for (const char* bad : {"", "127.0.0.1", "127.0.0.1:99999"}) {
+    const absl::Status status = Client::Connect(bad).status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_TRUE(absl::StrContains(status.message(), "--server: expected HOST:PORT"))
+        << status;
+  }
+  // A target URI is left to gRPC.
+  EXPECT_TRUE(Client::Connect("dns:///localhost:50051").ok());
 }
 
 TEST_F(ClientTest, UnaryErrorComesBackWithItsCodeAndMessage) {

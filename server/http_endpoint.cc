@@ -10,10 +10,12 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <string>
+#include <vector>
 
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "server/host_port.h"
 #include "server/log.h"
 
 namespace pulse::server {
@@ -63,22 +65,16 @@ void HttpEndpoint::WriteAll(
 
 absl::StatusOr<std::unique_ptr<HttpEndpoint>> HttpEndpoint::Start(
     const std::string& listen, std::function<std::string()> render) {
-  const size_t colon = listen.rfind(':');
-  int port = 0;
-  if (colon == std::string::npos ||
-      !absl::SimpleAtoi(listen.substr(colon + 1), &port) || port < 0 ||
-      port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "metrics listen address '", listen, "': expected HOST:PORT"));
-  }
-  std::string host = listen.substr(0, colon);
+  absl::StatusOr<HostPort> address = ParseHostPort(listen, "--metrics_listen");
+  if (!address.ok()) return address.status();
+  std::string host = address->host;
   if (host == "localhost") host = "127.0.0.1";
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_port = htons(static_cast<uint16_t>(address->port));
   if (inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "metrics listen address '", listen, "': expected an IPv4 host"));
+        "--metrics_listen: expected an IPv4 host, got '", listen, "'"));
   }
   std::unique_ptr<HttpEndpoint> endpoint(new HttpEndpoint);
   endpoint->render_ = std::move(render);
@@ -134,9 +130,21 @@ void HttpEndpoint::Serve(int fd) {
     if (n <= 0) return;
     request.append(buf, static_cast<size_t>(n));
   }
-  if (!absl::StartsWith(request, "GET /metrics ") &&
-      !absl::StartsWith(request, "GET /metrics?")) {
+  // "METHOD /path?query HTTP/1.x": only /metrics is served, to GET and HEAD.
+  const std::vector<absl::string_view> line = absl::StrSplit(
+      absl::string_view(request).substr(0, request.find("\r\n")), ' ');
+  const absl::string_view method = line[0];
+  const absl::string_view path =
+      line.size() > 1 ? line[1].substr(0, line[1].find('?')) : "";
+  if (path != "/metrics") {
     WriteAll(fd, "HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n",
+             deadline);
+    return;
+  }
+  if (method != "GET" && method != "HEAD") {
+    WriteAll(fd,
+             "HTTP/1.0 405 Method Not Allowed\r\nAllow: GET, HEAD\r\n"
+             "Content-Length: 0\r\n\r\n",
              deadline);
     return;
   }
@@ -145,7 +153,8 @@ void HttpEndpoint::Serve(int fd) {
            absl::StrCat("HTTP/1.0 200 OK\r\n"
                         "Content-Type: text/plain; version=0.0.4\r\n"
                         "Content-Length: ",
-                        body.size(), "\r\n\r\n", body),
+                        body.size(), "\r\n\r\n",
+                        method == "GET" ? body : ""),
            deadline);
 }
 

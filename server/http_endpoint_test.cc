@@ -76,9 +76,10 @@ class Trickler {
   std::thread thread_;
 };
 
-std::string Get(int port, const std::string& path) {
+std::string Request(int port, const std::string& method,
+                    const std::string& path) {
   const int fd = Connect(port);
-  const std::string request = "GET " + path + " HTTP/1.0\r\n\r\n";
+  const std::string request = method + " " + path + " HTTP/1.0\r\n\r\n";
   EXPECT_EQ(send(fd, request.data(), request.size(), MSG_NOSIGNAL),
             static_cast<ssize_t>(request.size()));
   bool closed = false;
@@ -88,14 +89,44 @@ std::string Get(int port, const std::string& path) {
   return answer;
 }
 
+std::string Get(int port, const std::string& path) {
+  return Request(port, "GET", path);
+}
+
 TEST(HttpEndpoint, ServesMetricsAndNothingElse) {
   std::unique_ptr<HttpEndpoint> endpoint = Start();
   ASSERT_NE(endpoint, nullptr);
   const std::string metrics = Get(endpoint->port(), "/metrics");
   EXPECT_TRUE(absl::StartsWith(metrics, "HTTP/1.0 200 OK\r\n")) << metrics;
   EXPECT_TRUE(absl::EndsWith(metrics, "\r\n\r\nm 1\n")) << metrics;
+  EXPECT_TRUE(absl::EndsWith(Get(endpoint->port(), "/metrics?x=1"), "m 1\n"));
   EXPECT_TRUE(absl::StartsWith(Get(endpoint->port(), "/other"),
                                "HTTP/1.0 404 Not Found\r\n"));
+  EXPECT_TRUE(absl::StartsWith(Get(endpoint->port(), "/metricsx"),
+                               "HTTP/1.0 404 Not Found\r\n"));
+}
+
+// HEAD gets GET's headers and no body; any other method 405 and what is
+// allowed.
+TEST(HttpEndpoint, AnswersHeadAndRefusesOtherMethods) {
+  std::unique_ptr<HttpEndpoint> endpoint = Start();
+  ASSERT_NE(endpoint, nullptr);
+  const std::string head = Request(endpoint->port(), "HEAD", "/metrics");
+  EXPECT_TRUE(absl::StartsWith(head, "HTTP/1.0 200 OK\r\n")) << head;
+  EXPECT_TRUE(absl::StrContains(head, "Content-Length: 4\r\n")) << head;
+  EXPECT_TRUE(absl::EndsWith(head, "\r\n\r\n")) << head;
+  const std::string post = Request(endpoint->port(), "POST", "/metrics");
+  EXPECT_TRUE(absl::StartsWith(post, "HTTP/1.0 405 Method Not Allowed\r\n"))
+      << post;
+  EXPECT_TRUE(absl::StrContains(post, "Allow: GET, HEAD\r\n")) << post;
+}
+
+TEST(HttpEndpoint, RefusesAListenAddressWithoutAPort) {
+  auto endpoint = HttpEndpoint::Start("127.0.0.1", [] { return ""; });
+  EXPECT_EQ(endpoint.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(endpoint.status().message(),
+                                "--metrics_listen: expected HOST:PORT"))
+      << endpoint.status();
 }
 
 // The request's 2 s are for all of it: a byte now and then does not keep

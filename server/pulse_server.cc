@@ -12,6 +12,7 @@
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "server/host_port.h"
 #include "server/log.h"
 
 namespace pulse::server {
@@ -119,6 +120,10 @@ bool IsLoopbackAddress(absl::string_view listen) {
 
 absl::StatusOr<std::unique_ptr<PulseServer>> PulseServer::Start(
     const ServerOptions& options) {
+  if (absl::StatusOr<HostPort> listen = ParseHostPort(options.listen, "--listen");
+      !listen.ok()) {
+    return listen.status();
+  }
   std::unique_ptr<PulseServer> server(new PulseServer);
   server->options_ = options;
 
@@ -207,13 +212,17 @@ absl::StatusOr<std::unique_ptr<PulseServer>> PulseServer::Start(
 
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, *credentials, &server->port_);
+  // gRPC sets SO_REUSEPORT by default: a second server on a port in use
+  // would start and take half of the connections to a database of its own.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   AddChannelLimits(options, &builder);
   builder.RegisterService(server->service_.get());
   builder.RegisterService(server->admin_.get());
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(absl::StrCat(
-        "cannot listen on ", options.listen, " (address in use or invalid?)"));
+        "cannot listen on ", options.listen,
+        " (is the port in use, or the host not an address of this machine?)"));
   }
   server->grpc_server_->GetHealthCheckService()->SetServingStatus(true);
   server->maintenance_ = std::thread([s = server.get()] {

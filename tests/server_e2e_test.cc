@@ -542,6 +542,28 @@ TEST_F(ServerTest, SigtermShutsDownCleanly) {
   }
 }
 
+// gRPC sets SO_REUSEPORT by default: a second server on the first one's port
+// used to start, and clients landed on either database.
+TEST_F(ServerTest, ASecondServerOnAPortInUseRefusesToStart) {
+  absl::StatusOr<std::unique_ptr<ServerProcess>> second = ServerProcess::Start(
+      dir_.path() + "/second", {"--listen=" + server_->address()});
+  ASSERT_FALSE(second.ok());
+  EXPECT_TRUE(absl::StrContains(second.status().message(),
+                                absl::StrCat("cannot listen on ",
+                                             server_->address())))
+      << second.status();
+}
+
+TEST_F(ServerTest, AListenAddressWithoutAPortIsRefused) {
+  absl::StatusOr<std::unique_ptr<ServerProcess>> server = ServerProcess::Start(
+      dir_.path() + "/second", {"--listen=127.0.0.1"});
+  ASSERT_FALSE(server.ok());
+  EXPECT_TRUE(absl::StrContains(
+      server.status().message(),
+      "--listen: expected HOST:PORT (such as 127.0.0.1:50051), got '127.0.0.1'"))
+      << server.status();
+}
+
 TEST_F(ServerTest, HealthCheckSaysServing) {
   auto health = grpc::health::v1::Health::NewStub(server_->channel());
   grpc::health::v1::HealthCheckRequest request;
