@@ -116,7 +116,8 @@ absl::StatusOr<AnalyticsService::StoredBatch> AnalyticsService::StoreBatch(
   PULSE_ASSIGN_OR_RETURN(
       stored.batch,
       ValidateIngest(request, deps_.max_batch_items, deps_.clock->Now()));
-  PULSE_RETURN_IF_ERROR(CheckIngestScope(who, request, *deps_.store));
+  PULSE_RETURN_IF_ERROR(
+      CheckIngestScope(who, request, stored.batch.input, *deps_.store));
   if (who.state != nullptr) {
     const int64_t items = request.posts_size() + request.engagements_size() +
                           request.follows_size();

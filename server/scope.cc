@@ -60,9 +60,9 @@ absl::Status CheckUnscoped(const Principal& who, absl::string_view what) {
 
 absl::Status CheckIngestScope(const Principal& who,
                               const v1::IngestRequest& request,
+                              const storage::WriteInput& valid,
                               const storage::Store& store) {
   if (!who.scoped()) return absl::OkStatus();
-  absl::flat_hash_set<std::string> batch_posts;
   for (int i = 0; i < request.posts_size(); ++i) {
     const v1::Post& post = request.posts(i);
     // Items without the id are validation's to reject, one by one.
@@ -82,7 +82,13 @@ absl::Status CheckIngestScope(const Principal& who,
                                  "' is stored under an account outside this "
                                  "token's accounts"));
     }
-    batch_posts.insert(post.post_id());
+  }
+  // Checked above; the ones validation rejected are not stored, so
+  // engagements naming them would be stored unattributed, and count for
+  // whichever account registers the id later.
+  absl::flat_hash_set<std::string> batch_posts;
+  for (const storage::PostMeta& post : valid.posts) {
+    batch_posts.insert(post.post_id);
   }
   for (int i = 0; i < request.follows_size(); ++i) {
     if (request.follows(i).account_id().empty()) continue;

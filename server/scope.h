@@ -26,10 +26,12 @@ absl::Status CheckPost(const Principal& who, const v1::PostStats& stats,
 absl::Status CheckUnscoped(const Principal& who, absl::string_view what);
 
 // Every post and follow change of the batch must be of the token's accounts,
-// and every engagement of a post known (in the batch or the store) to be.
+// and every engagement of a post known to be: stored, or among the batch's
+// `valid` posts (a post validation rejected vouches for none).
 // Reads post metadata: call on a worker.
 absl::Status CheckIngestScope(const Principal& who,
                               const v1::IngestRequest& request,
+                              const storage::WriteInput& valid,
                               const storage::Store& store);
 
 // The parts of a subscription that need no lookup: accounts, hashtags,

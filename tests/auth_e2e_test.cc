@@ -225,6 +225,18 @@ TEST_F(AuthTest, AnAccountScopedTokenIngestsAndSeesOnlyItsAccounts) {
               return r;
             }(),
             "engagements[0].post_id: post 'nowhere'"},
+           {[] {  // a post the batch names but validation rejects (published
+                  // in the future) vouches for no engagement: stored
+                  // unattributed, they would join whoever registers the id
+              v1::IngestRequest r;
+              *r.add_posts() = MakePost("later", "a1", {});
+              r.mutable_posts(0)->mutable_published_at()->set_seconds(
+                  4102444800);  // 2100-01-01
+              *r.add_engagements() =
+                  MakeEngagement("s-e8", "later", v1::LIKE, 1000);
+              return r;
+            }(),
+            "engagements[0].post_id: post 'later'"},
            {[] {
               v1::IngestRequest r;
               *r.add_follows() = MakeFollow("s-f2", "a2", 1);
