@@ -5,8 +5,10 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <string>
 #include <system_error>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -255,15 +257,34 @@ int main(int argc, char** argv) {
   options.boards_rebuild_wait = absl::GetFlag(FLAGS_boards_rebuild_wait);
   if (options.boards_rebuild_wait < absl::ZeroDuration())
     return Fail("--boards_rebuild_wait: must be >= 0");
-  if (options.max_batch_items < 1)
-    return Fail("--max_batch_items: must be >= 1");
-  if (options.worker_threads < 1) return Fail("--worker_threads: must be >= 1");
-  for (absl::Duration r :
-       {options.store.second_retention, options.store.minute_retention,
-        options.store.hour_retention, options.store.day_retention,
-        options.store.dedupe_retention}) {
+  // Integer limits: a negative one would read as "unlimited" somewhere
+  // (gRPC's message size, the worker queue as a size_t).
+  for (const auto& [name, value, low, high] :
+       {std::tuple{"--max_batch_items", options.max_batch_items, 1, 1'000'000},
+        // The pool gives background work (subscription updates) half.
+        {"--max_queued_requests", options.max_queued_requests, 2, 1'000'000},
+        {"--worker_threads", options.worker_threads, 1, 1024},
+        {"--max_receive_message_bytes", options.max_receive_message_bytes, 1024,
+         std::numeric_limits<int>::max()},
+        {"--max_subscriptions", options.subscriptions.max_subscriptions, 0,
+         1'000'000},
+        {"--max_subscription_items", options.subscriptions.max_watched_items, 1,
+         1'000'000},
+        {"--post_cache_entries", absl::GetFlag(FLAGS_post_cache_entries), 0,
+         std::numeric_limits<int>::max()}}) {
+    if (value < low || value > high) {
+      return Fail(absl::StrCat(name, ": must be in [", low, ", ", high,
+                               "], got ", value));
+    }
+  }
+  for (const auto& [name, r] :
+       {std::pair{"--retention_second", options.store.second_retention},
+        {"--retention_minute", options.store.minute_retention},
+        {"--retention_hour", options.store.hour_retention},
+        {"--retention_day", options.store.day_retention},
+        {"--dedupe_retention", options.store.dedupe_retention}}) {
     if (r <= absl::ZeroDuration())
-      return Fail("retention flags must be positive");
+      return Fail(absl::StrCat(name, ": must be positive"));
   }
 
   // Signals are taken by sigwait below; every thread started later inherits

@@ -564,6 +564,25 @@ TEST_F(ServerTest, AListenAddressWithoutAPortIsRefused) {
       << server.status();
 }
 
+// A limit out of range stops start-up, naming the flag: -1 would read as
+// "unlimited" (gRPC's message size, the worker queue), and 1 queued request
+// left subscriptions none (they get half).
+TEST_F(ServerTest, LimitsOutOfRangeStopStartUp) {
+  for (const char* flag :
+       {"--max_queued_requests=1", "--max_queued_requests=-1",
+        "--max_receive_message_bytes=-1", "--max_subscription_items=0",
+        "--max_subscriptions=-1", "--post_cache_entries=-5",
+        "--worker_threads=0", "--retention_hour=0s"}) {
+    absl::StatusOr<std::unique_ptr<ServerProcess>> server =
+        ServerProcess::Start(dir_.path() + "/second", {flag});
+    ASSERT_FALSE(server.ok()) << flag;
+    const std::string name(flag, std::string(flag).find('='));
+    EXPECT_TRUE(absl::StrContains(server.status().message(),
+                                  absl::StrCat("ERROR ", name, ": must be")))
+        << server.status();
+  }
+}
+
 TEST_F(ServerTest, HealthCheckSaysServing) {
   auto health = grpc::health::v1::Health::NewStub(server_->channel());
   grpc::health::v1::HealthCheckRequest request;
