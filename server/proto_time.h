@@ -8,21 +8,26 @@
 
 namespace pulse::server {
 
-// The Timestamp of `t`; `t` must be finite.
+// The Timestamp of `t`; `t` must be finite. In seconds and the nanoseconds
+// after them: nanoseconds since 1970 in an int64 end in 2262, a Timestamp
+// in 9999.
 inline google::protobuf::Timestamp ToProto(absl::Time t) {
-  const int64_t nanos = absl::ToUnixNanos(t);
+  const int64_t seconds = absl::ToUnixSeconds(t);  // rounds down
   google::protobuf::Timestamp ts;
-  ts.set_seconds(nanos / 1'000'000'000 - (nanos % 1'000'000'000 < 0 ? 1 : 0));
-  ts.set_nanos(static_cast<int32_t>(nanos - ts.seconds() * 1'000'000'000));
+  ts.set_seconds(seconds);
+  ts.set_nanos(static_cast<int32_t>(
+      absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(seconds))));
   return ts;
 }
 
-// The Duration of `d`; `d` must be finite.
+// The Duration of `d`; `d` must be finite. Seconds and nanos share the sign,
+// as Duration requires.
 inline google::protobuf::Duration ToProto(absl::Duration d) {
-  const int64_t nanos = absl::ToInt64Nanoseconds(d);
+  absl::Duration rest;
+  const int64_t seconds = absl::IDivDuration(d, absl::Seconds(1), &rest);
   google::protobuf::Duration out;
-  out.set_seconds(nanos / 1'000'000'000);
-  out.set_nanos(static_cast<int32_t>(nanos % 1'000'000'000));
+  out.set_seconds(seconds);
+  out.set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(rest)));
   return out;
 }
 

@@ -353,7 +353,10 @@ absl::Status ValidateTimeSeries(const v1::QueryTimeSeriesRequest& request,
   const absl::Time end =
       request.has_end_time() ? FromProto(request.end_time()) : now;
   if (end <= start) {
-    return absl::InvalidArgumentError("end_time: must be after start_time");
+    return absl::InvalidArgumentError(
+        request.has_end_time()
+            ? "end_time: must be after start_time"
+            : "start_time: must be before now (end_time, not set, is now)");
   }
   const storage::Resolution res = ToStorage(request.resolution());
   absl::Duration rem;  // this Abseil writes *rem unconditionally

@@ -134,8 +134,19 @@ TEST(ValidateTimeSeries, RejectsAnEndBeforeTheStart) {
   request.set_post_id("p1");
   request.mutable_start_time()->set_seconds(absl::ToUnixSeconds(kNow));
   request.mutable_end_time()->set_seconds(absl::ToUnixSeconds(kNow) - 60);
-  EXPECT_EQ(ValidateTimeSeries(request, kNow).code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ValidateTimeSeries(request, kNow),
+            absl::InvalidArgumentError("end_time: must be after start_time"));
+}
+
+// Without end_time the series ends now: a start in the future is the
+// start's fault, and the message names the field the caller set.
+TEST(ValidateTimeSeries, RejectsAStartAfterNowWithoutAnEnd) {
+  v1::QueryTimeSeriesRequest request;
+  request.set_post_id("p1");
+  request.mutable_start_time()->set_seconds(absl::ToUnixSeconds(kNow) + 60);
+  EXPECT_EQ(ValidateTimeSeries(request, kNow),
+            absl::InvalidArgumentError(
+                "start_time: must be before now (end_time, not set, is now)"));
 }
 
 // An end_time past what a Timestamp holds once made the bucket count
