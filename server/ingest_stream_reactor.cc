@@ -24,7 +24,9 @@ IngestStreamReactor::IngestStreamReactor(AnalyticsService* service,
 
 void IngestStreamReactor::OnReadDone(bool ok) {
   if (!ok) {  // the client closed its side, or the call was cancelled
-    FinishWhenPublished(absl::OkStatus());
+    FinishWhenPublished(ctx_->IsCancelled()
+                            ? absl::CancelledError("the call was cancelled")
+                            : absl::OkStatus());
     return;
   }
   if (!service_->pool()->Submit([this] { StoreBatch(); })) {

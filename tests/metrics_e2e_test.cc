@@ -103,5 +103,39 @@ TEST(Metrics, ExpositionParsesAndCountsWhatHappened) {
       0u);
 }
 
+// A stream the client cancels counts as CANCELLED, not as a stream that
+// ended well: OnReadDone(false) is both a half-close and a cancellation.
+TEST(Metrics, ACancelledIngestStreamCountsAsCancelled) {
+  TempDir dir;
+  auto server = ServerProcess::Start(dir.path() + "/data",
+                                     {"--metrics_listen=127.0.0.1:0"});
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto scrape = [&] {
+    const std::string response = HttpGet((*server)->metrics_port(), "/metrics");
+    const size_t body_start = response.find("\r\n\r\n");
+    return body_start == std::string::npos
+               ? std::map<std::string, double>{}
+               : Parse(response.substr(body_start + 4));
+  };
+  auto stub = (*server)->stub();
+  auto context = Context();
+  v1::IngestStreamResponse summary;
+  auto writer = stub->IngestStream(context.get(), &summary);
+  ASSERT_TRUE(writer->Write(SampleBatch()));
+  // Stored: the server holds the call.
+  ASSERT_TRUE(WaitUntil(
+      [&] { return scrape()["pulse_ingest_batch_seconds_count"] == 1; },
+      absl::Seconds(10)));
+  context->TryCancel();
+  EXPECT_EQ(writer->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  const std::string cancelled =
+      R"(pulse_rpcs_total{method="IngestStream",code="CANCELLED"})";
+  EXPECT_TRUE(
+      WaitUntil([&] { return scrape()[cancelled] == 1; }, absl::Seconds(10)));
+  EXPECT_EQ(
+      scrape().count(R"(pulse_rpcs_total{method="IngestStream",code="OK"})"),
+      0u);
+}
+
 }  // namespace
 }  // namespace pulse::testing
