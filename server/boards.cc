@@ -125,7 +125,9 @@ void Boards::Record(const std::vector<storage::AppliedEngagement>& applied) {
     const storage::AppliedEngagement& e = *p.first;
     if (counted && !e.account_id.empty()) {
       auto& info = post_info_[e.post_id];
-      if (info == nullptr || info->account_id != e.account_id) {
+      // A post sent again may have moved, or been given other hashtags.
+      if (info == nullptr || info->account_id != e.account_id ||
+          info->hashtags != e.hashtags) {
         info = std::make_shared<const PostInfo>(
             PostInfo{e.account_id, e.hashtags});
       }

@@ -131,6 +131,26 @@ TEST(Boards, TopPostsFollowsAPostThatClimbsAfterARead) {
             (std::vector<std::string>{"p5", "p1099"}));
 }
 
+// A post sent again with other hashtags is filed under the new ones: a
+// board filtered by hashtag, and every board's entry, follows the post.
+TEST(Boards, APostsNewHashtagsReplaceItsOldOnes) {
+  storage::ManualClock clock(kNoon);
+  Boards boards({absl::Hours(1)}, &clock);
+  boards.Record({Like("hq", 1, kNoon, {"old"})});
+  boards.Record({Like("hq", 1, kNoon, {"new"})});
+  v1::TopPostsRequest by_new = TopRequest(5);
+  by_new.set_hashtag("new");
+  EXPECT_EQ(Ids(boards.TopPosts(by_new)), std::vector<std::string>{"hq"});
+  v1::TopPostsRequest by_old = TopRequest(5);
+  by_old.set_hashtag("old");
+  EXPECT_EQ(Ids(boards.TopPosts(by_old)), std::vector<std::string>{});
+  const v1::TopPostsResponse top = Must(boards.TopPosts(TopRequest(5)));
+  ASSERT_EQ(top.posts_size(), 1);
+  EXPECT_EQ(std::vector<std::string>(top.posts(0).hashtags().begin(),
+                                     top.posts(0).hashtags().end()),
+            std::vector<std::string>{"new"});
+}
+
 TEST(Boards, TopPostsDropsWhatExpired) {
   storage::ManualClock clock(kNoon);
   Boards boards({absl::Hours(1)}, &clock);
