@@ -8,13 +8,10 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
-#include "absl/flags/usage_config.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "bridge/bridge_server.h"
+#include "server/command_line.h"
 #include "server/log.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:8080",
@@ -72,18 +69,13 @@ ABSL_FLAG(std::string, port_file, "",
           "If set, the bound port is written here once serving.");
 
 int main(int argc, char** argv) {
-  // --help lists the flags defined in this binary's main file.
-  absl::FlagsUsageConfig usage;
-  usage.contains_help_flags = [](absl::string_view path) {
-    return absl::EndsWith(path, "main.cc");
-  };
-  absl::SetFlagsUsageConfig(usage);
-  absl::SetProgramUsageMessage(
+  pulse::server::ParseCommandLine(
+      argc, argv,
       "Pulse websocket bridge: serves the dashboard and /ws in front of "
       "pulse-server.\n"
       "Usage: pulse-bridge [--listen=127.0.0.1:8080] "
-      "[--backend=127.0.0.1:50051] ...");
-  absl::ParseCommandLine(argc, argv);
+      "[--backend=127.0.0.1:50051] ...",
+      "bridge/main.cc");
   pulse::server::DisableMutexDeadlockDetection();
   if (absl::Status level =
           pulse::server::SetLogLevelByName(absl::GetFlag(FLAGS_log_level));

@@ -13,14 +13,11 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
 #include "absl/flags/reflection.h"
-#include "absl/flags/usage.h"
-#include "absl/flags/usage_config.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "server/command_line.h"
 #include "server/log.h"
 #include "server/pulse_server.h"
 
@@ -140,19 +137,14 @@ bool IsWithin(const std::string& path, const std::string& dir) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // --help lists the flags defined in this binary's main file.
-  absl::FlagsUsageConfig usage;
-  usage.contains_help_flags = [](absl::string_view path) {
-    return absl::EndsWith(path, "main.cc");
-  };
-  absl::SetFlagsUsageConfig(usage);
-  absl::SetProgramUsageMessage(
+  pulse::server::ParseCommandLine(
+      argc, argv,
       "Pulse analytics gRPC server.\n"
       "Usage: pulse-server [--listen=127.0.0.1:50051] "
       "[--data_dir=./pulse-data] ...\n"
       "Any flag may also come from a file: --flagfile=FILE, one --name=value a "
-      "line.");
-  absl::ParseCommandLine(argc, argv);
+      "line.",
+      "server/server_main.cc");
   pulse::server::DisableMutexDeadlockDetection();
 
   if (absl::Status level =

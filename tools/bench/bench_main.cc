@@ -5,11 +5,8 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
-#include "absl/flags/usage_config.h"
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "server/command_line.h"
 #include "tools/bench/bench_options.h"
 #include "tools/bench/child_process.h"
 #include "tools/bench/report.h"
@@ -80,18 +77,13 @@ bool TakeCount(const char* name, int value, int* out) {
 }
 
 int main(int argc, char** argv) {
-  // --help lists the flags defined in this file.
-  absl::FlagsUsageConfig usage;
-  usage.contains_help_flags = [](absl::string_view path) {
-    return absl::EndsWith(path, "bench_main.cc");
-  };
-  absl::SetFlagsUsageConfig(usage);
-  absl::SetProgramUsageMessage(
+  std::vector<char*> args = pulse::server::ParseCommandLine(
+      argc, argv,
       "Pulse benchmarks against real pulse-server and pulse-bridge processes "
       "on loopback.\n"
       "Usage: pulse-bench [--quick] ingest|query|fanout|storage|all\n"
-      "Prints a table and one JSON line per figure.");
-  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+      "Prints a table and one JSON line per figure.",
+      "tools/bench/bench_main.cc");
   if (args.size() != 2) {
     std::fprintf(stderr,
                  "usage: pulse-bench [--quick] "

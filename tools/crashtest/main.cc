@@ -15,10 +15,9 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "server/command_line.h"
 #include "tests/server_process.h"
 
 ABSL_FLAG(int, rounds, 20, "Crash-and-restart rounds.");
@@ -138,11 +137,12 @@ int Run() {
 }  // namespace pulse::crashtest
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
+  pulse::server::ParseCommandLine(
+      argc, argv,
       "Kills pulse-server with SIGKILL at random moments during ingest and "
       "checks "
       "that every count equals what was sent, exactly once.\n"
-      "Usage: crashtest [--rounds=20] [--batch_size=200] [--max_delay_ms=400]");
-  absl::ParseCommandLine(argc, argv);
+      "Usage: crashtest [--rounds=20] [--batch_size=200] [--max_delay_ms=400]",
+      "tools/crashtest/main.cc");
   return pulse::crashtest::Run();
 }

@@ -9,13 +9,10 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
-#include "absl/flags/usage_config.h"
-#include "absl/strings/match.h"
 #include "absl/time/time.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "server/command_line.h"
 #include "tools/bench/child_process.h"
 #include "tools/soak/checks.h"
 #include "tools/soak/soak.h"
@@ -119,19 +116,15 @@ std::string ResultJson(const pulse::soak::SoakSummary& summary,
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::FlagsUsageConfig usage;
-  usage.contains_help_flags = [](absl::string_view path) {
-    return absl::EndsWith(path, "soak/main.cc");
-  };
-  absl::SetFlagsUsageConfig(usage);
-  absl::SetProgramUsageMessage(
+  pulse::server::ParseCommandLine(
+      argc, argv,
       "Soak test: a paced loadgen firehose into pulse-server and many "
       "websocket clients on pulse-bridge for --duration, sampling RSS, open "
       "files and visibility latency every --interval; exits 1 when, after "
       "--warmup, RSS or open files grew, a client dropped, anything failed "
       "or visibility p99 exceeded its bound.\n\n"
-      "  pulse-soak [--duration=2m] [--rate=2000] [--clients=1000] ...");
-  absl::ParseCommandLine(argc, argv);
+      "  pulse-soak [--duration=2m] [--rate=2000] [--clients=1000] ...",
+      "tools/soak/main.cc");
 
   pulse::soak::SoakOptions options;
   const std::string dir = pulse::bench::SelfDir();
