@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/log.h"
@@ -36,9 +37,14 @@ class RocksLogger : public rocksdb::Logger {
       return;
     char line[1024];
     std::vsnprintf(line, sizeof(line), format, ap);
-    Log(level >= rocksdb::InfoLogLevel::ERROR_LEVEL ? LogLevel::kError
-                                                    : LogLevel::kWarning,
-        absl::StrCat("rocksdb ", line));
+    LogLevel ours = level >= rocksdb::InfoLogLevel::ERROR_LEVEL
+                        ? LogLevel::kError
+                        : LogLevel::kWarning;
+    // Every backup turns file deletions off and on twice (BackupEngine and
+    // its checkpoint), and RocksDB warns of the nesting: routine, not a
+    // warning.
+    if (absl::StrContains(line, "] File Deletions ")) ours = LogLevel::kDebug;
+    Log(ours, absl::StrCat("rocksdb ", line));
   }
 };
 
