@@ -15,7 +15,8 @@
 namespace pulse::testing {
 
 // One Subscribe stream read on gRPC's callback threads. With `stall_after`
-// set, it stops reading after that many messages, like a client that hangs.
+// set, it stops reading after that many messages, like a client that hangs,
+// until Resume().
 class UpdateCollector : public grpc::ClientReadReactor<v1::Update> {
  public:
   struct Received {
@@ -42,6 +43,17 @@ class UpdateCollector : public grpc::ClientReadReactor<v1::Update> {
     absl::MutexLock lock(&mu_);
     received_.push_back(Received{absl::Now(), incoming_});
     if (stall_after_ < 0 || static_cast<int>(received_.size()) < stall_after_) {
+      StartRead(&incoming_);
+    } else {
+      stalled_ = true;
+    }
+  }
+  // Reads again, from now on without stalling.
+  void Resume() {
+    absl::MutexLock lock(&mu_);
+    stall_after_ = -1;
+    if (stalled_) {
+      stalled_ = false;
       StartRead(&incoming_);
     }
   }
@@ -76,10 +88,11 @@ class UpdateCollector : public grpc::ClientReadReactor<v1::Update> {
   grpc::ClientContext* context() { return &ctx_; }
 
  private:
-  const int stall_after_;
   grpc::ClientContext ctx_;
   v1::Update incoming_;
   absl::Mutex mu_;
+  int stall_after_ ABSL_GUARDED_BY(mu_);
+  bool stalled_ ABSL_GUARDED_BY(mu_) = false;  // no read pending
   std::vector<Received> received_ ABSL_GUARDED_BY(mu_);
   grpc::Status status_ ABSL_GUARDED_BY(mu_);
   bool done_ ABSL_GUARDED_BY(mu_) = false;
