@@ -120,7 +120,8 @@ bool IsLoopbackAddress(absl::string_view listen) {
 
 absl::StatusOr<std::unique_ptr<PulseServer>> PulseServer::Start(
     const ServerOptions& options) {
-  if (absl::StatusOr<HostPort> listen = ParseHostPort(options.listen, "--listen");
+  if (absl::StatusOr<HostPort> listen =
+          ParseHostPort(options.listen, "--listen");
       !listen.ok()) {
     return listen.status();
   }
@@ -277,6 +278,11 @@ std::string PulseServer::RenderMetrics() const {
        "subscription's read of the same change in the same second "
        "(counter).",
        static_cast<double>(hub_->post_reads_shared())},
+      {"pulse_subscription_boards_shared",
+       "Top-posts boards of subscription updates answered from another "
+       "subscription's, computed for the same request (and accounts) since "
+       "the boards last changed, within a second (counter).",
+       static_cast<double>(hub_->boards_shared())},
   };
   for (const auto& [name, value] : store_->Stats()) {
     std::string metric = "pulse_" + name;

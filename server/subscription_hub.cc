@@ -1,6 +1,8 @@
 #include "server/subscription_hub.h"
 
+#include <algorithm>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "server/log.h"
@@ -125,10 +127,19 @@ void SubscriptionHub::RunTimer() {
 absl::StatusOr<SharedTopPosts> SubscriptionHub::TopPosts(
     const v1::TopPostsRequest& request,
     const absl::flat_hash_set<std::string>* accounts) {
-  if (accounts != nullptr && !accounts->empty()) {
-    return Share(boards_->TopPosts(request, accounts));
+  const bool scoped = accounts != nullptr && !accounts->empty();
+  // A scoped token's board holds only its accounts' posts: keyed by them
+  // too, each length-prefixed, before the request's bytes.
+  std::string key;
+  if (scoped) {
+    std::vector<absl::string_view> sorted(accounts->begin(), accounts->end());
+    std::sort(sorted.begin(), sorted.end());
+    for (absl::string_view account : sorted) {
+      absl::StrAppend(&key, account.size(), ":", account);
+    }
+    key += '|';
   }
-  const std::string key = request.SerializeAsString();
+  key += request.SerializeAsString();
   const uint64_t version = changes_->boards_version();
   const absl::Time now = clock_->Now();
   {
@@ -136,10 +147,13 @@ absl::StatusOr<SharedTopPosts> SubscriptionHub::TopPosts(
     auto it = top_cache_.find(key);
     if (it != top_cache_.end() && it->second.version == version &&
         now - it->second.computed < kBoardMaxAge) {
+      boards_shared_.fetch_add(1, std::memory_order_relaxed);
       return it->second.response;
     }
   }
-  absl::StatusOr<SharedTopPosts> shared = Share(boards_->TopPosts(request));
+  absl::StatusOr<SharedTopPosts> shared =
+      Share(scoped ? boards_->TopPosts(request, accounts)
+                   : boards_->TopPosts(request));
   if (!shared.ok()) return shared;  // not ready: nothing to keep
   absl::MutexLock lock(&board_mu_);
   if (top_cache_.size() >= kMaxCachedBoards)

@@ -86,7 +86,8 @@ class SubscriptionHub {
 
   // The board for `request`, shared by identical requests: recomputed only
   // when ingest changed the windows or a second has passed (windows slide).
-  // A board limited to `accounts` (a scoped token's) is computed apart.
+  // A board limited to `accounts` (a scoped token's) is shared by the
+  // requests limited to the same accounts.
   // UNAVAILABLE while the boards are rebuilt after a restart.
   absl::StatusOr<SharedTopPosts> TopPosts(
       const v1::TopPostsRequest& request,
@@ -120,6 +121,10 @@ class SubscriptionHub {
   }
   uint64_t post_reads_shared() const {
     return post_reads_shared_.load(std::memory_order_relaxed);
+  }
+  // Top-posts boards answered from another subscription's (counter).
+  uint64_t boards_shared() const {
+    return boards_shared_.load(std::memory_order_relaxed);
   }
 
   // Counts an update written to its stream.
@@ -189,6 +194,7 @@ class SubscriptionHub {
       ABSL_GUARDED_BY(post_mu_);
   std::atomic<uint64_t> post_reads_{0};
   std::atomic<uint64_t> post_reads_shared_{0};
+  std::atomic<uint64_t> boards_shared_{0};
 
   std::atomic<uint64_t> merged_{0};
   std::atomic<uint64_t> sent_{0};

@@ -456,6 +456,41 @@ TEST_F(AuthTest, SighupReloadsTokensAndABrokenFileKeepsTheOldOnes) {
   EXPECT_FALSE(absl::StrContains(server_->Log(), fresh));
 }
 
+// A scoped token's subscriptions to one board share it, as everyone else's
+// do: each used to compute it anew, a scan of the window under the boards'
+// lock that ingest needs too.
+TEST_F(AuthTest, AScopedTokensSubscriptionsShareTheirBoard) {
+  Start({"--metrics_listen=127.0.0.1:0"});
+  ASSERT_TRUE(Connect(server_->address(), kAdmin)->Ingest(SampleBatch()).ok());
+  auto scoped = Connect(server_->address(), kReadA1);
+  v1::SubscribeRequest board;
+  board.mutable_top_posts()->mutable_window()->set_seconds(300);
+  board.mutable_min_interval()->set_nanos(100'000'000);
+  std::vector<std::unique_ptr<Watch>> watches;
+  for (int i = 0; i < 4; ++i) {
+    watches.push_back(std::make_unique<Watch>(scoped.get(), board));
+  }
+  auto boards_shared = [&] {
+    const std::string page = HttpGet(server_->metrics_port(), "/metrics");
+    const std::string line = "\npulse_subscription_boards_shared ";
+    const size_t at = page.find(line);
+    return at == std::string::npos ? -1
+                                   : std::atoi(page.c_str() + at + line.size());
+  };
+  EXPECT_TRUE(
+      WaitUntil([&] { return boards_shared() >= 3; }, absl::Seconds(10)))
+      << boards_shared();
+  for (const auto& watch : watches) {
+    ASSERT_TRUE(WaitUntil([&] { return !watch->updates().empty(); },
+                          absl::Seconds(10)));
+    const v1::Update first = watch->updates()[0];
+    EXPECT_GT(first.top_posts().posts_size(), 0);
+    for (const v1::TopPost& post : first.top_posts().posts()) {
+      EXPECT_EQ(post.account_id(), "a1");
+    }
+  }
+}
+
 // Streams are checked too: one opened with a token that a reload removes,
 // or whose accounts it changes, ends; one whose token stays goes on.
 TEST_F(AuthTest, SighupEndsTheStreamsOfRemovedAndChangedTokens) {
