@@ -500,13 +500,15 @@ absl::Status Store::ScanActivity(
   rocksdb::ReadOptions ro;
   ro.iterate_lower_bound = &lower_slice;
   ro.iterate_upper_bound = &upper_slice;
+  // fn may take long: a reopen waits rather than queue behind it.
+  const Impl::LongRead long_read(*impl_);
   absl::ReaderMutexLock lock(&impl_->db_mu);
   PULSE_RETURN_IF_ERROR(impl_->CheckOpen());
   if (snapshot != nullptr) {
     if (snapshot->snapshot_ == nullptr) {
       return absl::UnavailableError(
-          "scanning activity: the storage was reopened after an I/O error "
-          "since the snapshot was taken");
+          "scanning activity: the snapshot was released when the storage "
+          "closed");
     }
     ro.snapshot = snapshot->snapshot_;
   }
@@ -530,6 +532,7 @@ absl::Status Store::CompactAll() {
   // Force rewriting the bottommost level too, or its buckets never meet the
   // retention filters.
   opts.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  const Impl::LongRead long_read(*impl_);
   absl::ReaderMutexLock lock(&impl_->db_mu);
   PULSE_RETURN_IF_ERROR(impl_->CheckWritable());
   for (rocksdb::ColumnFamilyHandle* h : impl_->handles) {
@@ -545,6 +548,7 @@ absl::Status Store::CompactExpiredActivity() {
   // Beside the automatic compactions, not instead of them.
   opts.exclusive_manual_compaction = false;
   const absl::Time now = impl_->options.clock->Now();
+  const Impl::LongRead long_read(*impl_);
   absl::ReaderMutexLock lock(&impl_->db_mu);
   PULSE_RETURN_IF_ERROR(impl_->CheckWritable());
   for (Resolution res : {Resolution::kSecond, Resolution::kMinute}) {
@@ -564,8 +568,9 @@ absl::Status Store::CompactExpiredActivity() {
 
 void Store::CancelCompactions() {
   impl_->compactions_cancelled = true;
-  // Without the lock: a running CompactAll holds it shared, and so may a
-  // reopen waiting for it, which then disables compactions itself.
+  // Without waiting for the lock: a running CompactAll holds it shared;
+  // only a reopen holds it exclusively, briefly, and then disables
+  // compactions itself.
   if (impl_->db_mu.ReaderTryLock()) {
     if (impl_->db != nullptr) impl_->db->DisableManualCompaction();
     impl_->db_mu.ReaderUnlock();
@@ -654,6 +659,7 @@ StorageFigures Store::Storage() const {
 absl::Status Store::WithDb(
     const std::function<absl::Status(rocksdb::DB* db, bool writable)>& fn)
     const {
+  const Impl::LongRead long_read(*impl_);
   absl::ReaderMutexLock lock(&impl_->db_mu);
   PULSE_RETURN_IF_ERROR(impl_->CheckOpen());
   return fn(impl_->db.get(),

@@ -225,7 +225,9 @@ class Store {
   // reopen), at most once per backoff step; OK at once when writes work.
   // For a periodic caller, so that the store recovers, and reports it, with
   // no write arriving. Blocks on disk I/O while it recovers, and behind a
-  // write in progress.
+  // write in progress, but not behind reads: a reopen that a long read
+  // (ScanActivity, a backup, a compaction) or a live StoreSnapshot holds
+  // off answers UNAVAILABLE at once and is tried again by the next call.
   absl::Status Recover();
 
   // All-time counters of one entity (id ignored for kGlobal); zeros if none.
@@ -339,9 +341,9 @@ class Store {
 };
 
 // A point-in-time view of a Store (RocksDB's snapshot). While it lives,
-// compaction keeps every version it can see: keep it for one long read, not
-// longer. A recovery's reopen (store_recovery.cc) ends it early: reads
-// through it then answer UNAVAILABLE. Thread-compatible.
+// compaction keeps every version it can see, and a recovery's reopen
+// (store_recovery.cc) waits, so that writes that fail keep failing: keep it
+// for one long read, not longer. Thread-compatible.
 class StoreSnapshot {
  public:
   ~StoreSnapshot();
@@ -355,8 +357,8 @@ class StoreSnapshot {
       : impl_(impl), snapshot_(snapshot) {}
 
   Store::Impl* impl_;
-  // Null once a reopen released it; read and cleared under the store's
-  // db_mu.
+  // Null once the store's close released it; read and cleared under the
+  // store's db_mu.
   const rocksdb::Snapshot* snapshot_;
 };
 

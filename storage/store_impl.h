@@ -53,10 +53,18 @@ struct Store::Impl {
 
   // While writes fail: at most once per backoff step (1 s doubling to 30 s;
   // not at all while the disk has too little free space), DB::Resume(), and
-  // a reopen when Resume cannot switch to a new WAL (store_recovery.cc).
-  // OK when writes work (again). Blocks on disk I/O.
+  // a reopen when Resume cannot switch to a new WAL (store_recovery.cc). A
+  // reopen that a long read or a snapshot holds off is left for the next
+  // call, with no backoff step. OK when writes work (again). Blocks on disk
+  // I/O, never on a reader.
   absl::Status MaybeRecover() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu)
       ABSL_LOCKS_EXCLUDED(db_mu);
+  // Takes db_mu exclusively for a reopen without queueing for it: true when
+  // it could within a few milliseconds (readers come and go) and no snapshot
+  // lives; false at once while a long read runs. When false, *busy says
+  // what held it.
+  bool TryLockForReopen(const char** busy)
+      ABSL_EXCLUSIVE_TRYLOCK_FUNCTION(true, db_mu);
 
   // The write path (store_write.cc); serialized by write_mu.
   absl::StatusOr<WriteResult> Write(const WriteInput& input)
@@ -92,9 +100,27 @@ struct Store::Impl {
 
   // Readers (every read, a write's body, a backup) hold db_mu shared; only
   // a recovery's reopen holds it exclusively, so db and the handles below
-  // change only then. A reopen that fails opens the database read-only, so
+  // change only then. A reopen never waits for db_mu (absl::Mutex would
+  // queue every later reader behind it, for as long as a scan or a backup
+  // holds db_mu): it takes it with a try-lock, or is left for later
+  // (TryLockForReopen). A reopen that fails opens the database read-only, so
   // that reads go on; db is null when that fails too.
   mutable absl::Mutex db_mu;  // after write_mu when both are held
+  // Reads that may hold db_mu for long (a scan with a caller's callback, a
+  // backup, a manual compaction) and are running or about to take db_mu: a
+  // reopen does not try while any is.
+  mutable std::atomic<int> long_reads{0};
+  // Counts one long read for its scope; declare it before the db_mu lock.
+  class LongRead {
+   public:
+    explicit LongRead(const Impl& impl) : count_(impl.long_reads) { ++count_; }
+    ~LongRead() { --count_; }
+    LongRead(const LongRead&) = delete;
+    LongRead& operator=(const LongRead&) = delete;
+
+   private:
+    std::atomic<int>& count_;
+  };
   std::unique_ptr<rocksdb::DB> db ABSL_GUARDED_BY(db_mu);
   // Changed under db_mu exclusively; read without it by Stats().
   std::atomic<bool> read_only{false};
@@ -122,8 +148,13 @@ struct Store::Impl {
   // When MaybeRecover may try next, and the step after that.
   absl::Time next_recovery ABSL_GUARDED_BY(write_mu) = absl::InfinitePast();
   absl::Duration recovery_backoff ABSL_GUARDED_BY(write_mu) = absl::Seconds(1);
-  // The snapshots alive, released by CloseDb (RocksDB must not close with
-  // any). Changed under db_mu shared, or exclusive to release them all.
+  // A recovery found that only a reopen helps, but could not take db_mu for
+  // it yet: the next MaybeRecover goes straight to the reopen.
+  bool reopen_pending ABSL_GUARDED_BY(write_mu) = false;
+  // The snapshots alive. A reopen waits until there are none, so that a
+  // long read through one (the boards' rebuild) is not cut short; CloseDb
+  // releases any left at close (RocksDB must not close with any). Changed
+  // under db_mu shared, or exclusive to release them all.
   absl::Mutex snapshots_mu;
   absl::flat_hash_set<StoreSnapshot*> snapshots ABSL_GUARDED_BY(snapshots_mu);
   // Set by CancelCompactions; a reopened database inherits it.

@@ -16,6 +16,14 @@
 // store opens the database read-only, which replays the WAL into memory and
 // writes nothing, so reads go on; later writes (and Store::Recover) retry
 // the reopen.
+//
+// A reopen needs the database to itself, but never queues for it: a writer
+// waiting on absl::Mutex holds off every new reader, so a reopen queued
+// behind a long scan or a backup would stall every read and write until it
+// ended. It takes the lock only when no long read runs and no snapshot
+// lives (a reopen would end the snapshot, and the boards' rebuild with it),
+// within a few milliseconds of short reads; otherwise it is left for the
+// next write or Store::Recover (every second), with no backoff step.
 #include <sys/statvfs.h>
 
 #include <algorithm>
@@ -36,6 +44,8 @@ namespace pulse::storage {
 namespace {
 
 constexpr absl::Duration kMaxRecoveryBackoff = absl::Seconds(30);
+// How long a reopen tries to take the database from short reads.
+constexpr absl::Duration kReopenLockWait = absl::Milliseconds(50);
 // Free space a resume needs besides what the memtables flush into.
 constexpr uint64_t kSpareBytes = 1 << 20;
 
@@ -72,6 +82,32 @@ bool CanWriteFile(rocksdb::Env* env, const std::string& dir) {
 
 }  // namespace
 
+bool Store::Impl::TryLockForReopen(const char** busy) {
+  const absl::Time deadline = absl::Now() + kReopenLockWait;
+  while (true) {
+    if (long_reads.load() > 0) {
+      *busy = "a long read (a scan, a backup or a compaction)";
+      return false;
+    }
+    if (db_mu.WriterTryLock()) {
+      bool snapshot_alive;
+      {
+        absl::MutexLock lock(&snapshots_mu);
+        snapshot_alive = !snapshots.empty();
+      }
+      if (!snapshot_alive) return true;
+      db_mu.Unlock();
+      *busy = "a read through a snapshot (the boards' rebuild)";
+      return false;
+    }
+    if (absl::Now() >= deadline) {
+      *busy = "reads";
+      return false;
+    }
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+}
+
 absl::Status Store::Impl::MaybeRecover() {
   if (!write_errors->failing()) return absl::OkStatus();
   const absl::Time now = absl::Now();
@@ -90,11 +126,13 @@ absl::Status Store::Impl::MaybeRecover() {
     if (FreeBytes(options.data_dir) < memtables + kSpareBytes)
       return write_errors->status();
   }
-  next_recovery = now + recovery_backoff;
-  recovery_backoff = std::min(recovery_backoff * 2, kMaxRecoveryBackoff);
+  const auto back_off = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu) {
+    next_recovery = now + recovery_backoff;
+    recovery_backoff = std::min(recovery_backoff * 2, kMaxRecoveryBackoff);
+  };
 
-  bool reopen = true;
-  {
+  if (!reopen_pending) {
+    bool reopen = true;
     absl::ReaderMutexLock lock(&db_mu);
     // A read-only database has nothing to resume: it is reopened.
     if (db != nullptr && !read_only) {
@@ -109,21 +147,38 @@ absl::Status Store::Impl::MaybeRecover() {
                                options.data_dir)) {
         // Still failing: the error is logged already; the next try comes
         // after the backoff.
+        back_off();
         return write_errors->status();
       }
       // Else RocksDB rates the error fatal and resumes from none such (an
       // I/O error other than a full disk appending to the WAL), and the disk
       // takes writes again: only a reopen clears the error.
     }
+    reopen_pending = reopen;
   }
+  const bool reopen = reopen_pending;
   if (reopen) {
-    absl::MutexLock lock(&db_mu);
+    const char* busy = "";
+    if (!TryLockForReopen(&busy)) {
+      // The next write, or Recover a second later, tries again: a long read
+      // ends, and a reopen takes milliseconds.
+      const absl::Status failing = write_errors->status();
+      return absl::Status(failing.code(),
+                          absl::StrCat(failing.message(),
+                                       "; the reopen that recovers waits for ",
+                                       busy, " to end"));
+    }
+    reopen_pending = false;
     CloseDb();
     // The reopen may replay a batch whose write was reported failed (its WAL
     // record turned out whole): the cache must not hold what it replaced.
     post_cache.Clear();
-    if (absl::Status s = OpenDb(); !s.ok()) {
-      const absl::Status read_only_open = OpenDb(OpenMode::kReadOnly);
+    const absl::Status s = OpenDb();
+    const absl::Status read_only_open =
+        s.ok() ? absl::OkStatus() : OpenDb(OpenMode::kReadOnly);
+    db_mu.Unlock();
+    if (!s.ok()) {
+      back_off();
       server::Log(
           server::LogLevel::kWarning,
           absl::StrCat("storage reopen failed data_dir=", options.data_dir,

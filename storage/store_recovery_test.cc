@@ -1,5 +1,6 @@
 // Store's recovery from failed writes (store_recovery.cc), through a file
 // system that fails on demand.
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -10,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
@@ -338,6 +340,97 @@ TEST_F(StoreRecovery, WhileAReopenFailsReadsGoOnFromAReadOnlyOpen) {
   EXPECT_EQ(Stat("storage.read-only"), 0u);
   EXPECT_EQ(Stat("storage.writes-failing"), 0u);
   Reopen();
+  EXPECT_EQ(Totals(Scope::kPost, "p1")[kLikes], 3);
+}
+
+// A reopen needs the database to itself, but does not queue for it behind a
+// long read: absl::Mutex would hold every later read behind the waiting
+// reopen until the scan ended. Recover answers at once, reads go on, and
+// once the scan is over the next Recover reopens.
+TEST_F(StoreRecovery, ALongScanPostponesTheReopenAndReadsGoOn) {
+  MustWrite(Batch({Post("p1", "acct", {})}, {Like("p1")}));
+  ASSERT_EQ(FailedWrite(Batch({}, {Like("p1")})).code(),
+            absl::StatusCode::kUnavailable);
+
+  absl::Notification scanning, release;
+  std::thread scan([&] {
+    const absl::Status s = store_->ScanActivity(
+        Resolution::kMinute, kTestStart - absl::Hours(1),
+        kTestStart + absl::Hours(1),
+        [&](Scope, absl::Time, std::string_view, const Counts&) {
+          if (!scanning.HasBeenNotified()) scanning.Notify();
+          // Bounded, so that a read stuck behind the scan ends the test.
+          release.WaitForNotificationWithTimeout(absl::Seconds(4));
+          return false;
+        });
+    EXPECT_TRUE(s.ok()) << s;
+  });
+  ASSERT_TRUE(scanning.WaitForNotificationWithTimeout(absl::Seconds(30)));
+
+  absl::Notification recovered;
+  absl::Status recover;
+  std::thread recovery([&] {
+    recover = store_->Recover();
+    recovered.Notify();
+  });
+  // Reads while the recovery runs, up to 2 s: none waits for the scan.
+  absl::Duration slowest;
+  const absl::Time deadline = absl::Now() + absl::Seconds(2);
+  while (!recovered.HasBeenNotified() && absl::Now() < deadline) {
+    const absl::Time start = absl::Now();
+    EXPECT_EQ(Totals(Scope::kPost, "p1")[kLikes], 1);
+    slowest = std::max(slowest, absl::Now() - start);
+  }
+  const bool recover_returned =
+      recovered.WaitForNotificationWithTimeout(absl::ZeroDuration());
+  release.Notify();
+  recovery.join();
+  scan.join();
+  EXPECT_LT(slowest, absl::Seconds(1));
+  EXPECT_TRUE(recover_returned) << "Recover waited for the scan";
+  EXPECT_EQ(recover.code(), absl::StatusCode::kUnavailable) << recover;
+  EXPECT_TRUE(absl::StrContains(recover.message(), "waits for a long read"))
+      << recover;
+
+  // The scan is over: the reopen goes ahead, with no backoff to wait out.
+  const absl::Status s = store_->Recover();
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_EQ(Stat("storage.writes-failing"), 0u);
+  MustWrite(Batch({}, {Like("p1")}));
+  // The failed batch's record was whole: the reopen's replay stored it.
+  EXPECT_EQ(Totals(Scope::kPost, "p1")[kLikes], 3);
+}
+
+// A snapshot (the boards' rebuild reads through one) holds a reopen off as
+// well: a reopen would release it and fail the rebuild's scans. Writes keep
+// failing while it lives; once it is gone, Recover reopens.
+TEST_F(StoreRecovery, ASnapshotIsNotEndedByARecovery) {
+  MustWrite(Batch({Post("p1", "acct", {})}, {Like("p1")}));
+  absl::StatusOr<std::unique_ptr<StoreSnapshot>> snapshot =
+      store_->TakeSnapshot();
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  ASSERT_EQ(FailedWrite(Batch({}, {Like("p1")})).code(),
+            absl::StatusCode::kUnavailable);
+
+  const absl::Status postponed = store_->Recover();
+  EXPECT_EQ(postponed.code(), absl::StatusCode::kUnavailable) << postponed;
+  EXPECT_TRUE(absl::StrContains(postponed.message(), "snapshot")) << postponed;
+  int64_t likes = 0;
+  const absl::Status scanned = store_->ScanActivity(
+      Resolution::kMinute, kTestStart - absl::Hours(1),
+      kTestStart + absl::Hours(1),
+      [&](Scope scope, absl::Time, std::string_view, const Counts& counts) {
+        if (scope == Scope::kPost) likes += counts[kLikes];
+        return true;
+      },
+      snapshot->get());
+  EXPECT_TRUE(scanned.ok()) << scanned;
+  EXPECT_EQ(likes, 1);
+
+  snapshot->reset();
+  const absl::Status s = store_->Recover();
+  ASSERT_TRUE(s.ok()) << s;
+  MustWrite(Batch({}, {Like("p1")}));
   EXPECT_EQ(Totals(Scope::kPost, "p1")[kLikes], 3);
 }
 
