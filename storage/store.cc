@@ -57,6 +57,16 @@ bool IsZero(const Counts& c) {
   return true;
 }
 
+// How old a table file of a column family with a retention filter may grow
+// before RocksDB rewrites it, and the filter meets its keys. The bottom
+// level holds the buckets of cold keys (old posts, hashtags, accounts), and
+// no compaction of new data reaches them: without this they waited for
+// RocksDB's default with a filter, 30 days. A day bounds how long an expired
+// bucket stays without rewriting every cold file more often than daily
+// (leveled: the files older than a day; universal: up to a full
+// compaction).
+constexpr uint64_t kRetentionCompactionSeconds = 24 * 60 * 60;
+
 // Options shared by every column family: bloom filters make the point
 // lookups of ingest (ids, posts) and of stats queries cheap, and one block
 // cache serves them all.
@@ -98,6 +108,7 @@ std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors(
   counters.compaction_filter_factory =
       std::make_shared<BucketRetentionFilterFactory>(BucketKeyLayout::kCounters,
                                                      retention, options.clock);
+  counters.periodic_compaction_seconds = kRetentionCompactionSeconds;
   rocksdb::ColumnFamilyOptions activity = BaseOptions(block_cache);
   activity.merge_operator = counter_merge;
   // [resolution][bucket]: a batch's activity keys share it.
@@ -106,10 +117,12 @@ std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors(
   activity.compaction_filter_factory =
       std::make_shared<BucketRetentionFilterFactory>(BucketKeyLayout::kActivity,
                                                      retention, options.clock);
+  activity.periodic_compaction_seconds = kRetentionCompactionSeconds;
   rocksdb::ColumnFamilyOptions idempotency = BaseOptions(block_cache);
   idempotency.compaction_filter_factory =
       std::make_shared<SeenRetentionFilterFactory>(options.dedupe_retention,
                                                    options.clock);
+  idempotency.periodic_compaction_seconds = kRetentionCompactionSeconds;
   rocksdb::ColumnFamilyOptions sketches = BaseOptions(block_cache);
   sketches.merge_operator = std::make_shared<SketchMergeOperator>();
   return {

@@ -302,7 +302,7 @@ class Store {
   // Compacts the activity column family's expired buckets. Its keys are in
   // time order, so the compactions of new data never reach the old ones:
   // without this, expired second buckets waited for RocksDB's periodic
-  // compaction (30 days) to meet the retention filter. Cheap when nothing
+  // compaction (a day) to meet the retention filter. Cheap when nothing
   // expired; returns early once CancelCompactions has been called.
   absl::Status CompactExpiredActivity();
 

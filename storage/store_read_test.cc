@@ -1,11 +1,18 @@
 // Store reads: buckets and their edges, series, activity, retention, unique
 // users.
+#include <atomic>
 #include <map>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "rocksdb/env.h"
+#include "rocksdb/system_clock.h"
 #include "storage/store.h"
 #include "storage/test_util.h"
 
@@ -205,6 +212,88 @@ TEST_F(StoreRead, ExpiredActivityIsCompactedOnItsOwn) {
   // Nothing expired: nothing to do, and nothing dropped.
   ASSERT_TRUE(store_->CompactExpiredActivity().ok());
   EXPECT_EQ(count(Resolution::kSecond), 1);
+}
+
+// RocksDB's wall clock, `shift` ahead of the system's: what it dates table
+// files by and ages them against for periodic compaction.
+class ShiftedClock : public rocksdb::SystemClockWrapper {
+ public:
+  ShiftedClock() : SystemClockWrapper(rocksdb::SystemClock::Default()) {}
+  static const char* kClassName() { return "ShiftedClock"; }
+  const char* Name() const override { return kClassName(); }
+  rocksdb::Status GetCurrentTime(int64_t* unix_time) override {
+    const rocksdb::Status s = target_->GetCurrentTime(unix_time);
+    *unix_time += shift_seconds.load();
+    return s;
+  }
+  std::atomic<int64_t> shift_seconds{0};
+};
+
+// The default Env with a ShiftedClock.
+class ShiftedEnv : public rocksdb::EnvWrapper {
+ public:
+  explicit ShiftedEnv(std::shared_ptr<ShiftedClock> clock)
+      : EnvWrapper(rocksdb::Env::Default()), clock_(std::move(clock)) {
+    system_clock_ = clock_;
+  }
+  static const char* kClassName() { return "ShiftedEnv"; }
+  const char* Name() const override { return kClassName(); }
+  rocksdb::Status GetCurrentTime(int64_t* unix_time) override {
+    return clock_->GetCurrentTime(unix_time);
+  }
+
+ private:
+  std::shared_ptr<ShiftedClock> clock_;
+};
+
+// A store whose RocksDB runs on a ShiftedClock.
+class StoreRetentionOfColdKeys : public StoreTest {
+ protected:
+  StoreRetentionOfColdKeys()
+      : rocks_clock_(std::make_shared<ShiftedClock>()),
+        env_(std::make_unique<ShiftedEnv>(rocks_clock_)) {
+    options_.env = env_.get();
+  }
+  void TearDown() override { store_.reset(); }  // before env_
+
+  std::shared_ptr<ShiftedClock> rocks_clock_;
+  std::unique_ptr<ShiftedEnv> env_;
+};
+
+// The bucket of a post that gets no more engagements sits in a bottom-level
+// file that no compaction of new data reaches: RocksDB's periodic compaction
+// rewrites it within a day (not its default 30 days), and the retention
+// filter drops it then, in either compaction style of the counters.
+TEST_F(StoreRetentionOfColdKeys, ExpiredBucketsOfAColdPostGoWithinADay) {
+  for (const auto style : {StoreOptions::Compaction::kLeveled,
+                           StoreOptions::Compaction::kUniversal}) {
+    SCOPED_TRACE(style == StoreOptions::Compaction::kLeveled ? "leveled"
+                                                             : "universal");
+    options_.counters_compaction = style;
+    rocks_clock_->shift_seconds = 0;
+    clock_.Set(kTestStart);
+    Reopen();
+    const std::string post = absl::StrCat("cold", static_cast<int>(style));
+    MustWrite(Batch({}, {Like(post)}));
+    ASSERT_TRUE(store_->CompactAll().ok());  // into the bottom level, kept
+    const auto seconds = [&] {
+      return Series(*store_, Scope::kPost, post, Resolution::kSecond,
+                    absl::InfinitePast(), absl::InfiniteFuture())
+          .size();
+    };
+    ASSERT_EQ(seconds(), 1u);
+
+    // A day and an hour later (second buckets expire after 2 h): the reopen
+    // finds which files are due, as any flush or compaction would.
+    clock_.Advance(absl::Hours(25));
+    rocks_clock_->shift_seconds = 25 * 3600;
+    Reopen();
+    const absl::Time deadline = absl::Now() + absl::Seconds(20);
+    while (seconds() != 0 && absl::Now() < deadline)
+      absl::SleepFor(absl::Milliseconds(20));
+    EXPECT_EQ(seconds(), 0u);
+    EXPECT_EQ(Totals(Scope::kPost, post)[kLikes], 1);
+  }
 }
 
 TEST_F(StoreRead, CompactionDropsExpiredSecondsAndKeepsMinutesAndTotals) {

@@ -387,5 +387,40 @@ TEST_F(StoreWrite, TheCountersSwitchCompactionStylesKeepingEveryCount) {
   EXPECT_EQ(Totals(Scope::kPost, "p99")[kLikes], 7);
 }
 
+// The value of option `name` in column family `cf`'s section of the latest
+// OPTIONS file; empty when it has none.
+std::string ColumnFamilyOption(const std::string& dir, const std::string& cf,
+                               const std::string& name) {
+  const std::string options = LatestOptionsFile(dir);
+  const size_t section = options.find("[CFOptions \"" + cf + "\"]");
+  if (section == std::string::npos) return "";
+  const size_t section_end = options.find("\n[", section);
+  const size_t key = options.find("\n  " + name + "=", section);
+  if (key == std::string::npos || key > section_end) return "";
+  const size_t value = key + name.size() + 4;
+  return options.substr(value, options.find('\n', value) - value);
+}
+
+// Buckets of cold keys (old posts) sit in bottom-level files that no new
+// write reaches: every column family with a retention filter is rewritten at
+// least daily (RocksDB's default with a filter is 30 days), in either
+// compaction style of the counters.
+TEST_F(StoreWrite, ColumnFamiliesWithRetentionAreCompactedAtLeastDaily) {
+  for (const auto style : {StoreOptions::Compaction::kLeveled,
+                           StoreOptions::Compaction::kUniversal}) {
+    options_.counters_compaction = style;
+    Reopen();
+    for (const char* cf : {"counters", "activity", "idempotency"}) {
+      EXPECT_EQ(ColumnFamilyOption(options_.data_dir, cf,
+                                   "periodic_compaction_seconds"),
+                "86400")
+          << cf;
+    }
+  }
+  EXPECT_EQ(
+      ColumnFamilyOption(options_.data_dir, "counters", "compaction_style"),
+      "kCompactionStyleUniversal");
+}
+
 }  // namespace
 }  // namespace pulse::storage
