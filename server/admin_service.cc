@@ -64,9 +64,10 @@ grpc::ServerUnaryReactor* AdminService::CreateBackup(
   return RunForAdmin(ctx, "CreateBackup", [this, response] {
     PULSE_RETURN_IF_ERROR(CheckBackupDir());
     const absl::Time start = absl::Now();
-    PULSE_ASSIGN_OR_RETURN(storage::BackupSummary backup,
-                           storage::CreateBackup(*deps_.store, deps_.backup_dir,
-                                                 deps_.backup_keep));
+    PULSE_ASSIGN_OR_RETURN(
+        storage::BackupSummary backup,
+        storage::CreateBackup(*deps_.store, deps_.backup_dir, deps_.backup_keep,
+                              &backup_stopper_));
     *response = BackupToProto(backup);
     *response->mutable_create_duration() = ToProto(absl::Now() - start);
     return absl::OkStatus();

@@ -16,6 +16,7 @@
 #include "server/auth.h"
 #include "server/metrics.h"
 #include "server/worker_pool.h"
+#include "storage/backup.h"
 #include "storage/store.h"
 
 namespace pulse::server {
@@ -54,6 +55,10 @@ class AdminService final : public v1::AdminService::CallbackService {
       const v1::GetStorageStatsRequest* request,
       v1::StorageStats* response) override;
 
+  // Stops a running CreateBackup and refuses later ones (CANCELLED), so
+  // that shutdown need not wait for a backup to copy every file.
+  void StopBackups() { backup_stopper_.Stop(); }
+
  private:
   // Runs `work` on the pool for an admin caller; see RunUnaryOnPool.
   grpc::ServerUnaryReactor* RunForAdmin(grpc::CallbackServerContext* ctx,
@@ -66,6 +71,7 @@ class AdminService final : public v1::AdminService::CallbackService {
   // One Compact at a time: a second would only wait for the first while
   // holding a worker.
   std::atomic<bool> compacting_{false};
+  storage::BackupStopper backup_stopper_;
 };
 
 }  // namespace pulse::server

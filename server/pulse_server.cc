@@ -303,8 +303,9 @@ void PulseServer::Shutdown() {
   if (grpc_server_ != nullptr) {
     grpc_server_->GetHealthCheckService()->SetServingStatus(false);
     hub_->Shutdown();  // Server::Shutdown waits for open streams: end them
-    // ... and for unary calls: a Compact could run for minutes.
+    // ... and for unary calls: a Compact or a backup could run for minutes.
     store_->CancelCompactions();
+    admin_->StopBackups();
     grpc_server_->Shutdown(
         absl::ToChronoTime(absl::Now() + options_.shutdown_grace));
     grpc_server_->Wait();

@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "rocksdb/env.h"
@@ -61,9 +62,16 @@ std::vector<BackupSummary> Summaries(
 
 }  // namespace
 
+void BackupStopper::Stop() {
+  absl::MutexLock lock(&mu_);
+  stopped_ = true;
+  if (running_ != nullptr) running_->StopBackup();
+}
+
 absl::StatusOr<BackupSummary> CreateBackup(Store& store,
                                            const std::string& backup_dir,
-                                           uint32_t keep) {
+                                           uint32_t keep,
+                                           BackupStopper* stopper) {
   absl::MutexLock lock(&BackupMutex());
   std::error_code ec;
   std::filesystem::create_directories(backup_dir, ec);
@@ -77,6 +85,18 @@ absl::StatusOr<BackupSummary> CreateBackup(Store& store,
                                   rocksdb::Env::Default(), &raw),
       absl::StrCat("opening backup dir ", backup_dir)));
   std::unique_ptr<rocksdb::BackupEngine> engine(raw);
+  if (stopper != nullptr) {
+    absl::MutexLock stop_lock(&stopper->mu_);
+    if (stopper->stopped_) {
+      return absl::CancelledError("backups were stopped (shutting down)");
+    }
+    stopper->running_ = engine.get();
+  }
+  const absl::Cleanup not_running = [stopper] {
+    if (stopper == nullptr) return;
+    absl::MutexLock stop_lock(&stopper->mu_);
+    stopper->running_ = nullptr;
+  };
 
   // Flushing first puts every acknowledged write into SST files; the live
   // WAL is copied too, and since a WriteBatch is one WAL record, a restore
@@ -89,7 +109,13 @@ absl::StatusOr<BackupSummary> CreateBackup(Store& store,
   PULSE_RETURN_IF_ERROR(store.WithDb([&](rocksdb::DB* db, bool writable) {
     rocksdb::CreateBackupOptions options;
     options.flush_before_backup = writable;
-    return FromRocksStatus(engine->CreateNewBackup(options, db, &id),
+    const rocksdb::Status created = engine->CreateNewBackup(options, db, &id);
+    // StopBackup makes it answer Incomplete.
+    if (created.IsIncomplete()) {
+      return absl::CancelledError(absl::StrCat("the backup in ", backup_dir,
+                                               " was stopped (shutting down)"));
+    }
+    return FromRocksStatus(created,
                            absl::StrCat("creating a backup in ", backup_dir));
   }));
   if (keep > 0) {

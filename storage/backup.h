@@ -12,11 +12,19 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "storage/store.h"
 
+namespace rocksdb {
+class BackupEngine;
+}  // namespace rocksdb
+
 namespace pulse::storage {
+
+class BackupStopper;
 
 // One backup in a backup directory.
 struct BackupSummary {
@@ -32,10 +40,27 @@ struct BackupSummary {
 // instead), so the backup holds every write acknowledged before the call
 // and none that started after it; writes may continue meanwhile. Calls in
 // one process are serialized. Blocks on disk I/O (copies every new SST
-// file).
+// file). CANCELLED once `stopper` (when not null) is stopped.
 absl::StatusOr<BackupSummary> CreateBackup(Store& store,
                                            const std::string& backup_dir,
-                                           uint32_t keep = 0);
+                                           uint32_t keep = 0,
+                                           BackupStopper* stopper = nullptr);
+
+// Stops the backups that are given it, so that a shutdown need not wait
+// for a backup to copy every file. Thread-safe.
+class BackupStopper {
+ public:
+  // Stops the running backup, if any (RocksDB's StopBackup: it returns
+  // soon), and makes every later one return CANCELLED at once.
+  void Stop();
+
+ private:
+  friend absl::StatusOr<BackupSummary> CreateBackup(Store&, const std::string&,
+                                                    uint32_t, BackupStopper*);
+  absl::Mutex mu_;
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  rocksdb::BackupEngine* running_ ABSL_GUARDED_BY(mu_) = nullptr;
+};
 
 // The backups in `backup_dir`, oldest first. NOT_FOUND when the directory
 // does not exist. Blocks on disk I/O.

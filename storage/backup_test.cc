@@ -104,6 +104,24 @@ TEST_F(Backup, ABackupTakenWhileAWriterWritesHoldsWholeBatchesOnly) {
   EXPECT_LT(likes, GlobalLikes(*store_));
 }
 
+// Shutdown stops backups: once the stopper is stopped, a backup (one that
+// waited for the running one, say) answers CANCELLED at once and writes none.
+TEST_F(Backup, AStoppedStopperCancelsTheBackupsAfterIt) {
+  MustWrite(Likes(5));
+  BackupStopper stopper;
+  absl::StatusOr<BackupSummary> first =
+      CreateBackup(*store_, BackupDir(), 0, &stopper);
+  ASSERT_TRUE(first.ok()) << first.status();
+  stopper.Stop();
+  absl::StatusOr<BackupSummary> second =
+      CreateBackup(*store_, BackupDir(), 0, &stopper);
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kCancelled)
+      << second.status();
+  absl::StatusOr<std::vector<BackupSummary>> list = ListBackups(BackupDir());
+  ASSERT_TRUE(list.ok()) << list.status();
+  EXPECT_EQ(list->size(), 1u);
+}
+
 TEST_F(Backup, ListReportsEachBackupOldestFirst) {
   MustWrite(Likes(10));
   const absl::Time start = absl::Now();
