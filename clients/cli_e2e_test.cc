@@ -405,5 +405,50 @@ TEST_F(CliTest, SpeaksTlsAndSendsTheTokenFromAFileOrPulseToken) {
   EXPECT_TRUE(absl::StrContains(missing.err, "--token_file")) << missing.err;
 }
 
+// A server that refuses the token refuses the IngestStream call before it
+// reads a batch: `pulse ingest` stops reading the file and says that nothing
+// was stored, not that every line was sent.
+TEST_F(CliTest, AStreamedIngestRefusedForItsTokenStopsAndSaysNothingWasStored) {
+  const std::string admin = "cli-admin-token-0123456789";
+  const std::string reader = "cli-read-token-0123456789";
+  StartServer({"--auth_tokens=" +
+               WriteFile("tokens", admin + " admin\n" + reader + " read\n")});
+  constexpr int kLines = 200'000;
+  std::string lines;
+  for (int i = 0; i < kLines; ++i) {
+    absl::StrAppend(&lines, "{\"eventId\":\"e", i,
+                    "\",\"postId\":\"p1\",\"kind\":\"LIKE\"}\n");
+  }
+  const std::string big = WriteFile("big.jsonl", lines);
+  const std::string read_token = WriteFile("read-token", reader + "\n");
+
+  struct Case {
+    std::vector<std::string> args;
+    std::string code;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{ServerFlag(), "ingest", big}, "UNAUTHENTICATED"},
+           {{ServerFlag(), "--token_file=" + read_token, "ingest", big},
+            "PERMISSION_DENIED"}}) {
+    Outcome run = Pulse(c.args);
+    EXPECT_EQ(run.exit_code, 1) << run.err;
+    EXPECT_TRUE(absl::StrContains(run.err, "pulse: " + c.code + ": "))
+        << run.err;
+    EXPECT_TRUE(absl::StrContains(run.err, "nothing was stored")) << run.err;
+    EXPECT_FALSE(absl::StrContains(run.err, "may have stored")) << run.err;
+    // It stopped reading when the call was over, long before the end.
+    EXPECT_FALSE(absl::StrContains(run.err, absl::StrCat(kLines))) << run.err;
+    EXPECT_EQ(run.out, "");
+  }
+
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + admin);
+  v1::GlobalStats global;
+  ASSERT_TRUE(
+      stub_->GetGlobalStats(&context, v1::GetGlobalStatsRequest(), &global)
+          .ok());
+  EXPECT_EQ(global.likes(), 0);
+}
+
 }  // namespace
 }  // namespace pulse::testing

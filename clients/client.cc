@@ -1,5 +1,6 @@
 #include "clients/client.h"
 
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -39,6 +40,13 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeCredentials(
   return grpc::SslCredentials(ssl);
 }
 
+// What each completion queue tag of an IngestStream stands for.
+enum class StreamOp : intptr_t { kStart = 1, kWrite, kWritesDone, kFinish };
+
+void* Tag(StreamOp op) {
+  return reinterpret_cast<void*>(static_cast<intptr_t>(op));
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> TokenFromFileOrEnv(const std::string& token_file) {
@@ -70,21 +78,83 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
 IngestStream::IngestStream(Stub* stub, absl::Duration deadline,
                            const std::string& token) {
   PrepareContext(&context_, deadline, token);
-  writer_ = stub->IngestStream(&context_, &response_);
+  writer_ = stub->PrepareAsyncIngestStream(&context_, &response_, &cq_);
+  writer_->StartCall(Tag(StreamOp::kStart));
+  // Receives the response and status whenever they come, while batches go
+  // out; the sending side is closed by WritesDone in Finish.
+  writer_->Finish(&status_, Tag(StreamOp::kFinish));
+}
+
+IngestStream::~IngestStream() {
+  if (starting_ || writing_ || closing_ || awaiting_status_) {
+    context_.TryCancel();
+    while (starting_ || writing_ || closing_ || awaiting_status_) Next(true);
+  }
+  cq_.Shutdown();
+  void* tag;
+  bool ok;
+  while (cq_.Next(&tag, &ok)) {
+  }
+}
+
+bool IngestStream::Next(bool block) {
+  void* tag = nullptr;
+  bool ok = false;
+  if (block) {
+    if (!cq_.Next(&tag, &ok)) return false;
+  } else if (cq_.AsyncNext(&tag, &ok, gpr_time_0(GPR_CLOCK_MONOTONIC)) !=
+             grpc::CompletionQueue::GOT_EVENT) {
+    return false;
+  }
+  switch (static_cast<StreamOp>(reinterpret_cast<intptr_t>(tag))) {
+    case StreamOp::kStart:
+      starting_ = false;
+      started_ = ok;
+      break;
+    case StreamOp::kWrite:
+      writing_ = false;
+      written_ = ok;
+      break;
+    case StreamOp::kWritesDone:
+      closing_ = false;
+      break;
+    case StreamOp::kFinish:
+      awaiting_status_ = false;
+      break;
+  }
+  return true;
 }
 
 bool IngestStream::Write(const v1::IngestRequest& batch) {
-  if (writes_done_) return false;
-  return writer_->Write(batch);
+  if (broken_ || finish_called_) return false;
+  while (starting_) Next(true);
+  while (Next(false)) {
+  }
+  if (started_ && awaiting_status_) {
+    writing_ = true;
+    writer_->Write(batch, Tag(StreamOp::kWrite));
+    while (writing_) Next(true);
+    while (Next(false)) {
+    }
+  }
+  // A status that came back while the batch went out ends the call too:
+  // the server may not have read the batch.
+  broken_ = !(started_ && written_ && awaiting_status_);
+  return !broken_;
 }
 
 absl::StatusOr<v1::IngestStreamResponse> IngestStream::Finish() {
-  if (!writes_done_) {
-    writes_done_ = true;
-    // A false here means the stream is already broken; Finish says why.
-    writer_->WritesDone();
+  if (!finish_called_) {
+    finish_called_ = true;
+    while (starting_) Next(true);
+    if (started_ && awaiting_status_) {
+      // Fails harmlessly when the stream is already broken.
+      closing_ = true;
+      writer_->WritesDone(Tag(StreamOp::kWritesDone));
+    }
+    while (closing_ || awaiting_status_) Next(true);
   }
-  absl::Status status = FromGrpcStatus(writer_->Finish());
+  absl::Status status = FromGrpcStatus(status_);
   if (!status.ok()) return status;
   return response_;
 }

@@ -51,14 +51,19 @@ absl::StatusOr<std::string> TokenFromFileOrEnv(const std::string& token_file);
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
 // A client-streaming IngestStream call: many batches, one summary.
-// Used from one thread at a time.
+// Used from one thread at a time, which also runs the call's completion
+// queue: no thread of its own.
 class IngestStream {
  public:
   IngestStream(const IngestStream&) = delete;
   IngestStream& operator=(const IngestStream&) = delete;
+  // Cancels the call if Finish has not been called, and waits for it to end.
+  ~IngestStream();
 
-  // Sends one batch; may block on flow control. False when the stream is
-  // broken, after which only Finish is useful (it says why).
+  // Sends one batch; may block on flow control. False once the call is
+  // over (the server has answered, or the stream broke), after which only
+  // Finish is useful (it says why): gRPC's own ClientWriter::Write goes on
+  // taking batches after the server has ended the call.
   bool Write(const v1::IngestRequest& batch);
 
   // Closes the sending side and waits for the server's summary or error.
@@ -70,10 +75,28 @@ class IngestStream {
   IngestStream(v1::AnalyticsService::Stub* stub, absl::Duration deadline,
                const std::string& token);
 
+  // Waits for the next event of the call; with `block` false, only takes
+  // one that is already there. False when there was none.
+  bool Next(bool block);
+
+  // Declared first, destroyed last: the call (in context_) goes before it.
+  grpc::CompletionQueue cq_;
   grpc::ClientContext context_;
   v1::IngestStreamResponse response_;
-  std::unique_ptr<grpc::ClientWriter<v1::IngestRequest>> writer_;
-  bool writes_done_ = false;
+  grpc::Status status_;
+  std::unique_ptr<grpc::ClientAsyncWriterInterface<v1::IngestRequest>> writer_;
+  // Operations under way; the status is asked for as the call starts, so
+  // that its arrival is seen by the next Write.
+  bool starting_ = true;
+  bool writing_ = false;
+  bool closing_ = false;
+  bool awaiting_status_ = true;
+  // Whether the start and the last write went through.
+  bool started_ = false;
+  bool written_ = false;
+  // A Write has failed: the next ones fail at once.
+  bool broken_ = false;
+  bool finish_called_ = false;
 };
 
 // Cancels a running Subscribe from any thread. Cancel before the call starts

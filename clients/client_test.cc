@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -10,7 +11,10 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "clients/ingest_command.h"
 #include "clients/watch_command.h"
 
@@ -38,6 +42,14 @@ class FakeService final : public v1::AnalyticsService::Service {
   grpc::Status IngestStream(grpc::ServerContext*,
                             grpc::ServerReader<v1::IngestRequest>* reader,
                             v1::IngestStreamResponse* response) override {
+    if (refuse_ingest) {
+      // As pulse-server refuses a token: before reading a batch, but late
+      // enough for the client's first writes to have gone out, as they may
+      // on a busy server.
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                          "IngestStream: no credentials");
+    }
     v1::IngestRequest batch;
     while (reader->Read(&batch)) {
       response->set_batches(response->batches() + 1);
@@ -58,6 +70,9 @@ class FakeService final : public v1::AnalyticsService::Service {
     }
     return grpc::Status::CANCELLED;
   }
+
+  // Set before the call: IngestStream ends with UNAUTHENTICATED, unread.
+  std::atomic<bool> refuse_ingest{false};
 };
 
 // A fake server on a free loopback port, and a Client connected to it.
@@ -99,7 +114,8 @@ TEST(Connect, RejectsATargetThatIsNotHostAndPort) {
   for (const char* bad : {"", "127.0.0.1", "127.0.0.1:99999"}) {
     const absl::Status status = Client::Connect(bad).status();
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
-    EXPECT_TRUE(absl::StrContains(status.message(), "--server: expected HOST:PORT"))
+    EXPECT_TRUE(
+        absl::StrContains(status.message(), "--server: expected HOST:PORT"))
         << status;
   }
   // A target URI is left to gRPC.
@@ -131,6 +147,34 @@ TEST_F(ClientTest, IngestStreamReturnsTheServersSummary) {
   ASSERT_TRUE(summary.ok()) << summary.status();
   EXPECT_EQ(summary->batches(), 2);
   EXPECT_EQ(summary->accepted(), 4);
+}
+
+// gRPC's own ClientWriter::Write goes on returning true after the server has
+// ended the call; ours fails as soon as the status has come back.
+TEST_F(ClientTest, IngestStreamWriteFailsOnceTheServerHasEndedTheCall) {
+  service_.refuse_ingest = true;
+  std::unique_ptr<IngestStream> stream =
+      client_->StartIngestStream(absl::Seconds(30));
+  v1::IngestRequest batch;
+  for (int i = 0; i < 100; ++i) batch.add_engagements()->set_post_id("p1");
+  const absl::Time start = absl::Now();
+  bool failed = false;
+  while (!failed && absl::Now() - start < absl::Seconds(10)) {
+    failed = !stream->Write(batch);
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_TRUE(failed);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));
+  EXPECT_EQ(stream->Finish().status().code(),
+            absl::StatusCode::kUnauthenticated);
+}
+
+TEST_F(ClientTest, IngestStreamDestroyedUnfinishedEndsTheCall) {
+  std::unique_ptr<IngestStream> stream = client_->StartIngestStream();
+  v1::IngestRequest batch;
+  batch.add_engagements()->set_post_id("p1");
+  ASSERT_TRUE(stream->Write(batch));
+  stream.reset();  // must neither hang nor leak the call
 }
 
 TEST_F(ClientTest, SubscribeEndsWithOkWhenTheCallbackStops) {
@@ -209,6 +253,31 @@ TEST_F(ClientTest, IngestThroughAStreamSendsEveryBatch) {
       RunIngest(in, options, *sink, false, Output{true, &out, &err});
   ASSERT_TRUE(status.ok()) << status;
   EXPECT_NE(out.str().find(R"("batches":"2")"), std::string::npos) << out.str();
+}
+
+// A refused stream is over: the ingest stops reading, and says that nothing
+// was stored rather than that every line was sent.
+TEST_F(ClientTest,
+       IngestThroughARefusedStreamStopsReadingAndSaysNothingWasStored) {
+  service_.refuse_ingest = true;
+  std::string lines;
+  for (int i = 0; i < 100'000; ++i) {
+    absl::StrAppend(&lines, "{\"eventId\":\"e", i,
+                    "\",\"postId\":\"p1\",\"kind\":\"LIKE\"}\n");
+  }
+  std::istringstream in(lines);
+  BatchingOptions options;
+  options.batch_size = 1000;
+  std::unique_ptr<BatchSink> sink = MakeStreamSink(*client_);
+  std::ostringstream out;
+  std::ostringstream err;
+  absl::Status status =
+      RunIngest(in, options, *sink, false, Output{false, &out, &err});
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnauthenticated) << status;
+  EXPECT_FALSE(in.eof()) << "read the whole input: " << err.str();
+  EXPECT_TRUE(absl::StrContains(err.str(), "nothing was stored")) << err.str();
+  EXPECT_FALSE(absl::StrContains(err.str(), "may have stored")) << err.str();
+  EXPECT_EQ(out.str(), "");
 }
 
 TEST_F(ClientTest, WatchPrintsOneJsonLinePerUpdateUntilTheCount) {

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -43,6 +44,15 @@ class StreamSink final : public BatchSink {
     return *result_;
   }
 
+  // pulse-server checks the token as the call starts, before it reads a
+  // batch; a later batch refused (a token revoked, out of its accounts) is
+  // named: "batch[N]: ...", the batches before it stored.
+  bool StoredNothing(const absl::Status& failure) const override {
+    return (failure.code() == absl::StatusCode::kUnauthenticated ||
+            failure.code() == absl::StatusCode::kPermissionDenied) &&
+           !absl::StartsWith(failure.message(), "batch[");
+  }
+
  private:
   std::unique_ptr<IngestStream> stream_;
   std::optional<absl::StatusOr<v1::IngestStreamResponse>> result_;
@@ -61,6 +71,12 @@ class UnarySink final : public BatchSink {
 
   absl::StatusOr<v1::IngestStreamResponse> Finish() override {
     return summary_;
+  }
+
+  // Each batch is its own call, answered when stored: how far the ingest
+  // got says what was stored.
+  bool StoredNothing(const absl::Status& /*failure*/) const override {
+    return false;
   }
 
  private:
@@ -190,6 +206,16 @@ absl::Status RunIngest(std::istream& in, const BatchingOptions& options,
                   [&](const IngestProgress& now) { meter.Show(now); });
   meter.Show(progress, /*last=*/true);
   absl::StatusOr<v1::IngestStreamResponse> summary = sink.Finish();
+  const absl::Status& failure = pumped.ok() ? summary.status() : pumped;
+  if (!failure.ok() && sink.StoredNothing(failure)) {
+    *output.err << "pulse: the server refused the ingest: nothing was stored ("
+                << (pumped.ok() ? absl::StrCat("all ", progress.lines_read,
+                                               " lines were read")
+                                : absl::StrCat("stopped reading at line ",
+                                               progress.lines_read))
+                << ")\n";
+    return failure;
+  }
   if (summary.ok()) {
     absl::Status emitted = Emit(
         *summary, RenderIngestSummary(*summary, kRejectedItemsShown), output);

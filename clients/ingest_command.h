@@ -40,6 +40,10 @@ class BatchSink {
   // Ends the ingest (call once, also after a failed Send) and returns the
   // summary of what the server took, or why it failed.
   virtual absl::StatusOr<v1::IngestStreamResponse> Finish() = 0;
+
+  // True when `failure` (from Send or Finish) shows that the server stored
+  // none of the batches sent, however many went out.
+  virtual bool StoredNothing(const absl::Status& failure) const = 0;
 };
 
 // A sink over one IngestStream call of `client`, which must outlive it.
@@ -74,8 +78,9 @@ absl::Status PumpBatches(
 
 // `pulse ingest`: PumpBatches, then Finish; prints the summary of what the
 // server took (also after a failure, when there is one) on output.out and,
-// on failure, how far the ingest got on output.err. Shows a progress line
-// on output.err when `show_progress`. Returns the first failure.
+// on failure, how far the ingest got (or that nothing was stored) on
+// output.err. Shows a progress line on output.err when `show_progress`.
+// Returns the first failure.
 absl::Status RunIngest(std::istream& in, const BatchingOptions& options,
                        BatchSink& sink, bool show_progress,
                        const Output& output);

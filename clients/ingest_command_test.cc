@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -26,13 +27,21 @@ class RecordingSink final : public BatchSink {
 
   absl::StatusOr<v1::IngestStreamResponse> Finish() override {
     ++finished;
+    if (!finish_status.ok()) return finish_status;
     v1::IngestStreamResponse summary;
     summary.set_batches(static_cast<int64_t>(sent.size()));
     return summary;
   }
 
+  bool StoredNothing(const absl::Status& /*failure*/) const override {
+    return stored_nothing;
+  }
+
   std::vector<v1::IngestRequest> sent;
   int finished = 0;
+  // What Finish answers instead of a summary, and what StoredNothing says.
+  absl::Status finish_status;
+  bool stored_nothing = false;
 
  private:
   int fail_at_;
@@ -190,6 +199,58 @@ TEST(RunIngest, SaysNothingWasSentWhenTheFirstBatchWasNotFull) {
       RunIngest(in, BatchingOptions(), sink, false, Output{false, &out, &err});
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(err.str(), "pulse: ingest stopped at line 2: nothing was sent\n");
+}
+
+TEST(RunIngest, SaysThatNothingWasStoredWhenTheServerRefusedTheCall) {
+  std::istringstream in(Like("e1") + Like("e2") + Like("e3"));
+  BatchingOptions options;
+  options.batch_size = 2;
+  RecordingSink sink;
+  sink.finish_status = absl::UnauthenticatedError("IngestStream: no token");
+  sink.stored_nothing = true;
+  std::ostringstream out;
+  std::ostringstream err;
+  absl::Status status =
+      RunIngest(in, options, sink, false, Output{false, &out, &err});
+  EXPECT_EQ(status, sink.finish_status);
+  EXPECT_EQ(err.str(),
+            "pulse: the server refused the ingest: nothing was stored (all 3 "
+            "lines were read)\n");
+  EXPECT_EQ(out.str(), "");
+}
+
+TEST(RunIngest, SaysWhatWasSentWhenTheServerMayHaveStoredPartOfIt) {
+  std::istringstream in(Like("e1") + Like("e2") + Like("e3"));
+  BatchingOptions options;
+  options.batch_size = 2;
+  RecordingSink sink;
+  sink.finish_status = absl::UnavailableError("server gone");
+  std::ostringstream out;
+  std::ostringstream err;
+  absl::Status status =
+      RunIngest(in, options, sink, false, Output{false, &out, &err});
+  EXPECT_EQ(status, sink.finish_status);
+  EXPECT_EQ(err.str(),
+            "pulse: the ingest failed after all 3 lines were sent (sent 2 "
+            "batches (3 items) holding lines 1-3); the server may have stored "
+            "part of them\n");
+}
+
+// pulse-server refuses a token before reading a batch; a refusal of a later
+// batch names it, and the batches before it were stored.
+TEST(StreamSink, StoredNothingOnlyWhenTheCallWasRefusedUpFront) {
+  std::unique_ptr<Client> client = Client::Connect("127.0.0.1:1").value();
+  std::unique_ptr<BatchSink> sink = MakeStreamSink(*client);
+  EXPECT_TRUE(sink->StoredNothing(absl::UnauthenticatedError(
+      "IngestStream: no credentials; send 'authorization: Bearer TOKEN'")));
+  EXPECT_TRUE(sink->StoredNothing(absl::PermissionDeniedError(
+      "IngestStream: a 'read' token may not call it (needs 'ingest')")));
+  EXPECT_FALSE(sink->StoredNothing(absl::PermissionDeniedError(
+      "batch[3]: posts[0].account_id: not one of the token's accounts")));
+  EXPECT_FALSE(sink->StoredNothing(
+      absl::UnauthenticatedError("batch[1]: IngestStream: token revoked")));
+  EXPECT_FALSE(sink->StoredNothing(absl::UnavailableError("server gone")));
+  EXPECT_FALSE(sink->Finish().ok());
 }
 
 }  // namespace
