@@ -105,7 +105,7 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "Sends a simulated social firehose to pulse-server through "
       "IngestStream.\n\n  pulse-loadgen [--server=127.0.0.1:50051] "
-      "[--rate=2000] [--duration=1m] [--seed=1] [--posts=10000] ...\n\n"
+      "[--rate=2000] [--duration=inf] [--seed=1] [--posts=10000] ...\n\n"
       "Accounts with Zipf-distributed followers, posts with Zipf-distributed "
       "popularity, hashtags that rise and fade, posts that go viral, a "
       "diurnal rhythm; impressions far more common than likes, likes than "

@@ -1,0 +1,133 @@
+// The real pulse-loadgen binary: what --help promises.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+
+namespace {
+
+// How long any one pulse-loadgen run may take.
+constexpr absl::Duration kTimeout = absl::Seconds(30);
+
+struct Outcome {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class LoadgenTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = ::testing::TempDir() + "loadgen-e2e-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override {
+    std::remove(OutPath().c_str());
+    std::remove(ErrPath().c_str());
+    rmdir(dir_.c_str());
+  }
+
+  // Starts pulse-loadgen with `args`, stdout and stderr to files (so neither
+  // is a terminal).
+  pid_t Start(const std::vector<std::string>& args) {
+    std::vector<std::string> argv_strings = {PULSE_LOADGEN_BIN};
+    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (std::string& arg : argv_strings) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    const pid_t pid = fork();
+    if (pid == 0) {
+      const int out =
+          open(OutPath().c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      const int err =
+          open(ErrPath().c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (out < 0 || err < 0) _exit(126);
+      dup2(out, STDOUT_FILENO);
+      dup2(err, STDERR_FILENO);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    return pid;
+  }
+
+  // Waits for `pid` to end (killed after kTimeout: exit_code -1).
+  Outcome Wait(pid_t pid) {
+    Outcome run;
+    if (pid < 0) return run;
+    const absl::Time deadline = absl::Now() + kTimeout;
+    int status = 0;
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+      if (absl::Now() > deadline) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        status = -1;
+        break;
+      }
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    if (status != -1 && WIFEXITED(status)) run.exit_code = WEXITSTATUS(status);
+    run.out = ReadFile(OutPath());
+    run.err = Err();
+    return run;
+  }
+
+  // Runs pulse-loadgen with `args` to its end.
+  Outcome Loadgen(const std::vector<std::string>& args) {
+    return Wait(Start(args));
+  }
+
+  // What the running or ended pulse-loadgen has written to stderr.
+  std::string Err() const { return ReadFile(ErrPath()); }
+
+  std::string OutPath() const { return dir_ + "/out"; }
+  std::string ErrPath() const { return dir_ + "/err"; }
+
+  std::string dir_;
+};
+
+// The usage line's `[--flag=value]` examples show each flag's default.
+TEST_F(LoadgenTest, TheUsageLineShowsTheFlagsDefaults) {
+  // (Abseil's --help exits with 1.)
+  Outcome help = Loadgen({"--help"});
+  const std::string text = help.out + help.err;
+  const std::string usage = text.substr(0, text.find('\n', text.find("[--")));
+  const std::regex example(R"(\[--(\w+)=([^\]]*)\])");
+  int checked = 0;
+  for (std::sregex_iterator it(usage.begin(), usage.end(), example), end;
+       it != end; ++it, ++checked) {
+    const std::string flag = (*it)[1];
+    const std::string shown = (*it)[2];
+    // Abseil's listing: "--flag (help); default: value;" (strings quoted).
+    std::smatch listed;
+    ASSERT_TRUE(std::regex_search(
+        text, listed,
+        std::regex(absl::StrCat("--", flag,
+                                R"( \([\s\S]*?\);\s+default: "?([^";]*))"))))
+        << flag << " is not listed in\n"
+        << text;
+    EXPECT_EQ(shown, listed[1].str()) << "--" << flag;
+  }
+  EXPECT_GE(checked, 4) << usage;
+}
+
+}  // namespace
