@@ -1,4 +1,5 @@
-// The real pulse-loadgen binary: what --help promises.
+// The real pulse-loadgen binary: what --help promises and what an operator
+// sees on a stderr that is not a terminal (systemd, nohup, a pipe).
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -128,6 +129,30 @@ TEST_F(LoadgenTest, TheUsageLineShowsTheFlagsDefaults) {
     EXPECT_EQ(shown, listed[1].str()) << "--" << flag;
   }
   EXPECT_GE(checked, 4) << usage;
+}
+
+// Under systemd or nohup there is no progress line: a server that is down
+// is said at once, not only when the run ends.
+TEST_F(LoadgenTest, SaysOnStderrThatItIsRetryingWhileTheServerIsDown) {
+  const pid_t pid =
+      Start({"--server=127.0.0.1:1", "--posts=10", "--accounts=10"});
+  ASSERT_GT(pid, 0);
+  const absl::Time deadline = absl::Now() + kTimeout;
+  while (Err().find("retrying") == std::string::npos &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  // Long enough for several failed calls, which must not add lines.
+  absl::SleepFor(absl::Seconds(1));
+  kill(pid, SIGTERM);
+  Outcome run = Wait(pid);
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_NE(run.err.find("pulse-loadgen: sending interrupted, retrying: "
+                         "UNAVAILABLE: "),
+            std::string::npos)
+      << run.err;
+  EXPECT_EQ(run.err.find("retrying"), run.err.rfind("retrying")) << run.err;
+  EXPECT_EQ(run.err.find("recovered"), std::string::npos) << run.err;
 }
 
 }  // namespace

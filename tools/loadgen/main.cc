@@ -179,9 +179,17 @@ int main(int argc, char** argv) {
                 << std::flush;
     };
   }
+  // The progress line shows a retry as it happens; without it (systemd,
+  // nohup, a pipe) one line when retries begin and one when they end.
+  pulse::loadgen::Runner::RetryCallback on_retry;
+  if (!show_progress) {
+    on_retry = [](const pulse::loadgen::RetryEpisode& episode) {
+      std::cerr << pulse::loadgen::FormatRetryEpisode(episode) << std::flush;
+    };
+  }
   pulse::loadgen::Runner runner(client->get(), &firehose, runner_options);
   pulse::loadgen::RunStats stats;
-  const absl::Status status = runner.Run(g_stop, progress, &stats);
+  const absl::Status status = runner.Run(g_stop, progress, &stats, on_retry);
   if (show_progress) std::cerr << "\n";
   std::cout << pulse::loadgen::FormatSummary(stats) << std::flush;
   if (!status.ok()) return Fail(status);

@@ -71,4 +71,14 @@ std::string FormatSummary(const RunStats& s) {
   return out;
 }
 
+std::string FormatRetryEpisode(const RetryEpisode& episode) {
+  if (!episode.recovered) {
+    return absl::StrCat("pulse-loadgen: sending interrupted, retrying: ",
+                        episode.why.ToString(), "\n");
+  }
+  return absl::StrFormat("pulse-loadgen: recovered after %.1fs and %d %s\n",
+                         absl::ToDoubleSeconds(episode.lasted), episode.retries,
+                         episode.retries == 1 ? "retry" : "retries");
+}
+
 }  // namespace pulse::loadgen

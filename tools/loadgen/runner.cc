@@ -118,6 +118,16 @@ absl::Status Runner::Acknowledge() {
       stats_->first_rejection = absl::StrCat(item.field(), ": ", item.reason());
     }
     stats_->last_error.clear();
+    if (retrying_) {
+      retrying_ = false;
+      if (*on_retry_) {
+        RetryEpisode episode;
+        episode.recovered = true;
+        episode.lasted = absl::Now() - retry_began_;
+        episode.retries = stats_->reconnects - reconnects_before_retry_;
+        (*on_retry_)(episode);
+      }
+    }
   }
   return absl::OkStatus();
 }
@@ -127,6 +137,16 @@ absl::Status Runner::Reconnect(absl::Status why) {
   for (int attempt = 1;; ++attempt) {
     if (!Retryable(why.code())) return why;
     stats_->last_error = why.ToString();
+    if (!retrying_) {
+      retrying_ = true;
+      retry_began_ = absl::Now();
+      reconnects_before_retry_ = stats_->reconnects;
+      if (*on_retry_) {
+        RetryEpisode episode;
+        episode.why = why;
+        (*on_retry_)(episode);
+      }
+    }
     // Stopped or out of time: a few quick tries to deliver what is unacked.
     const bool ending = stop_->load() || absl::Now() >= end_;
     if (ending && attempt > kAttemptsWhenStopping) {
@@ -180,9 +200,11 @@ void Runner::MaybeReport(bool force) {
 }
 
 absl::Status Runner::Run(const std::atomic<bool>& stop,
-                         const ProgressCallback& progress, RunStats* stats) {
+                         const ProgressCallback& progress, RunStats* stats,
+                         const RetryCallback& on_retry) {
   stop_ = &stop;
   progress_ = &progress;
+  on_retry_ = &on_retry;
   stats_ = stats;
   start_ = absl::Now();
   next_report_ = start_;

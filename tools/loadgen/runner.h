@@ -86,11 +86,27 @@ struct RunStats {
   std::vector<std::string> trending;
 };
 
+// A retry episode: from the failure that first interrupts sending to the
+// next call the server acknowledges, however many calls fail in between.
+struct RetryEpisode {
+  // The failure that began the episode.
+  absl::Status why;
+  // False when the episode begins; true when it ends with an acknowledged
+  // call, with how long it lasted and how many new calls it started.
+  bool recovered = false;
+  absl::Duration lasted;
+  int64_t retries = 0;
+};
+
 // Sends one firehose to one server. Runs on the thread that calls Run.
 class Runner {
  public:
   // Called on Run's thread with the stats so far; must not block for long.
   using ProgressCallback = std::function<void(const RunStats&)>;
+  // Called on Run's thread when a retry episode begins and when it recovers
+  // (not when the run ends within one: Run's status says why); must not
+  // block for long.
+  using RetryCallback = std::function<void(const RetryEpisode&)>;
 
   // `client` and `firehose` must outlive the runner; options must be valid.
   Runner(Client* client, Firehose* firehose, RunnerOptions options);
@@ -99,8 +115,10 @@ class Runner {
   // acknowledges what was sent), or until a non-retryable error, which it
   // returns. Retryable errors (server down, busy) are retried with backoff
   // for as long as the run lasts. Blocks; fills `stats` in every case.
+  // `on_retry` (may be empty) hears of each retry episode.
   absl::Status Run(const std::atomic<bool>& stop,
-                   const ProgressCallback& progress, RunStats* stats);
+                   const ProgressCallback& progress, RunStats* stats,
+                   const RetryCallback& on_retry = nullptr);
 
  private:
   // Writes `batch` on the current call (starting one if needed).
@@ -123,6 +141,7 @@ class Runner {
   RunnerOptions options_;
   const std::atomic<bool>* stop_ = nullptr;
   const ProgressCallback* progress_ = nullptr;
+  const RetryCallback* on_retry_ = nullptr;
   RunStats* stats_ = nullptr;
   absl::Time start_;
   // start_ + duration: retries stop here as they do when stopped.
@@ -132,6 +151,11 @@ class Runner {
   std::unique_ptr<IngestStream> call_;
   absl::Time call_started_;
   std::deque<pulse::v1::IngestRequest> unacked_;
+  // The retry episode under way, if any: when it began and stats_->reconnects
+  // then.
+  bool retrying_ = false;
+  absl::Time retry_began_;
+  int64_t reconnects_before_retry_ = 0;
 };
 
 }  // namespace pulse::loadgen

@@ -134,6 +134,33 @@ TEST_F(RunnerTest, ResendsAfterABrokenCallWithoutLosingOrDoublingBatches) {
   ExpectContiguous(service_.stored(), 10, stats.batches);
 }
 
+TEST_F(RunnerTest, ReportsARetryEpisodeWhenItBeginsAndWhenItRecovers) {
+  service_.BreakAfter(5);
+  Firehose firehose(World());
+  RunnerOptions options;
+  options.rate = 0;
+  options.batch_size = 100;
+  options.duration = absl::Milliseconds(500);
+  Runner runner(client_.get(), &firehose, options);
+  std::atomic<bool> stop{false};
+  RunStats stats;
+  std::vector<RetryEpisode> episodes;
+  ASSERT_TRUE(runner
+                  .Run(stop, nullptr, &stats,
+                       [&](const RetryEpisode& episode) {
+                         episodes.push_back(episode);
+                       })
+                  .ok());
+  ASSERT_EQ(episodes.size(), 2u);
+  EXPECT_FALSE(episodes[0].recovered);
+  EXPECT_EQ(episodes[0].why.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(episodes[0].why.message(), "injected failure");
+  EXPECT_TRUE(episodes[1].recovered);
+  EXPECT_GE(episodes[1].retries, 1);
+  EXPECT_LE(episodes[1].retries, stats.reconnects);
+  EXPECT_GT(episodes[1].lasted, absl::ZeroDuration());
+}
+
 TEST_F(RunnerTest, StopsAtOnceWhenAskedToStop) {
   Firehose firehose(World());
   Runner runner(client_.get(), &firehose, RunnerOptions());
@@ -157,9 +184,10 @@ class UnreachableServer : public ::testing::Test {
     options_.rate = 0;
   }
   absl::Status Run(const std::atomic<bool>& stop,
-                   const Runner::ProgressCallback& progress) {
+                   const Runner::ProgressCallback& progress,
+                   const Runner::RetryCallback& on_retry = nullptr) {
     Runner runner(client_.get(), &firehose_, options_);
-    return runner.Run(stop, progress, &stats_);
+    return runner.Run(stop, progress, &stats_, on_retry);
   }
 
   std::unique_ptr<Client> client_;
@@ -188,6 +216,22 @@ TEST_F(UnreachableServer, TheRunGivesUpWhenItsTimeIsUp) {
   EXPECT_NE(status.message().find("--duration ended"), std::string::npos)
       << status;
   EXPECT_EQ(stats_.acked_batches, 0);
+}
+
+// However many calls fail while the server stays down, one episode begins,
+// at the first failure, and none recovers.
+TEST_F(UnreachableServer, OneRetryEpisodeBeginsAndNoneRecovers) {
+  options_.duration = absl::Milliseconds(500);
+  std::atomic<bool> stop{false};
+  std::vector<RetryEpisode> episodes;
+  const absl::Status status =
+      Run(stop, nullptr,
+          [&](const RetryEpisode& episode) { episodes.push_back(episode); });
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
+  EXPECT_GT(stats_.reconnects, 1);
+  ASSERT_EQ(episodes.size(), 1u);
+  EXPECT_FALSE(episodes[0].recovered);
+  EXPECT_EQ(episodes[0].why.code(), absl::StatusCode::kUnavailable);
 }
 
 }  // namespace
