@@ -222,6 +222,25 @@ TEST_F(CliTest, StatsAfterIngestEqualsGetPostStats) {
       << printed.DebugString() << " vs " << answered.DebugString();
 }
 
+// One unknown post is NOT_FOUND; among several it is a row of zeros, which
+// a warning on stderr names.
+TEST_F(CliTest, StatsOfSeveralPostsWarnsOfTheUnknownOnes) {
+  StartServer();
+  IngestSample();
+  Outcome several = Pulse({ServerFlag(), "stats", "p1", "nope", "gone"});
+  EXPECT_EQ(several.exit_code, 0) << several.err;
+  EXPECT_TRUE(absl::StrContains(several.out, "(unknown)")) << several.out;
+  EXPECT_EQ(several.err, "pulse: warning: unknown posts: nope, gone\n");
+
+  Outcome known = Pulse({ServerFlag(), "stats", "p1", "p2"});
+  EXPECT_EQ(known.exit_code, 0) << known.err;
+  EXPECT_EQ(known.err, "");
+
+  Outcome one = Pulse({ServerFlag(), "stats", "nope"});
+  EXPECT_EQ(one.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(one.err, "pulse: NOT_FOUND: ")) << one.err;
+}
+
 TEST_F(CliTest, TopListsThePostsInTheOrderOfTopPosts) {
   StartServer();
   IngestSample();

@@ -2,7 +2,9 @@
 
 #include <ostream>
 #include <string>
+#include <vector>
 
+#include "absl/strings/str_join.h"
 #include "clients/cli_values.h"
 #include "clients/render.h"
 #include "clients/table.h"
@@ -126,6 +128,17 @@ absl::Status RunStats(Client& client, const std::vector<std::string>& post_ids,
   absl::StatusOr<v1::BatchGetPostStatsResponse> batch =
       client.BatchGetPostStats(request);
   if (!batch.ok()) return batch.status();
+  // Unlike one post (NOT_FOUND), several list an unknown one with zeros: say
+  // so where a script's output parser will not trip on it.
+  std::vector<std::string> unknown;
+  for (const v1::PostStats& stats : batch->posts()) {
+    if (!stats.known()) unknown.push_back(stats.post_id());
+  }
+  if (!unknown.empty()) {
+    *output.err << "pulse: warning: unknown post"
+                << (unknown.size() == 1 ? ": " : "s: ")
+                << absl::StrJoin(unknown, ", ") << "\n";
+  }
   if (!output.json) {
     *output.out << RenderPostStatsTable(*batch);
     return absl::OkStatus();
