@@ -241,6 +241,23 @@ TEST_F(CliTest, StatsOfSeveralPostsWarnsOfTheUnknownOnes) {
   EXPECT_TRUE(absl::StrContains(one.err, "pulse: NOT_FOUND: ")) << one.err;
 }
 
+// Rejected items do not fail an ingest (README): exit status 0, and the
+// summary counts and lists them.
+TEST_F(CliTest, AnIngestWithRejectedItemsExitsWithZeroAndListsThem) {
+  StartServer();
+  const std::string path =
+      WriteFile("rejected.jsonl",
+                "{\"eventId\":\"e1\",\"postId\":\"p1\",\"kind\":\"LIKE\"}\n"
+                "{\"engagement\":{\"eventId\":\"e2\",\"postId\":\"p1\"}}\n");
+  Outcome run = Pulse({ServerFlag(), "ingest", path});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(absl::StrContains(run.out, "rejected                  1\n"))
+      << run.out;
+  EXPECT_TRUE(absl::StrContains(run.out, "first rejected items:\n")) << run.out;
+  EXPECT_TRUE(absl::StrContains(run.out, "duplicate events          0\n"))
+      << run.out;
+}
+
 TEST_F(CliTest, TopListsThePostsInTheOrderOfTopPosts) {
   StartServer();
   IngestSample();

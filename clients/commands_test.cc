@@ -83,12 +83,26 @@ TEST(Render, IngestSummaryListsTheFirstRejectedItems) {
   EXPECT_EQ(RenderIngestSummary(summary, 1),
             "batches                   2 (0 duplicate)\n"
             "accepted                  1,500\n"
-            "duplicates                0\n"
+            "duplicate events          0\n"
             "rejected                  2\n"
             "unknown-post engagements  0\n"
             "first rejected items:\n"
             "FIELD                         REASON\n"
             "batch[1].engagements[0].kind  kind must be set\n");
+}
+
+// A batch re-sent whole is a duplicate batch, not duplicate events: the
+// rows say which is which.
+TEST(Render, IngestSummaryTellsDuplicateBatchesFromDuplicateEvents) {
+  v1::IngestStreamResponse summary;
+  summary.set_batches(2);
+  summary.set_duplicate_batches(2);
+  summary.set_duplicates(3);
+  const std::string text = RenderIngestSummary(summary, 5);
+  EXPECT_TRUE(
+      absl::StrContains(text, "batches                   2 (2 duplicate)\n"))
+      << text;
+  EXPECT_TRUE(absl::StrContains(text, "duplicate events          3\n")) << text;
 }
 
 TEST(Render, TrendingShowsGrowthAsPercentages) {

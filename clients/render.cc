@@ -242,7 +242,9 @@ std::string RenderIngestSummary(const v1::IngestStreamResponse& summary,
        absl::StrCat(FormatCount(summary.batches()), " (",
                     FormatCount(summary.duplicate_batches()), " duplicate)")},
       {"accepted", FormatCount(summary.accepted())},
-      {"duplicates", FormatCount(summary.duplicates())},
+      // Items skipped for an event_id already stored; a batch re-sent whole
+      // counts among the duplicate batches above instead.
+      {"duplicate events", FormatCount(summary.duplicates())},
       {"rejected", FormatCount(summary.rejected())},
       {"unknown-post engagements",
        FormatCount(summary.unknown_post_engagements())},
