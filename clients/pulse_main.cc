@@ -18,12 +18,8 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
 #include "absl/flags/reflection.h"
-#include "absl/flags/usage.h"
-#include "absl/flags/usage_config.h"
 #include "absl/status/status.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
@@ -36,6 +32,7 @@
 #include "clients/list_flags.h"
 #include "clients/watch_command.h"
 #include "clients/watch_stopper.h"
+#include "server/command_line.h"
 #include "storage/backup.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051",
@@ -182,7 +179,7 @@ Exit status: 0 on success, 1 when a call or the input failed, 2 on a usage
 error.)";
 
 constexpr int kExitFailure = 1;
-constexpr int kExitUsage = 2;
+constexpr int kExitUsage = pulse::server::kExitUsage;
 
 // Prints "pulse: CODE: message" and returns `exit_code`.
 int Fail(const absl::Status& status, int exit_code) {
@@ -198,44 +195,9 @@ int UsageError(absl::string_view message) {
   return kExitUsage;
 }
 
-// Abseil's parser ends the process itself, with status 1, on a flag it
-// cannot parse and after printing --help. While it runs, an exit handler
-// turns that into the statuses above: 2 for the usage error, 0 for help.
-int g_parse_exit_status = -1;  // -1: not parsing
-
-void ExitFromFlagParsing() {
-  if (g_parse_exit_status < 0) return;
-  std::cout.flush();
-  std::cerr.flush();
-  std::fflush(nullptr);
-  std::_Exit(g_parse_exit_status);
-}
-
-bool AsksForHelp(const std::vector<char*>& argv) {
-  for (size_t i = 1; i < argv.size(); ++i) {
-    const absl::string_view arg = argv[i];
-    if (arg == "--") return false;
-    for (absl::string_view help : {"help", "helpfull", "helpshort",
-                                   "helppackage", "helpmatch", "version"}) {
-      for (absl::string_view dashes : {"-", "--"}) {
-        if (arg == absl::StrCat(dashes, help) ||
-            absl::StartsWith(arg, absl::StrCat(dashes, help, "="))) {
-          return true;
-        }
-      }
-    }
-  }
-  return false;
-}
-
 // A hashtag without its optional leading '#'.
 std::string Hashtag(absl::string_view tag) {
   return std::string(absl::StripPrefix(tag, "#"));
-}
-
-// Shows this file's flags under --help (absl shows a main file's by name).
-bool IsPulseFlagFile(absl::string_view path) {
-  return absl::StrContains(path, "clients/pulse_main.cc");
 }
 
 int RunIngest(pulse::Client& client, const std::string& path,
@@ -487,22 +449,15 @@ int Dispatch(pulse::Client& client, const std::string& command,
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(kUsage);
-  absl::FlagsUsageConfig usage_config;
-  usage_config.contains_help_flags = IsPulseFlagFile;
-  usage_config.contains_helpshort_flags = IsPulseFlagFile;
-  absl::SetFlagsUsageConfig(usage_config);
   std::vector<std::string> joined =
       pulse::JoinRepeatedListFlags(std::vector<std::string>(argv, argv + argc),
                                    {"post", "account", "hashtag"});
   std::vector<char*> joined_argv;
   joined_argv.reserve(joined.size());
   for (std::string& arg : joined) joined_argv.push_back(arg.data());
-  g_parse_exit_status = AsksForHelp(joined_argv) ? 0 : kExitUsage;
-  std::atexit(ExitFromFlagParsing);
-  std::vector<char*> positional = absl::ParseCommandLine(
-      static_cast<int>(joined_argv.size()), joined_argv.data());
-  g_parse_exit_status = -1;
+  std::vector<char*> positional = pulse::server::ParseCommandLine(
+      static_cast<int>(joined_argv.size()), joined_argv.data(), kUsage,
+      "clients/pulse_main.cc");
   if (positional.size() < 2) return UsageError("no command given");
   std::string command = positional[1];
   std::vector<std::string> args(positional.begin() + 2, positional.end());

@@ -11,15 +11,12 @@
 #include <utility>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
-#include "absl/flags/usage_config.h"
 #include "absl/status/status.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "clients/client.h"
+#include "server/command_line.h"
 #include "tools/loadgen/firehose.h"
 #include "tools/loadgen/progress.h"
 #include "tools/loadgen/runner.h"
@@ -96,21 +93,16 @@ int Fail(const absl::Status& status) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // --help lists the flags defined in this binary's main file.
-  absl::FlagsUsageConfig usage;
-  usage.contains_help_flags = [](absl::string_view path) {
-    return absl::EndsWith(path, "main.cc");
-  };
-  absl::SetFlagsUsageConfig(usage);
-  absl::SetProgramUsageMessage(
+  pulse::server::ParseCommandLine(
+      argc, argv,
       "Sends a simulated social firehose to pulse-server through "
       "IngestStream.\n\n  pulse-loadgen [--server=127.0.0.1:50051] "
       "[--rate=2000] [--duration=inf] [--seed=1] [--posts=10000] ...\n\n"
       "Accounts with Zipf-distributed followers, posts with Zipf-distributed "
       "popularity, hashtags that rise and fade, posts that go viral, a "
       "diurnal rhythm; impressions far more common than likes, likes than "
-      "comments. Ctrl-C (or SIGTERM) stops cleanly with a summary.");
-  absl::ParseCommandLine(argc, argv);
+      "comments. Ctrl-C (or SIGTERM) stops cleanly with a summary.",
+      "tools/loadgen/main.cc");
 
   const double rate = absl::GetFlag(FLAGS_rate);
   pulse::loadgen::FirehoseOptions firehose_options;
