@@ -39,12 +39,11 @@ struct Backend::UnaryCall {
       done;
 };
 
-Backend::Backend(const std::string& address, absl::Duration call_timeout,
-                 int max_message_bytes, int window_bytes,
-                 const std::string& root_certs_pem, int subscribe_connections)
-    : call_timeout_(call_timeout) {
+Backend::Backend(const std::string& address, const BackendOptions& options,
+                 const std::string& root_certs_pem)
+    : call_timeout_(options.call_timeout) {
   grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(max_message_bytes);
+  args.SetMaxReceiveMessageSize(options.max_message_bytes);
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   // Not GRPC_ARG_MIN_RECONNECT_BACKOFF_MS: gRPC takes it as the minimum
   // connect timeout too, and a server slower than that to send its SETTINGS
@@ -58,7 +57,24 @@ Backend::Backend(const std::string& address, absl::Duration call_timeout,
   // sockets: visibility p50 2.1-4.5 s -> 0.4 s). A message larger than the
   // window still arrives, a window at a time.
   args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
-  args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, window_bytes);
+  args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, options.window_bytes);
+  // Without keepalive a server that hangs (or a peer gone without a FIN)
+  // leaves every Subscribe stream open forever and the browsers never learn
+  // that their updates stopped. Pings go out on idle connections too, and
+  // without data between them (the defaults would stop after two), no more
+  // often than keepalive_time, which must not be shorter than the server's
+  // --min_client_ping_interval.
+  args.SetInt(
+      GRPC_ARG_KEEPALIVE_TIME_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_time)));
+  args.SetInt(
+      GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_timeout)));
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  args.SetInt(
+      GRPC_ARG_HTTP2_MIN_SENT_PING_INTERVAL_WITHOUT_DATA_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_time)));
   std::shared_ptr<grpc::ChannelCredentials> credentials;
   if (root_certs_pem.empty()) {
     credentials = grpc::InsecureChannelCredentials();
@@ -76,7 +92,7 @@ Backend::Backend(const std::string& address, absl::Duration call_timeout,
   // carries its streams' frames through one lock on each side: at 10,000
   // Subscribe streams, writing them was ~15 % of the server on one thread.
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  for (int i = 1; i < subscribe_connections; ++i) {
+  for (int i = 1; i < options.subscribe_connections; ++i) {
     subscribe_stubs_.push_back(v1::AnalyticsService::NewStub(
         grpc::CreateCustomChannel(address, credentials, args)));
   }

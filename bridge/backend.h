@@ -26,20 +26,34 @@ namespace pulse::bridge {
 // The gRPC status as an absl::Status (the two share their code numbering).
 absl::Status FromGrpc(const grpc::Status& status);
 
+struct BackendOptions {
+  // Deadline of each unary call.
+  absl::Duration call_timeout = absl::Seconds(10);
+  // Largest response accepted.
+  int max_message_bytes = 16 << 20;
+  // Each stream's HTTP/2 flow-control window (fixed: no BDP probing).
+  int window_bytes = 32 << 10;
+  // HTTP/2 connections that Subscribe streams are dealt to.
+  int subscribe_connections = 4;
+  // Every connection is pinged after keepalive_time without activity and
+  // closed, failing its calls and streams, when a ping is not answered
+  // within keepalive_timeout.
+  absl::Duration keepalive_time = absl::Seconds(30);
+  absl::Duration keepalive_timeout = absl::Seconds(20);
+};
+
 // Thread-safe.
 class Backend {
  public:
   // Creates the channels (they connect lazily and reconnect by themselves,
   // with a short backoff so that a restarted server is found again quickly):
-  // one for unary calls and health checks, and `subscribe_connections`, each
-  // its own HTTP/2 connection, that Subscribe streams are dealt to (the
-  // first shares the unary calls' connection). With `root_certs_pem` (PEM)
-  // the channels speak TLS and trust only those roots; empty, plaintext.
-  // `window_bytes` is each stream's HTTP/2 flow-control window (fixed: no BDP
-  // probing).
-  Backend(const std::string& address, absl::Duration call_timeout,
-          int max_message_bytes, int window_bytes,
-          const std::string& root_certs_pem, int subscribe_connections);
+  // one for unary calls and health checks, and
+  // `options.subscribe_connections`, each its own HTTP/2 connection, that
+  // Subscribe streams are dealt to (the first shares the unary calls'
+  // connection). With `root_certs_pem` (PEM) the channels speak TLS and
+  // trust only those roots; empty, plaintext.
+  Backend(const std::string& address, const BackendOptions& options,
+          const std::string& root_certs_pem);
   // Requires that WaitIdle() returned true (no call is left).
   ~Backend();
 

@@ -60,6 +60,15 @@ struct BridgeOptions {
   int upstream_window_bytes = 32 << 10;
   // HTTP/2 connections the Subscribe streams are dealt to.
   int upstream_connections = 4;
+  // Each connection to pulse-server is pinged after this long without
+  // activity, and closed (its calls and streams failing with UNAVAILABLE)
+  // if the ping is not answered within upstream_keepalive_timeout: a
+  // server that hangs, or a peer that vanished without a FIN, ends the
+  // Subscribe streams instead of leaving them open forever. pulse-server
+  // sends away clients that ping more often than its
+  // --min_client_ping_interval (10 s by default).
+  absl::Duration upstream_keepalive_time = absl::Seconds(30);
+  absl::Duration upstream_keepalive_timeout = absl::Seconds(20);
   // Serve the Prometheus metrics at GET /metrics.
   bool serve_metrics = true;
 };

@@ -72,5 +72,45 @@ TEST(BridgeRestart, StreamsEndAndCallsFailWhileTheServerIsDownThenWorkAgain) {
             "13");
 }
 
+// A server that hangs with its sockets open (SIGSTOP here; a frozen VM or a
+// peer gone without a FIN in production) sends no error: only the bridge's
+// keepalive pings find it, and its subscriptions end instead of going quiet
+// forever.
+TEST(BridgeKeepalive, StreamsEndWhenTheServerStopsAnsweringPings) {
+  // The server takes the bridge's pings this often (it sends away clients
+  // that ping more often than its --min_client_ping_interval).
+  auto stack =
+      StartStack({"--min_client_ping_interval=100ms"}, [](BridgeOptions* o) {
+        o->upstream_keepalive_time = absl::Milliseconds(200);
+        o->upstream_keepalive_timeout = absl::Milliseconds(500);
+      });
+  ASSERT_NE(stack, nullptr);
+  WsClient client;
+  auto ws = client.ConnectOpen(stack->WsUri());
+  ASSERT_NE(ws, nullptr);
+  const double sub =
+      At(ws->Call("Subscribe", R"({"global":true})"), "result.subscription")
+          .number_value();
+  ASSERT_GT(sub, 0);
+  ASSERT_EQ(ws->WaitFor([](const Value& v) {
+                return At(v, "method").string_value() == "update";
+              }).kind_case(),
+            Value::kStructValue);
+  auto ended = [](const Value& v) {
+    return At(v, "method").string_value() == "subscriptionEnded";
+  };
+  // Idle and pinged for a while, the connection is not sent away.
+  EXPECT_EQ(ws->WaitFor(ended, absl::Seconds(1)).kind_case(),
+            Value::KIND_NOT_SET);
+
+  ASSERT_TRUE(stack->server->Pause());
+  const Value end = ws->WaitFor(ended, absl::Seconds(10));
+  stack->server->Resume();
+  ASSERT_EQ(end.kind_case(), Value::kStructValue)
+      << "no subscriptionEnded while the server was stopped";
+  EXPECT_EQ(At(end, "params.subscription").number_value(), sub);
+  EXPECT_EQ(At(end, "params.error.code").number_value(), 14) << ToJson(end);
+}
+
 }  // namespace
 }  // namespace pulse::bridge::testing

@@ -52,6 +52,15 @@ ABSL_FLAG(int, upstream_window_bytes, 32 << 10,
 ABSL_FLAG(int, upstream_connections, 4,
           "HTTP/2 connections to the server that Subscribe streams are dealt "
           "to, 1 to 64.");
+ABSL_FLAG(absl::Duration, upstream_keepalive_time, absl::Seconds(30),
+          "Ping each connection to the server after this long without "
+          "activity; not shorter than the server's --min_client_ping_interval "
+          "(10s by default), or the server sends the bridge away "
+          "(too_many_pings).");
+ABSL_FLAG(absl::Duration, upstream_keepalive_timeout, absl::Seconds(20),
+          "A connection to the server whose ping is not answered within this "
+          "is closed: its calls fail and its subscriptions end "
+          "(subscriptionEnded).");
 ABSL_FLAG(int, max_inflight_calls, 32, "Unary calls in flight per connection.");
 ABSL_FLAG(absl::Duration, call_timeout, absl::Seconds(10),
           "Deadline of each unary call.");
@@ -112,6 +121,10 @@ int main(int argc, char** argv) {
   options.call_timeout = absl::GetFlag(FLAGS_call_timeout);
   options.upstream_window_bytes = absl::GetFlag(FLAGS_upstream_window_bytes);
   options.upstream_connections = absl::GetFlag(FLAGS_upstream_connections);
+  options.upstream_keepalive_time =
+      absl::GetFlag(FLAGS_upstream_keepalive_time);
+  options.upstream_keepalive_timeout =
+      absl::GetFlag(FLAGS_upstream_keepalive_timeout);
   options.ping_interval = absl::GetFlag(FLAGS_ping_interval);
   options.pong_timeout = absl::GetFlag(FLAGS_pong_timeout);
   options.handshake_timeout = absl::GetFlag(FLAGS_handshake_timeout);
