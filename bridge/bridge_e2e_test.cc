@@ -774,6 +774,48 @@ TEST(BridgeOptionsCheck, UpstreamConnectionsOutOfRangeAreRefusedByName) {
   }
 }
 
+// An infinite duration once spun a core (--ping_interval), failed every
+// call (--call_timeout) or dropped every socket (--handshake_timeout).
+TEST(BridgeOptionsCheck, InfiniteOrHugeDurationsAreRefusedByName) {
+  using Field = absl::Duration BridgeOptions::*;
+  for (const auto& [field, flag] : std::vector<std::pair<Field, std::string>>{
+           {&BridgeOptions::call_timeout, "--call_timeout"},
+           {&BridgeOptions::ping_interval, "--ping_interval"},
+           {&BridgeOptions::pong_timeout, "--pong_timeout"},
+           {&BridgeOptions::handshake_timeout, "--handshake_timeout"},
+           {&BridgeOptions::upstream_keepalive_time,
+            "--upstream_keepalive_time"},
+           {&BridgeOptions::upstream_keepalive_timeout,
+            "--upstream_keepalive_timeout"}}) {
+    for (absl::Duration d : {absl::InfiniteDuration(), absl::Hours(24 * 25),
+                             absl::ZeroDuration()}) {
+      SCOPED_TRACE(absl::FormatDuration(d));
+      ExpectRefusedByName(
+          [field = field, d](BridgeOptions* o) {
+            o->*field = d;
+            // Keeps the pong timeout shorter than the interval, which is
+            // checked on its own.
+            if (field == &BridgeOptions::pong_timeout)
+              o->ping_interval = absl::Hours(24 * 24);
+          },
+          flag);
+    }
+  }
+}
+
+TEST(BridgeOptionsCheck, DurationsOfUpTo24DaysAreAccepted) {
+  BridgeOptions options;
+  options.listen = "127.0.0.1:0";
+  const absl::Duration max = absl::Hours(24 * 24);
+  options.call_timeout = options.ping_interval = options.handshake_timeout =
+      options.upstream_keepalive_time = options.upstream_keepalive_timeout =
+          max;
+  options.pong_timeout = max - absl::Milliseconds(1);
+  absl::StatusOr<std::unique_ptr<BridgeServer>> bridge =
+      BridgeServer::Start(options);
+  EXPECT_TRUE(bridge.ok()) << bridge.status();
+}
+
 TEST(BridgeMetricsOff, NoServeMetricsAnswers404) {
   auto stack =
       StartStack({}, [](BridgeOptions* o) { o->serve_metrics = false; });

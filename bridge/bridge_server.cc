@@ -23,6 +23,9 @@ namespace http = websocketpp::http;
 // How long Shutdown waits for the io threads, then for gRPC, to finish.
 constexpr absl::Duration kShutdownWait = absl::Seconds(3);
 
+// The longest duration a flag may take (what fits gRPC's int milliseconds).
+constexpr absl::Duration kMaxDuration = absl::Hours(24 * 24);
+
 long Millis(absl::Duration d) {
   return static_cast<long>(absl::ToInt64Milliseconds(d));
 }
@@ -63,11 +66,20 @@ absl::Status CheckOptions(const BridgeOptions& o) {
   if (o.max_inflight_calls < 1) {
     return absl::InvalidArgumentError("--max_inflight_calls: must be >= 1");
   }
-  for (absl::Duration d :
-       {o.call_timeout, o.ping_interval, o.pong_timeout, o.handshake_timeout}) {
-    if (d < absl::Milliseconds(1)) {
-      return absl::InvalidArgumentError(
-          "timeouts and intervals must be >= 1ms");
+  // Up to 24 days, as pulse-server's: an infinite or huge duration
+  // overflows the milliseconds of websocketpp's and gRPC's timers, which
+  // then fire at once (a ping loop spinning a core, every call past its
+  // deadline, every handshake timed out).
+  for (const auto& [name, d] :
+       {std::pair{"--call_timeout", o.call_timeout},
+        {"--ping_interval", o.ping_interval},
+        {"--pong_timeout", o.pong_timeout},
+        {"--handshake_timeout", o.handshake_timeout},
+        {"--upstream_keepalive_time", o.upstream_keepalive_time},
+        {"--upstream_keepalive_timeout", o.upstream_keepalive_timeout}}) {
+    if (d < absl::Milliseconds(1) || d > kMaxDuration) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          name, ": must be in [1ms, 24d], not ", absl::FormatDuration(d)));
     }
   }
   // websocketpp cancels a pending pong timeout when the next ping goes out.
@@ -102,7 +114,8 @@ std::string BindError(const std::string& host, int port) {
   boost::asio::ip::tcp::acceptor acceptor(io);
   const boost::asio::ip::tcp::endpoint endpoint = endpoints.begin()->endpoint();
   acceptor.open(endpoint.protocol(), ec);
-  if (!ec) acceptor.set_option(boost::asio::socket_base::reuse_address(true), ec);
+  if (!ec)
+    acceptor.set_option(boost::asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor.bind(endpoint, ec);
   return ec ? ec.message() : "unknown error";
 }
@@ -238,9 +251,9 @@ absl::Status BridgeServer::Listen() {
         server->listen(address->host, std::to_string(address->port), ec);
         if (!ec) server->start_accept(ec);
         if (ec) {
-          return absl::UnavailableError(absl::StrCat(
-              "cannot listen on ", options_.listen, ": ",
-              BindError(address->host, address->port)));
+          return absl::UnavailableError(
+              absl::StrCat("cannot listen on ", options_.listen, ": ",
+                           BindError(address->host, address->port)));
         }
         boost::system::error_code aec;
         local_endpoint_ = server->get_local_endpoint(aec);
