@@ -342,6 +342,82 @@ TEST_F(BridgeBackpressure,
       << stack_->bridge->Stats().closed_unread << " closed";
 }
 
+// The global totals as 10,000 minute buckets (zeros included): an answer of
+// about 330 KB of JSON.
+std::string LargeSeriesParams() {
+  return absl::StrCat(
+      R"({"global":true,"startTime":")",
+      absl::FormatTime(absl::RFC3339_sec, absl::Now() - absl::Minutes(9999),
+                       absl::UTCTimeZone()),
+      R"("})");
+}
+
+// The bridge's pulse_bridge_websocket_buffered_bytes, from its /metrics; -1
+// if it cannot be read.
+int64_t BufferedBytesMetric(int port) {
+  absl::StatusOr<HttpResponse> r = HttpGet(port, "/metrics");
+  if (!r.ok() || r->status != 200) return -1;
+  const std::string name = "\npulse_bridge_websocket_buffered_bytes ";
+  const size_t at = r->body.find(name);
+  if (at == std::string::npos) return -1;
+  return std::stoll(r->body.substr(at + name.size()));
+}
+
+// A client that sends many large requests at once and never reads: the calls
+// all start before their answers fill its socket, and each answer once came
+// back whatever the socket held (32 of 330 KB, none of it counted in the
+// bridge's buffered bytes). The first answers take it over its bound (its
+// next requests would wait), and an answer that finds more than twice the
+// bound still queued closes it with 1008.
+TEST(BridgeUnreadAnswers, AClientThatLeavesLargeAnswersUnreadIsClosed) {
+  constexpr int64_t kBound = 256 << 10;
+  auto stack =
+      StartStack({}, [](BridgeOptions* o) { o->max_buffered_bytes = kBound; });
+  ASSERT_NE(stack, nullptr);
+  const std::string params = LargeSeriesParams();
+  WsClient client;
+  std::shared_ptr<WsConn> healthy = client.ConnectOpen(stack->WsUri());
+  ASSERT_NE(healthy, nullptr);
+  ASSERT_EQ(At(healthy->Call("QueryTimeSeries", params), "result").kind_case(),
+            Value::kStructValue);
+  const auto answer = static_cast<int64_t>(healthy->frames().back().size());
+  ASSERT_GT(answer, 300'000);
+
+  auto raw = RawWebsocket(stack->port(), /*rcvbuf=*/4096);
+  ASSERT_TRUE(raw.ok()) << raw.status();
+  std::string burst;
+  for (int id = 1; id <= BridgeOptions().max_inflight_calls; ++id) {
+    burst += MaskedTextFrame(
+        absl::StrCat(R"({"jsonrpc":"2.0","id":)", id,
+                     R"(,"method":"QueryTimeSeries","params":)", params, "}"));
+  }
+  ASSERT_TRUE((*raw)->SendAll(burst));
+  int64_t most = 0;
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        most = std::max(most, BufferedBytesMetric(stack->port()));
+        const BridgeStats s = stack->bridge->Stats();
+        return s.closed_unread == 1 && s.connections == 1;
+      },
+      absl::Seconds(30)))
+      << "the socket that reads nothing was not closed; "
+      << stack->bridge->Stats().max_buffered_seen << " bytes queued on it";
+  EXPECT_LE(most, 2 * kBound + answer);
+  EXPECT_LE(stack->bridge->Stats().max_buffered_seen, 2 * kBound + answer);
+  EXPECT_TRUE((*raw)->WaitEof(absl::Seconds(10)));
+  // Its part of the total is gone, and the other socket is served as before.
+  EXPECT_TRUE(WaitUntil([&] { return BufferedBytesMetric(stack->port()) == 0; },
+                        absl::Seconds(10)));
+  EXPECT_EQ(At(healthy->Call("QueryTimeSeries", params), "result").kind_case(),
+            Value::kStructValue);
+  std::printf(
+      "[ metrics ] %d unread answers of %lld bytes: at most %lld bytes "
+      "counted (bound %lld), %lld queued on one socket\n",
+      BridgeOptions().max_inflight_calls, static_cast<long long>(answer),
+      static_cast<long long>(most), static_cast<long long>(kBound),
+      static_cast<long long>(stack->bridge->Stats().max_buffered_seen));
+}
+
 // Several stalled readers together: each is held to its share of the
 // bridge's total bound, far below its own, without holding back a healthy
 // socket; each catches up when it reads again, and the total returns to 0

@@ -13,7 +13,8 @@
 namespace pulse::bridge {
 namespace {
 
-// How often a congested socket is checked for having drained.
+// How often a congested socket is checked for having drained, and a socket
+// that had bytes queued at its last send is counted again.
 constexpr std::chrono::milliseconds kDrainPoll(10);
 
 }  // namespace
@@ -60,16 +61,19 @@ void Connection::Hold(const WsMessagePtr& message) {
   if (static_cast<int>(held_.size()) >= ctx_->options.max_inflight_calls ||
       held_bytes_ + bytes > ctx_->options.max_frame_bytes) {
     // Its answers would only add to what it does not read.
-    shed_ = true;
-    held_.clear();
-    held_bytes_ = 0;
-    ctx_->counters->closed_unread++;
-    socket_->Close(websocketpp::close::status::policy_violation,
-                   "requests keep coming while the answers are not read");
+    Shed("requests keep coming while the answers are not read");
     return;
   }
   held_bytes_ += bytes;
   held_.push_back(message);
+}
+
+void Connection::Shed(const std::string& reason) {
+  shed_ = true;
+  held_.clear();
+  held_bytes_ = 0;
+  ctx_->counters->closed_unread++;
+  socket_->Close(websocketpp::close::status::policy_violation, reason);
 }
 
 void Connection::Handle(const WsMessagePtr& message) {
@@ -127,9 +131,9 @@ void Connection::HandleUnary(DecodedRequest request) {
         }
         std::shared_ptr<Connection> self = weak.lock();
         if (self == nullptr) return;
-        self->Post([self, frame = std::move(frame)] {
+        self->Post([self, frame = std::move(frame)]() mutable {
           --self->inflight_;
-          if (!self->closed_) self->SendText(frame);
+          self->SendAnswer(std::move(frame));
         });
       });
 }
@@ -248,6 +252,20 @@ void Connection::DeliverEnded(uint64_t upstream_id, bool acked,
   });
 }
 
+void Connection::SendAnswer(std::string frame) {
+  if (closed_ || shed_) return;
+  // Its call started while the socket was within its bound, but the answers
+  // of up to --max_inflight_calls calls may come back at once, whatever
+  // their size: past twice the bound, the client is not reading them.
+  if (AccountBuffered() > 2 * Bound()) {
+    Shed("answers are not read");
+    return;
+  }
+  SendText(std::move(frame));
+  // Over its bound now, the socket's next requests wait until it drains.
+  Congested();
+}
+
 void Connection::SendCatchUp(const std::string& subscription_json,
                              Subscription* sub) {
   uint64_t version = 0;
@@ -269,13 +287,17 @@ void Connection::SendText(std::string text) {
 
 void Connection::SendMessage(const WsMessagePtr& message) {
   socket_->Send(message);
-  const int64_t buffered = static_cast<int64_t>(socket_->BufferedAmount());
+  const int64_t buffered = AccountBuffered();
   int64_t seen =
       ctx_->counters->max_buffered_seen.load(std::memory_order_relaxed);
   while (buffered > seen &&
          !ctx_->counters->max_buffered_seen.compare_exchange_weak(seen,
                                                                   buffered)) {
   }
+  // Bytes held behind a write in flight would stay counted until the next
+  // send or ping (seconds away on a quiet socket): look again soon. A socket
+  // that keeps up queues nothing (its write starts at once) and arms nothing.
+  if (buffered > 0 && !drain_timer_armed_) ArmDrainTimer();
 }
 
 int64_t Connection::AccountBuffered() {
@@ -289,16 +311,22 @@ int64_t Connection::AccountBuffered() {
   return buffered;
 }
 
-bool Connection::OverBound(bool* by_share) {
-  const int64_t buffered = AccountBuffered();
-  const std::atomic<int64_t>& total = ctx_->counters->buffered_bytes;
+int64_t Connection::Bound() const {
   const BridgeOptions& o = ctx_->options;
-  if (buffered > static_cast<int64_t>(o.max_buffered_bytes)) return true;
+  const auto own = static_cast<int64_t>(o.max_buffered_bytes);
+  if (ctx_->counters->buffered_bytes.load(std::memory_order_relaxed) <=
+      static_cast<int64_t>(o.max_total_buffered_bytes))
+    return own;
   const auto share = static_cast<int64_t>(
       o.max_total_buffered_bytes / static_cast<size_t>(o.max_connections));
-  if (buffered <= share || total.load(std::memory_order_relaxed) <=
-                               static_cast<int64_t>(o.max_total_buffered_bytes))
-    return false;
+  return std::min(own, share);
+}
+
+bool Connection::OverBound(bool* by_share) {
+  const int64_t buffered = AccountBuffered();
+  if (buffered > static_cast<int64_t>(ctx_->options.max_buffered_bytes))
+    return true;
+  if (buffered <= Bound()) return false;
   if (by_share != nullptr) *by_share = true;
   return true;
 }
@@ -314,11 +342,23 @@ bool Connection::Congested() {
 }
 
 void Connection::ArmDrainTimer() {
+  drain_timer_armed_ = true;
   drain_timer_.expires_after(kDrainPoll);
   drain_timer_.async_wait(
       [self = shared_from_this()](const boost::system::error_code& ec) {
-        if (!ec) self->Post([self] { self->CheckDrained(); });
+        if (!ec) self->Post([self] { self->OnDrainTimer(); });
       });
+}
+
+void Connection::OnDrainTimer() {
+  drain_timer_armed_ = false;
+  if (closed_) return;
+  if (congested_.load(std::memory_order_relaxed)) {
+    CheckDrained();
+    return;
+  }
+  if (Congested()) return;  // went over its bound: polled until it drains
+  if (accounted_bytes_ > 0) ArmDrainTimer();
 }
 
 void Connection::CheckDrained() {

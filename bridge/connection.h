@@ -84,6 +84,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // client that sends more than --max_inflight_calls of them, or more than
   // --max_frame_bytes, is closed with 1008 instead.
   void Hold(const WsMessagePtr& message);
+  // Closes the socket with 1008 (policy violation) for not reading, giving
+  // `reason`; later frames and answers are dropped.
+  void Shed(const std::string& reason);
   void Handle(const WsMessagePtr& message);
   void HandleUnary(DecodedRequest request);
   void HandleSubscribe(const DecodedRequest& request);
@@ -92,6 +95,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // `upstream_id` (a delivery from a stream the socket left finds none).
   Subscription* Find(uint64_t upstream_id,
                      const std::string& subscription_json);
+  // Sends the answer of a unary call, unless the socket has more than twice
+  // its bound (Bound()) queued: then closes it (Shed).
+  void SendAnswer(std::string frame);
   void SendText(std::string text);
   void SendMessage(const WsMessagePtr& message);
   // Sends the merged state of `sub`'s stream instead of what it skipped.
@@ -100,10 +106,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // until the socket drains.
   bool Congested();
   void ArmDrainTimer();
+  // The drain timer fired: checks a congested socket for having drained,
+  // or counts again what another has queued (until nothing is).
+  void OnDrainTimer();
   void CheckDrained();
   // Replaces this socket's part of the bridge's total (counters->
   // buffered_bytes) with the bytes queued on it now, and returns them.
+  // Every send calls it.
   int64_t AccountBuffered();
+  // The socket's bound now: --max_buffered_bytes, or its share of
+  // --max_total_buffered_bytes while the total is over that.
+  int64_t Bound() const;
   // Accounts the socket's queued bytes; true if they are over its bound:
   // --max_buffered_bytes, or its share of --max_total_buffered_bytes while
   // the total is over that (then sets *by_share if given).
@@ -121,11 +134,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Requests that came while congested, and their payloads' bytes.
   std::deque<WsMessagePtr> held_;
   size_t held_bytes_ = 0;
-  // Closed for sending too many of them: later frames are dropped.
+  // Closed for not reading its answers: later frames are dropped.
   bool shed_ = false;
   // This socket's part of ctx_->counters->buffered_bytes.
   int64_t accounted_bytes_ = 0;
   boost::asio::steady_timer drain_timer_;
+  bool drain_timer_armed_ = false;
 };
 
 }  // namespace pulse::bridge

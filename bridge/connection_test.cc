@@ -21,6 +21,8 @@ class FakeSocket final : public WsSocket {
  public:
   struct State {
     size_t buffered = 0;
+    // Every frame sent stays queued (a client that does not read).
+    bool unread = false;
     int pings = 0;
     std::vector<std::string> sent;
     std::vector<int> closes;  // close codes
@@ -34,6 +36,7 @@ class FakeSocket final : public WsSocket {
   }
   void Send(const WsMessagePtr& message) override {
     state_->sent.push_back(message->get_payload());
+    if (state_->unread) state_->buffered += message->get_payload().size();
   }
   size_t BufferedAmount() override { return state_->buffered; }
   void Close(websocketpp::close::status::value code,
@@ -142,6 +145,41 @@ TEST_F(ConnectionHeldRequests, AreAnsweredInOrderOnceTheSocketDrains) {
   EXPECT_EQ(state_.sent.size(), 4u);
   EXPECT_TRUE(state_.closes.empty());
   EXPECT_EQ(counters_.frames_received.load(), 4);
+  conn->OnClose();
+}
+
+// Answers count in the bridge's total when they are queued, not only when
+// the next request or ping comes (a client that sends all its requests at
+// once and never reads had none counted).
+TEST_F(ConnectionHeldRequests, EveryAnswerCountsInTheBridgesBufferedBytes) {
+  std::shared_ptr<Connection> conn = Open();
+  state_.unread = true;
+  conn->OnMessage(Request(1));
+  ASSERT_EQ(state_.sent.size(), 1u);
+  EXPECT_EQ(counters_.buffered_bytes.load(),
+            static_cast<int64_t>(state_.sent[0].size()));
+  EXPECT_EQ(counters_.max_buffered_seen.load(),
+            static_cast<int64_t>(state_.sent[0].size()));
+  conn->OnClose();
+  EXPECT_EQ(counters_.buffered_bytes.load(), 0);
+}
+
+// What a send left queued stays counted only until it goes, even when no
+// other send or ping comes to count the socket again.
+TEST_F(ConnectionHeldRequests, BytesQueuedAtTheLastSendAreUncountedOnceTheyGo) {
+  std::shared_ptr<Connection> conn = Open();
+  state_.unread = true;
+  conn->OnMessage(Request(1));
+  ASSERT_GT(counters_.buffered_bytes.load(), 0);
+  state_.buffered = 0;  // the client read it
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (counters_.buffered_bytes.load() != 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    io_.run_one_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(counters_.buffered_bytes.load(), 0);
+  EXPECT_FALSE(conn->congested());
   conn->OnClose();
 }
 
