@@ -442,6 +442,42 @@ TEST_F(BridgeE2E, UnsubscribeAndClosingCancelTheUpstreamStreams) {
                 absl::Seconds(5)));
 }
 
+// JSON-RPC answers every request: a Subscribe unsubscribed before the server
+// confirmed it gets an error answer (CANCELLED), before the Unsubscribe's
+// result.
+TEST_F(BridgeE2E, ASubscribeUnsubscribedBeforeItIsEstablishedIsAnswered) {
+  auto ws = client_.ConnectOpen(stack_->WsUri());
+  ASSERT_NE(ws, nullptr);
+  // Stopped, the server cannot confirm the Subscribe before the Unsubscribe.
+  ASSERT_TRUE(stack_->server->Pause());
+  ASSERT_TRUE(ws->Send(
+      R"({"jsonrpc":"2.0","id":7,"method":"Subscribe","params":{"global":true}})"));
+  ASSERT_TRUE(ws->Send(
+      R"({"jsonrpc":"2.0","id":8,"method":"Unsubscribe","params":{"subscription":7}})"));
+  auto has_id = [](double id) {
+    return [id](const Value& v) {
+      return At(v, "id").kind_case() == Value::kNumberValue &&
+             At(v, "id").number_value() == id;
+    };
+  };
+  const Value unsubscribed = ws->WaitFor(has_id(8));
+  const Value subscribe = ws->WaitFor(has_id(7), absl::Seconds(1));
+  stack_->server->Resume();
+  EXPECT_EQ(At(unsubscribed, "result.subscription").number_value(), 7)
+      << ToJson(unsubscribed);
+  ExpectError(subscribe, 1, "CANCELLED");
+  EXPECT_NE(At(subscribe, "error.message").string_value().find("unsubscribed"),
+            std::string::npos)
+      << ToJson(subscribe);
+  const std::vector<std::string> frames = ws->frames();
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_EQ(At(ParseJson(frames[0]), "id").number_value(), 7);
+  // The stream the Subscribe started is cancelled, and the id is free again.
+  EXPECT_TRUE(WaitUntil([&] { return stack_->bridge->Stats().upstreams == 0; },
+                        absl::Seconds(5)));
+  EXPECT_GT(SubscribeId(*ws, R"({"global":true})"), 0);
+}
+
 TEST_F(BridgeE2E, BadInputGetsAnErrorFrameAndTheConnectionStaysUsable) {
   auto ws = client_.ConnectOpen(stack_->WsUri());
   ASSERT_NE(ws, nullptr);

@@ -178,8 +178,17 @@ void Connection::HandleUnsubscribe(const DecodedRequest& request) {
     return;
   }
   std::shared_ptr<Upstream> upstream = std::move(it->second.upstream);
+  const bool acked = it->second.acked;
   subs_.erase(it);
   upstream->Detach(this, request.subscription_json);
+  // Its Subscribe is still unanswered, and the confirmation (posted or not)
+  // will find no subscription: every request gets an answer.
+  if (!acked) {
+    SendText(ErrorFrame(
+        request.subscription_json,
+        absl::CancelledError(
+            "unsubscribed before the subscription was established")));
+  }
   SendText(ResultFrame(request.id_json,
                        SubscriptionResult(request.subscription_json)));
 }
