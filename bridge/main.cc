@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -29,7 +30,8 @@ ABSL_FLAG(std::string, backend_tls_ca, "",
           "trusts only these; empty, plaintext.");
 ABSL_FLAG(int, threads, 2, "io threads running websocketpp.");
 ABSL_FLAG(std::string, web_root, "clients/web",
-          "Directory of the dashboard's files.");
+          "Directory of the dashboard's files; a relative path is relative to "
+          "the working directory. Empty serves no files.");
 ABSL_FLAG(
     std::vector<std::string>, allowed_origins, {},
     "Origins allowed to open /ws (e.g. https://dash.example.com), '*' for any; "
@@ -161,6 +163,18 @@ int main(int argc, char** argv) {
   }
   Log(LogLevel::kInfo,
       absl::StrCat("flags: ", pulse::server::EffectiveFlags("bridge/main.cc")));
+  // The default is relative: started from another directory, the bridge
+  // would answer 404 at / and say nothing.
+  std::error_code fs_error;
+  if (!options.web_root.empty() &&
+      !std::filesystem::is_regular_file(
+          std::filesystem::path(options.web_root) / "index.html", fs_error)) {
+    Log(LogLevel::kWarning,
+        absl::StrCat("no index.html in --web_root=", options.web_root,
+                     " (working directory ",
+                     std::filesystem::current_path(fs_error).string(),
+                     "): the dashboard is not served"));
+  }
   Log(LogLevel::kInfo,
       absl::StrCat(
           "pulse-bridge serving port=", (*bridge)->port(),

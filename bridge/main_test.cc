@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -134,6 +135,47 @@ TEST(BridgeBinary, AnInfiniteDurationFlagIsRefusedByName) {
     EXPECT_TRUE(absl::StrContains(output, absl::StrCat(flag, ": must be in")))
         << output;
   }
+}
+
+// Starts pulse-bridge in `cwd` with `flags` and returns its output once it
+// serves (empty if it never did).
+std::string OutputOnceServing(const std::string& cwd,
+                              std::vector<std::string> flags,
+                              const TempDir& dir) {
+  const std::string log = dir.path() + "/serving.log";
+  const std::string port_file = dir.path() + "/port";
+  std::filesystem::remove(port_file);
+  flags.push_back("--listen=127.0.0.1:0");
+  flags.push_back("--backend=127.0.0.1:1");
+  flags.push_back("--port_file=" + port_file);
+  BridgeProcess bridge(cwd, flags, log);
+  const bool serving = WaitUntil(
+      [&] { return absl::StrContains(ReadFile(log), "pulse-bridge serving"); },
+      absl::Seconds(10));
+  const std::string output = ReadFile(log);
+  EXPECT_TRUE(serving) << output;
+  EXPECT_EQ(bridge.Terminate(), 0) << output;
+  return output;
+}
+
+// The default --web_root is relative to the working directory: started
+// elsewhere, the bridge serves no dashboard, and says so.
+TEST(BridgeBinary, AWebRootWithoutIndexHtmlIsWarnedAbout) {
+  TempDir dir;
+  const std::string output = OutputOnceServing(dir.path(), {}, dir);
+  EXPECT_TRUE(absl::StrContains(output, "WARN")) << output;
+  EXPECT_TRUE(absl::StrContains(output, "--web_root=clients/web")) << output;
+  EXPECT_TRUE(absl::StrContains(output, "the dashboard is not served"))
+      << output;
+}
+
+TEST(BridgeBinary, AWebRootWithIndexHtmlIsNotWarnedAbout) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() + "/clients/web");
+  std::ofstream(dir.path() + "/clients/web/index.html") << "<!doctype html>\n";
+  const std::string output = OutputOnceServing(dir.path(), {}, dir);
+  EXPECT_FALSE(absl::StrContains(output, "the dashboard is not served"))
+      << output;
 }
 
 }  // namespace
