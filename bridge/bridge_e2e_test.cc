@@ -1068,14 +1068,20 @@ TEST(BridgeIdle, ASocketThatAnswersNoPingIsClosed) {
   EXPECT_TRUE((*raw)->WaitEof(absl::Seconds(10)));
   EXPECT_TRUE(WaitUntil([&] { return stack->bridge->Stats().connections == 0; },
                         absl::Seconds(5)));
-  // A live client answers pings (websocketpp does) and stays.
+  // A live client answers pings (websocketpp does) and stays: after its
+  // third ping, each of the first two had its pong timeout pass (it is
+  // shorter than the interval).
   WsClient client;
   auto ws = client.ConnectOpen(stack->WsUri());
   ASSERT_NE(ws, nullptr);
+  EXPECT_TRUE(WaitUntil([&] { return ws->pings() >= 3; }, absl::Seconds(10)))
+      << ws->pings() << " pings";
+  EXPECT_EQ(ws->state(), WsConn::State::kOpen);
   EXPECT_EQ(At(ws->Call("GetGlobalStats", "{}", absl::Seconds(5)), "result")
                 .kind_case(),
             Value::kStructValue);
   EXPECT_EQ(ws->state(), WsConn::State::kOpen);
+  EXPECT_EQ(stack->bridge->Stats().connections, 1);
 }
 
 }  // namespace

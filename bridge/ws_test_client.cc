@@ -126,6 +126,11 @@ std::vector<std::string> WsConn::frames() {
   return frames_;
 }
 
+int WsConn::pings() {
+  absl::MutexLock lock(&mu_);
+  return pings_;
+}
+
 void WsConn::Close() { close_(); }
 
 WsClient::WsClient(std::string tls_ca_file)
@@ -248,6 +253,13 @@ std::shared_ptr<WsConn> WsClient::ConnectOn(
           c->frames_.push_back(m->get_payload());
         }
       });
+  con->set_ping_handler([weak](websocketpp::connection_hdl, std::string) {
+    if (auto c = weak.lock()) {
+      absl::MutexLock lock(&c->mu_);
+      ++c->pings_;
+    }
+    return true;  // answer it
+  });
   endpoint.connect(con);
   absl::MutexLock lock(&mu_);
   conns_.push_back(conn);

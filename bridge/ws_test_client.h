@@ -66,6 +66,8 @@ class WsConn {
   std::string error();
   // Every text frame received so far, raw.
   std::vector<std::string> frames();
+  // Pings received so far (each answered with a pong).
+  int pings();
   // Starts the close handshake (1000) if open, on the io thread; WaitClosed
   // waits for its end.
   void Close();
@@ -82,6 +84,7 @@ class WsConn {
   int http_status_ ABSL_GUARDED_BY(mu_) = 0;
   std::string error_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> frames_ ABSL_GUARDED_BY(mu_);
+  int pings_ ABSL_GUARDED_BY(mu_) = 0;
   int next_id_ ABSL_GUARDED_BY(mu_) = 1;
 };
 
