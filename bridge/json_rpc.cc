@@ -1,6 +1,7 @@
 #include "bridge/json_rpc.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/struct.pb.h"
@@ -61,6 +62,21 @@ int NestingDepth(absl::string_view json) {
   return deepest;
 }
 
+// Numbers are parsed as doubles: from 2^53 on, a number id would come back
+// changed (9007199254740993 as 9007199254740992), and the client could not
+// match the answer to its request.
+absl::Status CheckExactNumber(const Value& value, absl::string_view name) {
+  constexpr double kMaxExact = 9007199254740991.0;  // 2^53 - 1
+  if (value.kind_case() == Value::kNumberValue &&
+      !(std::fabs(value.number_value()) <= kMaxExact)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        name,
+        ": a number must be within +-(2^53 - 1) to come back unchanged; send "
+        "a larger one as a string"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<RpcRequest> ParseRequest(absl::string_view frame,
@@ -85,6 +101,8 @@ absl::StatusOr<RpcRequest> ParseRequest(absl::string_view frame,
       return absl::InvalidArgumentError(
           "\"id\" must be a number, a string or null");
     }
+    if (absl::Status exact = CheckExactNumber(id, "id"); !exact.ok())
+      return exact;
     request.id_json = Print(id);
     if (id_json != nullptr) *id_json = request.id_json;
   }
@@ -180,6 +198,10 @@ absl::StatusOr<std::string> ReadIdParam(absl::string_view params_json,
         "params.", name,
         ": must be a number or a string (the id of the Subscribe request)"));
   }
+  if (absl::Status exact =
+          CheckExactNumber(it->second, absl::StrCat("params.", name));
+      !exact.ok())
+    return exact;
   return Print(it->second);
 }
 

@@ -103,6 +103,37 @@ TEST(JsonRpc, SubscriptionsMayBeNamedByStringIds) {
   EXPECT_EQ(SubscriptionResult(R"("live-1")"), R"({"subscription":"live-1"})");
 }
 
+// Numbers are doubles: from 2^53 on an id would come back changed.
+TEST(JsonRpc, ANumberIdBeyond2To53IsRefusedByName) {
+  for (const char* big :
+       {"9007199254740992", "9007199254740993", "-9007199254740993", "1e300"}) {
+    std::string id = "null";
+    const absl::StatusOr<RpcRequest> r = ParseRequest(
+        absl::StrCat(R"({"id":)", big, R"(,"method":"GetGlobalStats"})"), &id);
+    ASSERT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << big;
+    EXPECT_EQ(r.status().message().rfind("id: ", 0), 0u) << r.status();
+    EXPECT_EQ(id, "null") << "the error must not answer a changed id";
+    EXPECT_EQ(ReadIdParam(absl::StrCat(R"({"subscription":)", big, "}"),
+                          "subscription")
+                  .status()
+                  .code(),
+              absl::StatusCode::kInvalidArgument)
+        << big;
+  }
+  for (const char* exact : {"9007199254740991", "-9007199254740991"}) {
+    std::string id;
+    const absl::StatusOr<RpcRequest> r = ParseRequest(
+        absl::StrCat(R"({"id":)", exact, R"(,"method":"GetGlobalStats"})"),
+        &id);
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->id_json, exact);
+  }
+  // As a string, any id comes back as sent.
+  EXPECT_EQ(ParseRequest(R"({"id":"9007199254740993","method":"X"})", nullptr)
+                ->id_json,
+            R"("9007199254740993")");
+}
+
 TEST(JsonRpc, ReadsAnIdParamAsTheRequestIdItNames) {
   EXPECT_EQ(*ReadIdParam(R"({"subscription":12})", "subscription"), "12");
   EXPECT_EQ(*ReadIdParam(R"({"subscription":"a\"b"})", "subscription"),
