@@ -792,6 +792,14 @@ void ExpectRefusedByName(const std::function<void(BridgeOptions*)>& tune,
       << bridge.status();
 }
 
+// gRPC would take a missing port for 443 and wrap one above 65535.
+TEST(BridgeOptionsCheck, ABackendThatIsNotHostAndPortIsRefusedByName) {
+  for (const char* backend : {"127.0.0.1", "127.0.0.1:99999", ""}) {
+    ExpectRefusedByName([backend](BridgeOptions* o) { o->backend = backend; },
+                        "--backend: expected HOST:PORT");
+  }
+}
+
 TEST(BridgeOptionsCheck, ATooSmallUpstreamWindowIsRefusedByName) {
   ExpectRefusedByName([](BridgeOptions* o) { o->upstream_window_bytes = 512; },
                       "--upstream_window_bytes");

@@ -37,6 +37,15 @@ std::pair<std::string, std::string> SplitTarget(const std::string& resource) {
 }
 
 absl::Status CheckOptions(const BridgeOptions& o) {
+  // HOST:PORT, as the server's --listen; a target URI ("dns:///h:p") is
+  // gRPC's.
+  if (o.backend.find('/') == std::string::npos) {
+    if (absl::StatusOr<server::HostPort> backend =
+            server::ParseHostPort(o.backend, "--backend");
+        !backend.ok()) {
+      return backend.status();
+    }
+  }
   if (o.threads < 1 || o.threads > 256) {
     return absl::InvalidArgumentError("--threads: must be in [1, 256]");
   }
