@@ -13,8 +13,8 @@ absl::StatusOr<HostPort> ParseHostPort(absl::string_view address,
                                        absl::string_view flag) {
   auto invalid = [&](absl::string_view why) {
     return absl::InvalidArgumentError(absl::StrCat(
-        flag, ": expected HOST:PORT (such as 127.0.0.1:50051), got '",
-        address, "': ", why));
+        flag, ": expected HOST:PORT (such as 127.0.0.1:50051), got '", address,
+        "': ", why));
   };
   const size_t colon = address.rfind(':');
   if (colon == absl::string_view::npos) return invalid("no port");

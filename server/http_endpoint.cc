@@ -153,8 +153,7 @@ void HttpEndpoint::Serve(int fd) {
            absl::StrCat("HTTP/1.0 200 OK\r\n"
                         "Content-Type: text/plain; version=0.0.4\r\n"
                         "Content-Length: ",
-                        body.size(), "\r\n\r\n",
-                        method == "GET" ? body : ""),
+                        body.size(), "\r\n\r\n", method == "GET" ? body : ""),
            deadline);
 }
 

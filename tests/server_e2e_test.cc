@@ -548,19 +548,19 @@ TEST_F(ServerTest, ASecondServerOnAPortInUseRefusesToStart) {
   absl::StatusOr<std::unique_ptr<ServerProcess>> second = ServerProcess::Start(
       dir_.path() + "/second", {"--listen=" + server_->address()});
   ASSERT_FALSE(second.ok());
-  EXPECT_TRUE(absl::StrContains(second.status().message(),
-                                absl::StrCat("cannot listen on ",
-                                             server_->address())))
+  EXPECT_TRUE(
+      absl::StrContains(second.status().message(),
+                        absl::StrCat("cannot listen on ", server_->address())))
       << second.status();
 }
 
 TEST_F(ServerTest, AListenAddressWithoutAPortIsRefused) {
-  absl::StatusOr<std::unique_ptr<ServerProcess>> server = ServerProcess::Start(
-      dir_.path() + "/second", {"--listen=127.0.0.1"});
+  absl::StatusOr<std::unique_ptr<ServerProcess>> server =
+      ServerProcess::Start(dir_.path() + "/second", {"--listen=127.0.0.1"});
   ASSERT_FALSE(server.ok());
-  EXPECT_TRUE(absl::StrContains(
-      server.status().message(),
-      "--listen: expected HOST:PORT (such as 127.0.0.1:50051), got '127.0.0.1'"))
+  EXPECT_TRUE(absl::StrContains(server.status().message(),
+                                "--listen: expected HOST:PORT (such as "
+                                "127.0.0.1:50051), got '127.0.0.1'"))
       << server.status();
 }
 
