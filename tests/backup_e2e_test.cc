@@ -1,8 +1,5 @@
 // Backups, restore and the admin RPCs end to end: real pulse-server
 // processes, the client library and the real `pulse` binary as a subprocess.
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
@@ -26,12 +23,7 @@
 namespace pulse::testing {
 namespace {
 
-// What a finished `pulse` run left.
-struct PulseRun {
-  int exit_code = -1;  // -1: killed by a signal or timed out
-  std::string out;
-  std::string err;
-};
+using PulseRun = ProcessRun;
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
@@ -45,40 +37,10 @@ PulseRun RunPulse(const std::vector<std::string>& args,
                   const std::string& scratch_dir) {
   static int runs = 0;
   const std::string base = absl::StrCat(scratch_dir, "/pulse-run-", ++runs);
-  const std::string out_path = base + ".out", err_path = base + ".err";
-  std::vector<std::string> argv_strings = {PULSE_BIN};
-  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& arg : argv_strings) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (out >= 0) dup2(out, STDOUT_FILENO);
-    if (err >= 0) dup2(err, STDERR_FILENO);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  PulseRun run;
-  const absl::Time deadline = absl::Now() + absl::Seconds(60);
-  int status = 0;
-  for (;;) {
-    const pid_t done = waitpid(pid, &status, WNOHANG);
-    if (done == pid) {
-      if (WIFEXITED(status)) run.exit_code = WEXITSTATUS(status);
-      break;
-    }
-    if (absl::Now() > deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      break;
-    }
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  run.out = ReadFile(out_path);
-  run.err = ReadFile(err_path);
-  return run;
+  std::vector<std::string> argv = {PULSE_BIN};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return WaitProcess(StartProcess(argv, base + ".out", base + ".err"),
+                     base + ".out", base + ".err", absl::Seconds(60));
 }
 
 // The counts a test compares: p1's and the global ones.

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -189,6 +190,50 @@ std::unique_ptr<grpc::ClientContext> Context() {
   ctx->set_deadline(std::chrono::system_clock::now() +
                     std::chrono::seconds(10));
   return ctx;
+}
+
+pid_t StartProcess(const std::vector<std::string>& argv,
+                   const std::string& out_path, const std::string& err_path) {
+  std::vector<std::string> args = argv;
+  std::vector<char*> c_argv;
+  for (std::string& arg : args) c_argv.push_back(arg.data());
+  c_argv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (out < 0 || err < 0) _exit(126);
+    dup2(out, STDOUT_FILENO);
+    dup2(err, STDERR_FILENO);
+    execv(c_argv[0], c_argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+ProcessRun WaitProcess(pid_t pid, const std::string& out_path,
+                       const std::string& err_path, absl::Duration timeout) {
+  ProcessRun run;
+  if (pid < 0) return run;
+  const absl::Time deadline = absl::Now() + timeout;
+  int status = 0;
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    if (absl::Now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  if (WIFEXITED(status)) run.exit_code = WEXITSTATUS(status);
+  auto read = [](const std::string& path) {
+    std::ifstream in(path);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  run.out = read(out_path);
+  run.err = read(err_path);
+  return run;
 }
 
 std::string HttpGet(int port, const std::string& path) {

@@ -76,6 +76,23 @@ class ServerProcess {
   std::shared_ptr<grpc::Channel> channel_;
 };
 
+// A command line run to its end: its exit code (-1 when a signal or the
+// timeout ended it) and what it wrote.
+struct ProcessRun {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Starts `argv` (argv[0] is the binary's path) with stdout and stderr in
+// files, so neither is a terminal; the child dies with the test. Its pid.
+pid_t StartProcess(const std::vector<std::string>& argv,
+                   const std::string& out_path, const std::string& err_path);
+
+// Waits for `pid` to end (SIGKILL after `timeout`), then reads its output.
+ProcessRun WaitProcess(pid_t pid, const std::string& out_path,
+                       const std::string& err_path, absl::Duration timeout);
+
 // GET `path` on 127.0.0.1:`port` (HTTP/1.0, 10 s receive timeout); the whole
 // response, status line and headers included; empty when nothing answers.
 std::string HttpGet(int port, const std::string& path);

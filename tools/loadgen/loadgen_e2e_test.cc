@@ -1,8 +1,6 @@
 // The real pulse-loadgen binary: what --help promises and what an operator
 // sees on a stderr that is not a terminal (systemd, nohup, a pipe).
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -16,17 +14,15 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "tests/server_process.h"
 
 namespace {
 
 // How long any one pulse-loadgen run may take.
 constexpr absl::Duration kTimeout = absl::Seconds(30);
 
-struct Outcome {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+using pulse::testing::ProcessRun;
+using Outcome = ProcessRun;
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
@@ -51,45 +47,14 @@ class LoadgenTest : public ::testing::Test {
   // Starts pulse-loadgen with `args`, stdout and stderr to files (so neither
   // is a terminal).
   pid_t Start(const std::vector<std::string>& args) {
-    std::vector<std::string> argv_strings = {PULSE_LOADGEN_BIN};
-    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& arg : argv_strings) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    const pid_t pid = fork();
-    if (pid == 0) {
-      const int out =
-          open(OutPath().c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      const int err =
-          open(ErrPath().c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (out < 0 || err < 0) _exit(126);
-      dup2(out, STDOUT_FILENO);
-      dup2(err, STDERR_FILENO);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    return pid;
+    std::vector<std::string> argv = {PULSE_LOADGEN_BIN};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return pulse::testing::StartProcess(argv, OutPath(), ErrPath());
   }
 
   // Waits for `pid` to end (killed after kTimeout: exit_code -1).
   Outcome Wait(pid_t pid) {
-    Outcome run;
-    if (pid < 0) return run;
-    const absl::Time deadline = absl::Now() + kTimeout;
-    int status = 0;
-    while (waitpid(pid, &status, WNOHANG) == 0) {
-      if (absl::Now() > deadline) {
-        kill(pid, SIGKILL);
-        waitpid(pid, &status, 0);
-        status = -1;
-        break;
-      }
-      absl::SleepFor(absl::Milliseconds(10));
-    }
-    if (status != -1 && WIFEXITED(status)) run.exit_code = WEXITSTATUS(status);
-    run.out = ReadFile(OutPath());
-    run.err = Err();
-    return run;
+    return pulse::testing::WaitProcess(pid, OutPath(), ErrPath(), kTimeout);
   }
 
   // Runs pulse-loadgen with `args` to its end.
