@@ -10,7 +10,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
@@ -22,14 +21,9 @@
 namespace pulse::bridge::testing {
 namespace {
 
+using pulse::testing::ReadFile;
 using pulse::testing::TempDir;
 using pulse::testing::WaitUntil;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)),
-                     std::istreambuf_iterator<char>());
-}
 
 // pulse-bridge started in `cwd` with `flags`, its output in `log`; killed
 // (SIGKILL) on destruction if it still runs.

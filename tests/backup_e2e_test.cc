@@ -6,7 +6,6 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -24,13 +23,6 @@ namespace pulse::testing {
 namespace {
 
 using PulseRun = ProcessRun;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // Runs PULSE_BIN with `args` to completion (at most 60 s).
 PulseRun RunPulse(const std::vector<std::string>& args,

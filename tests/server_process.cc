@@ -192,6 +192,11 @@ std::unique_ptr<grpc::ClientContext> Context() {
   return ctx;
 }
 
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 pid_t StartProcess(const std::vector<std::string>& argv,
                    const std::string& out_path, const std::string& err_path) {
   std::vector<std::string> args = argv;
@@ -227,12 +232,8 @@ ProcessRun WaitProcess(pid_t pid, const std::string& out_path,
     absl::SleepFor(absl::Milliseconds(10));
   }
   if (WIFEXITED(status)) run.exit_code = WEXITSTATUS(status);
-  auto read = [](const std::string& path) {
-    std::ifstream in(path);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  };
-  run.out = read(out_path);
-  run.err = read(err_path);
+  run.out = ReadFile(out_path);
+  run.err = ReadFile(err_path);
   return run;
 }
 

@@ -84,6 +84,9 @@ struct ProcessRun {
   std::string err;
 };
 
+// The whole content of the file at `path`; empty when it cannot be read.
+std::string ReadFile(const std::string& path);
+
 // Starts `argv` (argv[0] is the binary's path) with stdout and stderr in
 // files, so neither is a terminal; the child dies with the test. Its pid.
 pid_t StartProcess(const std::vector<std::string>& argv,

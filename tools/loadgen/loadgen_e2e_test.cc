@@ -4,9 +4,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <regex>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -22,14 +20,8 @@ namespace {
 constexpr absl::Duration kTimeout = absl::Seconds(30);
 
 using pulse::testing::ProcessRun;
+using pulse::testing::ReadFile;
 using Outcome = ProcessRun;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 class LoadgenTest : public ::testing::Test {
  protected:
