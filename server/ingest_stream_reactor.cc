@@ -30,9 +30,8 @@ void IngestStreamReactor::OnReadDone(bool ok) {
     return;
   }
   if (!service_->pool()->Submit([this] { StoreBatch(); })) {
-    FinishWhenPublished(absl::ResourceExhaustedError(
-        absl::StrCat("server busy: batch[", batch_index_,
-                     "] was not stored; retry it later")));
+    FinishWhenPublished(absl::ResourceExhaustedError(absl::StrCat(
+        "server busy: ", CurrentBatch(), " was not stored; retry it later")));
   }
 }
 
@@ -42,7 +41,7 @@ void IngestStreamReactor::StoreBatch() {
   if (!stored.ok()) {
     absl::Status status(
         stored.status().code(),
-        absl::StrCat("batch[", batch_index_, "]: ", stored.status().message()));
+        absl::StrCat(CurrentBatch(), ": ", stored.status().message()));
     stored.status().ForEachPayload(
         [&status](absl::string_view key, const absl::Cord& value) {
           status.SetPayload(key, value);
@@ -50,7 +49,29 @@ void IngestStreamReactor::StoreBatch() {
     FinishWhenPublished(status);
     return;
   }
-  const v1::IngestResponse& result = stored->response;
+  {
+    // The summary passes from the worker that stored the last batch to this
+    // one through mu_. gRPC orders the two already (the next read starts
+    // only once the last batch is stored), but inside libgrpc, where
+    // ThreadSanitizer cannot see it.
+    absl::MutexLock lock(&mu_);
+    AddToSummary(stored->response);
+    ++batch_index_;
+    ++publishing_;
+  }
+  // From here another worker may store the next batch while this one
+  // publishes; request_ and response_ are the next batch's.
+  StartRead(&request_);
+  service_->PublishBatch(*stored);
+  std::optional<absl::Status> finish;
+  {
+    absl::MutexLock lock(&mu_);
+    if (--publishing_ == 0) finish.swap(finish_);
+  }
+  if (finish.has_value()) FinishCounted(*finish);
+}
+
+void IngestStreamReactor::AddToSummary(const v1::IngestResponse& result) {
   response_->set_batches(response_->batches() + 1);
   response_->set_duplicate_batches(response_->duplicate_batches() +
                                    (result.duplicate_batch() ? 1 : 0));
@@ -66,21 +87,11 @@ void IngestStreamReactor::StoreBatch() {
     *listed = item;
     listed->set_field(absl::StrCat("batch[", batch_index_, "].", item.field()));
   }
-  ++batch_index_;
-  {
-    absl::MutexLock lock(&mu_);
-    ++publishing_;
-  }
-  // From here another worker may store the next batch while this one
-  // publishes; request_ and response_ are the next batch's.
-  StartRead(&request_);
-  service_->PublishBatch(*stored);
-  std::optional<absl::Status> finish;
-  {
-    absl::MutexLock lock(&mu_);
-    if (--publishing_ == 0) finish.swap(finish_);
-  }
-  if (finish.has_value()) FinishCounted(*finish);
+}
+
+std::string IngestStreamReactor::CurrentBatch() {
+  absl::MutexLock lock(&mu_);
+  return absl::StrCat("batch[", batch_index_, "]");
 }
 
 void IngestStreamReactor::FinishWhenPublished(const absl::Status& status) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -41,7 +42,12 @@ class IngestStreamReactor final
 
  private:
   // Runs on a worker thread.
-  void StoreBatch();
+  void StoreBatch() ABSL_LOCKS_EXCLUDED(mu_);
+  // Adds one stored batch's answer to the call's summary.
+  void AddToSummary(const v1::IngestResponse& result)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // "batch[N]", N the batch being read or stored.
+  std::string CurrentBatch() ABSL_LOCKS_EXCLUDED(mu_);
   // Finishes with `status` now, or when the last batch being published is.
   void FinishWhenPublished(const absl::Status& status) ABSL_LOCKS_EXCLUDED(mu_);
   // Counts the call, then finishes it; nothing may follow.
@@ -49,14 +55,15 @@ class IngestStreamReactor final
 
   AnalyticsService* service_;
   grpc::CallbackServerContext* ctx_;
-  v1::IngestStreamResponse* response_;
   std::shared_ptr<const Principal> who_;
-  // Read into and stored from by turns, never at once; so is response_.
+  // Read into and stored from by turns, never at once.
   v1::IngestRequest request_;
-  int64_t batch_index_ = 0;
   const absl::Time start_ = absl::Now();
 
   absl::Mutex mu_;
+  // The call's summary; gRPC sends it once the call is finished.
+  v1::IngestStreamResponse* const response_ ABSL_PT_GUARDED_BY(mu_);
+  int64_t batch_index_ ABSL_GUARDED_BY(mu_) = 0;
   // Batches stored and being published.
   int publishing_ ABSL_GUARDED_BY(mu_) = 0;
   // How the call ends once publishing_ is 0, when it ended before.
