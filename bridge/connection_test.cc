@@ -1,6 +1,7 @@
 #include "bridge/connection.h"
 
 #include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -164,14 +165,16 @@ TEST_F(ConnectionHeldRequests, EveryAnswerCountsInTheBridgesBufferedBytes) {
   EXPECT_EQ(counters_.buffered_bytes.load(), 0);
 }
 
-// What a send left queued stays counted only until it goes, even when no
-// other send or ping comes to count the socket again.
+// More than a few frames that a send left queued stay counted only until
+// they go, even when no other send or ping comes to count the socket again.
 TEST_F(ConnectionHeldRequests, BytesQueuedAtTheLastSendAreUncountedOnceTheyGo) {
+  ctx_.options.max_buffered_bytes = 1 << 20;  // not congested
   std::shared_ptr<Connection> conn = Open();
+  state_.buffered = 20'000;  // earlier frames, still queued
   state_.unread = true;
   conn->OnMessage(Request(1));
-  ASSERT_GT(counters_.buffered_bytes.load(), 0);
-  state_.buffered = 0;  // the client read it
+  ASSERT_GT(counters_.buffered_bytes.load(), 20'000);
+  state_.buffered = 0;  // the client read them
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (counters_.buffered_bytes.load() != 0 &&
@@ -180,6 +183,22 @@ TEST_F(ConnectionHeldRequests, BytesQueuedAtTheLastSendAreUncountedOnceTheyGo) {
   }
   EXPECT_EQ(counters_.buffered_bytes.load(), 0);
   EXPECT_FALSE(conn->congested());
+  conn->OnClose();
+}
+
+// A frame or two queued behind a write in flight is not polled for: it
+// stays counted until the socket's next send or ping.
+TEST_F(ConnectionHeldRequests, AFewQueuedBytesStayCountedUntilTheNextPing) {
+  ctx_.options.max_buffered_bytes = 1 << 20;
+  std::shared_ptr<Connection> conn = Open();
+  state_.buffered = 2'000;
+  conn->OnMessage(Request(1));
+  ASSERT_EQ(counters_.buffered_bytes.load(), 2'000);
+  state_.buffered = 0;
+  io_.run_for(std::chrono::milliseconds(100));  // ten drain polls' time
+  EXPECT_EQ(counters_.buffered_bytes.load(), 2'000);
+  conn->Ping();
+  EXPECT_EQ(counters_.buffered_bytes.load(), 0);
   conn->OnClose();
 }
 
