@@ -60,7 +60,11 @@ Boards::Boards(std::vector<absl::Duration> windows, const storage::Clock* clock)
 }
 
 Boards::~Boards() {
-  cancel_ = true;
+  {
+    // Under status_mu_: wakes a rebuild waiting to retry.
+    absl::MutexLock lock(&status_mu_);
+    cancel_ = true;
+  }
   if (rebuild_thread_.joinable()) rebuild_thread_.join();
 }
 
@@ -226,13 +230,18 @@ absl::Status Boards::ReadyStatus() const {
         "the boards are being rebuilt from storage after start-up (for ",
         absl::FormatDuration(
             absl::Trunc(absl::Now() - rebuild_start_, absl::Milliseconds(100))),
-        " so far; pulse_boards_ready turns 1 when done): retry shortly"));
+        " so far",
+        rebuild_failure_.ok()
+            ? ""
+            : absl::StrCat("; an attempt failed and is being retried: ",
+                           rebuild_failure_.message()),
+        "; pulse_boards_ready turns 1 when done): retry shortly"));
   }
   if (!rebuild_status_.ok()) {
-    return absl::UnavailableError(
-        absl::StrCat("the boards could not be rebuilt from storage at "
-                     "start-up (",
-                     rebuild_status_.message(), "): restart the server"));
+    return absl::UnavailableError(absl::StrCat(
+        "the boards could not be rebuilt from storage at start-up (",
+        rebuild_status_.message(), "; tried ", rebuild_attempts_,
+        " times): restart the server"));
   }
   return absl::OkStatus();
 }
@@ -241,12 +250,38 @@ void Boards::RunRebuild(const storage::Store& store,
                         std::unique_ptr<storage::StoreSnapshot> snapshot,
                         absl::Time start) {
   if (rebuild_gate_ != nullptr) rebuild_gate_->WaitForNotification();
-  std::vector<Windows> rebuilt = MakeWindows();
+  std::vector<Windows> rebuilt;
   PostInfoMap rebuilt_info;
-  absl::Status status =
-      RebuildAll(store, *snapshot, start, rebuilt, rebuilt_info);
+  absl::Status status;
+  // A failed attempt (a read error) is retried on the same snapshot, so
+  // that what was recorded live since it still counts once.
+  for (int attempt = 1;; ++attempt) {
+    rebuilt = MakeWindows();
+    rebuilt_info.clear();
+    status = RebuildAll(store, *snapshot, start, rebuilt, rebuilt_info);
+    if (status.ok() && cancel_) status = absl::CancelledError("shutting down");
+    if (status.ok() || absl::IsCancelled(status) ||
+        attempt >= rebuild_attempts_) {
+      break;
+    }
+    const absl::Duration delay = rebuild_retry_delay_ * (1 << (attempt - 1));
+    Log(LogLevel::kError,
+        absl::StrCat("boards rebuild attempt ", attempt, " of ",
+                     rebuild_attempts_, " failed: ", status.ToString(),
+                     "; retrying in ", absl::FormatDuration(delay)));
+    absl::MutexLock lock(&status_mu_);
+    rebuild_failure_ = status;
+    status_mu_.AwaitWithTimeout(
+        absl::Condition(
+            +[](std::atomic<bool>* cancel) { return cancel->load(); },
+            &cancel_),
+        delay);
+    if (cancel_) {
+      status = absl::CancelledError("shutting down");
+      break;
+    }
+  }
   snapshot.reset();  // compaction may drop what it pinned
-  if (status.ok() && cancel_) status = absl::CancelledError("shutting down");
   if (status.ok()) {
     absl::MutexLock lock(&mu_);
     // Live windows hold what was recorded since the snapshot: the rest. The
@@ -283,9 +318,12 @@ void Boards::RunRebuild(const storage::Store& store,
         absl::StrCat("boards rebuilt duration=", absl::FormatDuration(took)));
   } else if (!absl::IsCancelled(status)) {
     Log(LogLevel::kError,
-        absl::StrCat("boards rebuild failed after ", absl::FormatDuration(took),
-                     ": ", status.ToString(),
-                     "; TopPosts and TrendingHashtags answer UNAVAILABLE"));
+        absl::StrCat(
+            "boards rebuild failed after ",
+            absl::FormatDuration(absl::Trunc(took, absl::Milliseconds(1))),
+            " and ", rebuild_attempts_, " attempts: ", status.ToString(),
+            "; TopPosts and TrendingHashtags answer UNAVAILABLE "
+            "until the server restarts"));
   }
   rebuild_status_ = status;
   rebuilding_ = false;

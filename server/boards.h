@@ -57,15 +57,17 @@ class Boards {
   absl::Status StartRebuild(const storage::Store& store);
 
   // Waits up to `timeout` for the rebuild: OK once the boards are complete
-  // (or when none was started), DEADLINE_EXCEEDED while it still runs, and
-  // the rebuild's error if it failed.
+  // (or when none was started), DEADLINE_EXCEEDED while it still runs (or
+  // waits to retry a failed attempt), and the last attempt's error once the
+  // rebuild gave up: an attempt that fails is retried on the same snapshot,
+  // up to 6 attempts over about 30 s.
   absl::Status WaitForRebuild(absl::Duration timeout);
 
   // StartRebuild and wait for it. Blocks on disk I/O.
   absl::Status Rebuild(const storage::Store& store);
 
   // Whether the boards answer: false while a rebuild runs or after one
-  // failed.
+  // gave up.
   bool ready() const;
 
   // Posts with engagements in the longest window, as the boards hold them.
@@ -75,6 +77,13 @@ class Boards {
   // for tests of what happens meanwhile. Call before StartRebuild.
   void set_rebuild_gate_for_testing(absl::Notification* gate) {
     rebuild_gate_ = gate;
+  }
+  // How often a failing rebuild is tried, and the wait before the first
+  // retry (doubled for each next one). Call before StartRebuild.
+  void set_rebuild_retries_for_testing(int attempts,
+                                       absl::Duration first_delay) {
+    rebuild_attempts_ = attempts;
+    rebuild_retry_delay_ = first_delay;
   }
 
   // The top posts; the request must have passed validation. With `accounts`
@@ -153,13 +162,18 @@ class Boards {
   PostInfoMap post_info_ ABSL_GUARDED_BY(mu_);
 
   // The rebuild's state: running from rebuild_start_ until it sets
-  // rebuild_status_ (OK, or why it failed).
+  // rebuild_status_ (OK, or why its last attempt failed).
   mutable absl::Mutex status_mu_;
   bool rebuilding_ ABSL_GUARDED_BY(status_mu_) = false;
   absl::Time rebuild_start_ ABSL_GUARDED_BY(status_mu_);
   absl::Status rebuild_status_ ABSL_GUARDED_BY(status_mu_);
+  // Why the last attempt failed, while the next one is waited for.
+  absl::Status rebuild_failure_ ABSL_GUARDED_BY(status_mu_);
+  // Set under status_mu_, read without it too.
   std::atomic<bool> cancel_{false};
   absl::Notification* rebuild_gate_ = nullptr;
+  int rebuild_attempts_ = 6;
+  absl::Duration rebuild_retry_delay_ = absl::Seconds(1);
   std::thread rebuild_thread_;
 };
 

@@ -1,11 +1,16 @@
 #include "server/boards.h"
 
+#include <atomic>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
+#include "rocksdb/env.h"
+#include "rocksdb/file_system.h"
 #include "server/proto_time.h"
 #include "storage/test_util.h"
 
@@ -240,13 +245,7 @@ class BoardsRebuild : public ::testing::Test {
       absl::Hours(24)};
 
   void SetUp() override {
-    storage::StoreOptions options;
-    options.data_dir = dir_.path() + "/db";
-    options.clock = &clock_;
-    absl::StatusOr<std::unique_ptr<storage::Store>> store =
-        storage::Store::Open(options);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
+    ASSERT_NO_FATAL_FAILURE(OpenStore());
     storage::WriteInput posts;
     for (int p = 0; p < 40; ++p) {
       storage::PostMeta& meta = posts.posts.emplace_back();
@@ -279,8 +278,22 @@ class BoardsRebuild : public ::testing::Test {
     }
   }
 
+  // Opens the store (again) in dir_, through env_ if set.
+  void OpenStore() {
+    store_.reset();
+    storage::StoreOptions options;
+    options.data_dir = dir_.path() + "/db";
+    options.clock = &clock_;
+    options.env = env_;
+    absl::StatusOr<std::unique_ptr<storage::Store>> store =
+        storage::Store::Open(options);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+  }
+
   storage::ManualClock clock_{kNow};
   storage::ScopedTempDir dir_;
+  rocksdb::Env* env_ = nullptr;  // RocksDB's default
   std::unique_ptr<storage::Store> store_;
   Boards live_{windows_, &clock_};
   Lcg next_{12345};
@@ -333,6 +346,147 @@ TEST_P(BoardsRebuildWhileRecording, CountsEveryWriteOnce) {
 
 INSTANTIATE_TEST_SUITE_P(BeforeAndDuring, BoardsRebuildWhileRecording,
                          ::testing::Values(std::pair(2, 5), std::pair(18, 40)));
+
+// A file system whose table (.sst) files fail every read while broken, as a
+// failing disk's would.
+class UnreadableTablesFs : public rocksdb::FileSystemWrapper {
+ public:
+  UnreadableTablesFs() : FileSystemWrapper(rocksdb::FileSystem::Default()) {}
+
+  static const char* kClassName() { return "UnreadableTablesFs"; }
+  const char* Name() const override { return kClassName(); }
+
+  void SetBroken(bool broken) { broken_ = broken; }
+
+  rocksdb::IOStatus NewRandomAccessFile(
+      const std::string& fname, const rocksdb::FileOptions& opts,
+      std::unique_ptr<rocksdb::FSRandomAccessFile>* result,
+      rocksdb::IODebugContext* dbg) override {
+    rocksdb::IOStatus s =
+        target()->NewRandomAccessFile(fname, opts, result, dbg);
+    if (s.ok() && absl::EndsWith(fname, ".sst"))
+      *result = std::make_unique<File>(std::move(*result), &broken_);
+    return s;
+  }
+
+ private:
+  class File : public rocksdb::FSRandomAccessFileOwnerWrapper {
+   public:
+    File(std::unique_ptr<rocksdb::FSRandomAccessFile> file,
+         const std::atomic<bool>* broken)
+        : FSRandomAccessFileOwnerWrapper(std::move(file)), broken_(broken) {}
+
+    rocksdb::IOStatus Read(uint64_t offset, size_t n,
+                           const rocksdb::IOOptions& options,
+                           rocksdb::Slice* result, char* scratch,
+                           rocksdb::IODebugContext* dbg) const override {
+      if (*broken_) return rocksdb::IOStatus::IOError("injected: unreadable");
+      return target()->Read(offset, n, options, result, scratch, dbg);
+    }
+    rocksdb::IOStatus MultiRead(rocksdb::FSReadRequest* reqs, size_t num_reqs,
+                                const rocksdb::IOOptions& options,
+                                rocksdb::IODebugContext* dbg) override {
+      if (*broken_) return rocksdb::IOStatus::IOError("injected: unreadable");
+      return target()->MultiRead(reqs, num_reqs, options, dbg);
+    }
+
+   private:
+    const std::atomic<bool>* broken_;
+  };
+
+  std::atomic<bool> broken_{false};
+};
+
+// The store's tables are written, then read again through a disk that
+// fails until the test heals it.
+class BoardsRebuildFailing : public BoardsRebuild {
+ protected:
+  BoardsRebuildFailing()
+      : fs_(std::make_shared<UnreadableTablesFs>()),
+        env_owner_(rocksdb::NewCompositeEnv(fs_)) {
+    env_ = env_owner_.get();
+  }
+  void TearDown() override { store_.reset(); }  // before env_owner_
+
+  // Writes batches into table files, then reopens the store, so that what
+  // is read comes from those files rather than a cache.
+  void WriteTables() {
+    WriteBatches(20, 40);
+    ASSERT_TRUE(store_->CompactAll().ok());
+    ASSERT_NO_FATAL_FAILURE(OpenStore());
+  }
+
+  // The message TopPosts answers with; empty when it answers.
+  static std::string TopError(Boards& boards) {
+    return std::string(boards.TopPosts(TopRequest(3)).status().message());
+  }
+
+  std::shared_ptr<UnreadableTablesFs> fs_;
+  std::unique_ptr<rocksdb::Env> env_owner_;
+};
+
+// An attempt that fails to read the store is retried: the boards answer
+// UNAVAILABLE meanwhile, saying so, and once the disk reads again they
+// answer as the boards that recorded the same engagements live.
+TEST_F(BoardsRebuildFailing, AFailedAttemptIsRetriedOnceTheDiskReadsAgain) {
+  ASSERT_NO_FATAL_FAILURE(WriteTables());
+  Boards rebuilt(windows_, &clock_);
+  rebuilt.set_rebuild_retries_for_testing(6, absl::Milliseconds(200));
+  fs_->SetBroken(true);
+  ASSERT_TRUE(rebuilt.StartRebuild(*store_).ok());
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (TopError(rebuilt).find("being retried") == std::string::npos &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  const std::string error = TopError(rebuilt);
+  EXPECT_NE(error.find("being retried"), std::string::npos) << error;
+  EXPECT_NE(error.find("injected: unreadable"), std::string::npos) << error;
+  EXPECT_FALSE(rebuilt.ready());
+  fs_->SetBroken(false);
+  ASSERT_TRUE(rebuilt.WaitForRebuild(absl::Minutes(1)).ok());
+  EXPECT_TRUE(rebuilt.ready());
+  ExpectSameBoards(rebuilt, live_, windows_);
+}
+
+// A rebuild that fails every attempt gives up, and says why and what to do.
+TEST_F(BoardsRebuildFailing, GivesUpAfterItsAttempts) {
+  ASSERT_NO_FATAL_FAILURE(WriteTables());
+  Boards rebuilt(windows_, &clock_);
+  rebuilt.set_rebuild_retries_for_testing(3, absl::Milliseconds(10));
+  fs_->SetBroken(true);
+  ASSERT_TRUE(rebuilt.StartRebuild(*store_).ok());
+  const absl::Status status = rebuilt.WaitForRebuild(absl::Minutes(1));
+  EXPECT_FALSE(status.ok());
+  EXPECT_FALSE(absl::IsDeadlineExceeded(status)) << status;
+  EXPECT_NE(status.message().find("injected: unreadable"),
+            absl::string_view::npos)
+      << status;
+  EXPECT_FALSE(rebuilt.ready());
+  const std::string error = TopError(rebuilt);
+  EXPECT_NE(error.find("tried 3 times"), std::string::npos) << error;
+  EXPECT_NE(error.find("restart the server"), std::string::npos) << error;
+  fs_->SetBroken(false);
+}
+
+// Boards destroyed while their rebuild waits to retry do not wait it out
+// (it fails by hanging).
+TEST_F(BoardsRebuildFailing, DestroyingTheBoardsEndsTheWaitForARetry) {
+  ASSERT_NO_FATAL_FAILURE(WriteTables());
+  fs_->SetBroken(true);
+  {
+    Boards rebuilt(windows_, &clock_);
+    rebuilt.set_rebuild_retries_for_testing(6, absl::Hours(1));
+    ASSERT_TRUE(rebuilt.StartRebuild(*store_).ok());
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    while (TopError(rebuilt).find("being retried") == std::string::npos &&
+           absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+    ASSERT_NE(TopError(rebuilt).find("being retried"), std::string::npos);
+  }
+  fs_->SetBroken(false);
+}
 
 // A rebuild still running when the boards go away stops; nothing waits for
 // the whole scan or touches the store after. It fails by hanging, or, were

@@ -163,6 +163,8 @@ absl::StatusOr<std::unique_ptr<PulseServer>> PulseServer::Start(
       !s.ok()) {
     return s;
   }
+  // A rebuild that gave up (and logged why) leaves the server serving
+  // without the boards, as one that gives up after the wait does.
   if (absl::Status s =
           server->boards_->WaitForRebuild(options.boards_rebuild_wait);
       absl::IsDeadlineExceeded(s)) {
@@ -170,8 +172,6 @@ absl::StatusOr<std::unique_ptr<PulseServer>> PulseServer::Start(
         absl::StrCat(s.message(),
                      ": serving without them until done (TopPosts and "
                      "TrendingHashtags answer UNAVAILABLE meanwhile)"));
-  } else if (!s.ok()) {
-    return s;
   }
 
   server->pool_ = std::make_unique<WorkerPool>(options.worker_threads,
