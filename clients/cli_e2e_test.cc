@@ -369,6 +369,28 @@ TEST_F(CliTest, ABoardFlagWithoutItsBoardIsAUsageError) {
       << run.err;
 }
 
+// A flag the command does not read is refused, not silently ignored (a
+// `pulse stats p1 --window=5m` would otherwise answer as if asked for
+// something it was not).
+TEST_F(CliTest, AFlagTheCommandDoesNotReadIsAUsageError) {
+  for (const auto& [args, want] :
+       std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{kNoServer, "stats", "p1", "--window=5m"},
+            "--window does not apply to 'pulse stats'"},
+           {{kNoServer, "global", "--nostream"},
+            "--stream does not apply to 'pulse global'"},
+           {{kNoServer, "trending", "--account=a1"},
+            "--account does not apply to 'pulse trending'"},
+           {{kNoServer, "backup", "list", "--data_dir=/tmp/x"},
+            "--data_dir does not apply to 'pulse backup'"},
+           {{"backup", "restore", "--limit=3"},
+            "--limit does not apply to 'pulse backup restore'"}}) {
+    Outcome run = Pulse(args);
+    EXPECT_EQ(run.exit_code, 2) << args[1] << ": " << run.err;
+    EXPECT_TRUE(absl::StrContains(run.err, want)) << run.err;
+  }
+}
+
 TEST_F(CliTest, AnUnreachableServerExitsWithOneAndUnavailable) {
   Outcome run = Pulse({kNoServer, "--timeout=5s", "global"});
   EXPECT_EQ(run.exit_code, 1);
