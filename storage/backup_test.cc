@@ -5,13 +5,19 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "rocksdb/env.h"
+#include "rocksdb/file_system.h"
 #include "storage/store.h"
 #include "storage/test_util.h"
 
@@ -120,6 +126,110 @@ TEST_F(Backup, AStoppedStopperCancelsTheBackupsAfterIt) {
   absl::StatusOr<std::vector<BackupSummary>> list = ListBackups(BackupDir());
   ASSERT_TRUE(list.ok()) << list.status();
   EXPECT_EQ(list->size(), 1u);
+}
+
+// A file system whose sequential reads, how a backup copies the database's
+// files, wait while held.
+class HeldReadsFs : public rocksdb::FileSystemWrapper {
+ public:
+  HeldReadsFs() : FileSystemWrapper(rocksdb::FileSystem::Default()) {}
+
+  static const char* kClassName() { return "HeldReadsFs"; }
+  const char* Name() const override { return kClassName(); }
+
+  void Hold() {
+    absl::MutexLock lock(&mu_);
+    held_ = true;
+  }
+  void Release() {
+    absl::MutexLock lock(&mu_);
+    held_ = false;
+  }
+  // True once a read waits, false if none did within `timeout`.
+  bool WaitForAHeldRead(absl::Duration timeout) {
+    absl::MutexLock lock(&mu_);
+    return mu_.AwaitWithTimeout(absl::Condition(&waiting_), timeout);
+  }
+
+  rocksdb::IOStatus NewSequentialFile(
+      const std::string& fname, const rocksdb::FileOptions& opts,
+      std::unique_ptr<rocksdb::FSSequentialFile>* result,
+      rocksdb::IODebugContext* dbg) override {
+    rocksdb::IOStatus s = target()->NewSequentialFile(fname, opts, result, dbg);
+    if (s.ok()) *result = std::make_unique<File>(std::move(*result), this);
+    return s;
+  }
+
+ private:
+  class File : public rocksdb::FSSequentialFileOwnerWrapper {
+   public:
+    File(std::unique_ptr<rocksdb::FSSequentialFile> file, HeldReadsFs* fs)
+        : FSSequentialFileOwnerWrapper(std::move(file)), fs_(fs) {}
+
+    rocksdb::IOStatus Read(size_t n, const rocksdb::IOOptions& options,
+                           rocksdb::Slice* result, char* scratch,
+                           rocksdb::IODebugContext* dbg) override {
+      {
+        absl::MutexLock lock(&fs_->mu_);
+        if (fs_->held_) {
+          fs_->waiting_ = true;
+          fs_->mu_.Await(absl::Condition(
+              +[](bool* held) { return !*held; }, &fs_->held_));
+        }
+      }
+      return target()->Read(n, options, result, scratch, dbg);
+    }
+
+   private:
+    HeldReadsFs* fs_;
+  };
+
+  absl::Mutex mu_;
+  bool held_ ABSL_GUARDED_BY(mu_) = false;
+  bool waiting_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+class BackupStopped : public Backup {
+ protected:
+  BackupStopped()
+      : fs_(std::make_shared<HeldReadsFs>()),
+        env_(rocksdb::NewCompositeEnv(fs_)) {
+    options_.env = env_.get();
+  }
+  void TearDown() override { store_.reset(); }  // before env_
+
+  std::shared_ptr<HeldReadsFs> fs_;
+  std::unique_ptr<rocksdb::Env> env_;
+};
+
+// Stopped while it copies the database's files, a backup ends CANCELLED
+// without waiting to copy the rest, leaves no backup behind, and the backup
+// directory takes the next one.
+TEST_F(BackupStopped, AStopDuringABackupCancelsIt) {
+  MustWrite(Likes(5));
+  fs_->Hold();
+  BackupStopper stopper;
+  absl::StatusOr<BackupSummary> stopped;
+  std::thread backup(
+      [&] { stopped = CreateBackup(*store_, BackupDir(), 0, &stopper); });
+  const bool held = fs_->WaitForAHeldRead(absl::Seconds(30));
+  if (held) stopper.Stop();
+  fs_->Release();
+  backup.join();
+  ASSERT_TRUE(held) << "the backup read no file";
+  EXPECT_EQ(stopped.status().code(), absl::StatusCode::kCancelled)
+      << stopped.status();
+  absl::StatusOr<std::vector<BackupSummary>> list = ListBackups(BackupDir());
+  ASSERT_TRUE(list.ok()) << list.status();
+  EXPECT_TRUE(list->empty());
+
+  MustBackUp();
+  list = ListBackups(BackupDir());
+  ASSERT_TRUE(list.ok()) << list.status();
+  EXPECT_EQ(list->size(), 1u);
+  std::unique_ptr<Store> restored = Restored();
+  ASSERT_NE(restored, nullptr);
+  EXPECT_EQ(GlobalLikes(*restored), 5);
 }
 
 TEST_F(Backup, ListReportsEachBackupOldestFirst) {
