@@ -17,12 +17,18 @@ namespace {
 // that had more than kLingerBytes queued at its last send is counted again.
 constexpr std::chrono::milliseconds kDrainPoll(10);
 
-// Bytes queued at a send that may stay counted in the bridge's total until
-// the socket's next send or ping, rather than be counted again kDrainPoll
-// later: a frame or two behind a write in flight, which a socket that keeps
-// up has after most bursts. Polling for those cost the bridge 9-13 % more
-// CPU under fan-out (PERFORMANCE.md).
+// A socket that a send left with kLingerBytes or fewer queued, a frame or two
+// behind a write in flight, as one that keeps up has after most bursts, is
+// counted again kLingerPoll later (or at its next send or ping) rather than
+// kDrainPoll: polling every such socket at kDrainPoll cost the bridge 9-13 %
+// more CPU under fan-out (PERFORMANCE.md).
 constexpr int64_t kLingerBytes = 8 << 10;
+constexpr std::chrono::milliseconds kLingerPoll(1000);
+
+// How soon a socket with `buffered` bytes counted is counted again.
+std::chrono::milliseconds RecountAfter(int64_t buffered) {
+  return buffered > kLingerBytes ? kDrainPoll : kLingerPoll;
+}
 
 }  // namespace
 
@@ -310,10 +316,11 @@ void Connection::SendMessage(const WsMessagePtr& message) {
          !ctx_->counters->max_buffered_seen.compare_exchange_weak(seen,
                                                                   buffered)) {
   }
-  // More than a few frames held behind a write in flight would stay counted
-  // until the next send or ping (seconds away on a quiet socket): look again
-  // soon. A socket that keeps up queues little or nothing and arms nothing.
-  if (buffered > kLingerBytes && !drain_timer_armed_) ArmDrainTimer();
+  // Bytes held behind a write in flight would stay counted until the next
+  // send or ping (seconds away on a quiet socket): look again, soon when
+  // they are many. A socket whose write starts at once queues nothing.
+  if (buffered > 0 && !drain_timer_armed_)
+    ArmDrainTimer(RecountAfter(buffered));
 }
 
 int64_t Connection::AccountBuffered() {
@@ -353,13 +360,13 @@ bool Connection::Congested() {
   if (!OverBound(&by_share)) return false;
   if (by_share) ctx_->counters->budget_holds++;
   congested_.store(true, std::memory_order_release);
-  ArmDrainTimer();
+  ArmDrainTimer(kDrainPoll);
   return true;
 }
 
-void Connection::ArmDrainTimer() {
+void Connection::ArmDrainTimer(std::chrono::milliseconds after) {
   drain_timer_armed_ = true;
-  drain_timer_.expires_after(kDrainPoll);
+  drain_timer_.expires_after(after);
   drain_timer_.async_wait(
       [self = shared_from_this()](const boost::system::error_code& ec) {
         if (!ec) self->Post([self] { self->OnDrainTimer(); });
@@ -374,13 +381,13 @@ void Connection::OnDrainTimer() {
     return;
   }
   if (Congested()) return;  // went over its bound: polled until it drains
-  if (accounted_bytes_ > kLingerBytes) ArmDrainTimer();
+  if (accounted_bytes_ > 0) ArmDrainTimer(RecountAfter(accounted_bytes_));
 }
 
 void Connection::CheckDrained() {
   if (closed_) return;
   if (OverBound(nullptr)) {
-    ArmDrainTimer();
+    ArmDrainTimer(kDrainPoll);
     return;
   }
   congested_.store(false, std::memory_order_release);

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -105,7 +106,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // True while congested; detects the start of congestion, then polls
   // until the socket drains.
   bool Congested();
-  void ArmDrainTimer();
+  // Runs OnDrainTimer `after` from now, instead of when it was to run.
+  void ArmDrainTimer(std::chrono::milliseconds after);
   // The drain timer fired: checks a congested socket for having drained,
   // or counts again what another has queued (until nothing is).
   void OnDrainTimer();

@@ -421,6 +421,19 @@ class BoardsRebuildFailing : public BoardsRebuild {
     return std::string(boards.TopPosts(TopRequest(3)).status().message());
   }
 
+  // Waits up to 30 s for `boards` to say that an attempt is being retried;
+  // returns what TopPosts answers then.
+  static std::string WaitForARetry(Boards& boards) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    std::string error;
+    while ((error = TopError(boards)).find("being retried") ==
+               std::string::npos &&
+           absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+    return error;
+  }
+
   std::shared_ptr<UnreadableTablesFs> fs_;
   std::unique_ptr<rocksdb::Env> env_owner_;
 };
@@ -434,12 +447,7 @@ TEST_F(BoardsRebuildFailing, AFailedAttemptIsRetriedOnceTheDiskReadsAgain) {
   rebuilt.set_rebuild_retries_for_testing(6, absl::Milliseconds(200));
   fs_->SetBroken(true);
   ASSERT_TRUE(rebuilt.StartRebuild(*store_).ok());
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  while (TopError(rebuilt).find("being retried") == std::string::npos &&
-         absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(5));
-  }
-  const std::string error = TopError(rebuilt);
+  const std::string error = WaitForARetry(rebuilt);
   EXPECT_NE(error.find("being retried"), std::string::npos) << error;
   EXPECT_NE(error.find("injected: unreadable"), std::string::npos) << error;
   EXPECT_FALSE(rebuilt.ready());
@@ -478,12 +486,8 @@ TEST_F(BoardsRebuildFailing, DestroyingTheBoardsEndsTheWaitForARetry) {
     Boards rebuilt(windows_, &clock_);
     rebuilt.set_rebuild_retries_for_testing(6, absl::Hours(1));
     ASSERT_TRUE(rebuilt.StartRebuild(*store_).ok());
-    const absl::Time deadline = absl::Now() + absl::Seconds(30);
-    while (TopError(rebuilt).find("being retried") == std::string::npos &&
-           absl::Now() < deadline) {
-      absl::SleepFor(absl::Milliseconds(5));
-    }
-    ASSERT_NE(TopError(rebuilt).find("being retried"), std::string::npos);
+    const std::string error = WaitForARetry(rebuilt);
+    ASSERT_NE(error.find("being retried"), std::string::npos) << error;
   }
   fs_->SetBroken(false);
 }
