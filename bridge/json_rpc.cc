@@ -38,21 +38,24 @@ absl::StatusOr<Value> ParseValue(absl::string_view json) {
 constexpr int kMaxDepth = 32;
 
 // The deepest nesting of arrays and objects, strings skipped. Not a parser:
-// malformed input is left to protobuf's.
+// malformed input is left to protobuf's. Its strings are those protobuf's
+// parser reads: in double quotes and, beyond JSON, in single quotes (were
+// these not skipped as strings, a frame with '"' in it would have every
+// bracket after it uncounted).
 int NestingDepth(absl::string_view json) {
   int depth = 0;
   int deepest = 0;
-  bool in_string = false;
+  char quote = 0;  // the open string's quote, or 0
   for (size_t i = 0; i < json.size(); ++i) {
     const char c = json[i];
-    if (in_string) {
+    if (quote != 0) {
       if (c == '\\') {
         ++i;
-      } else if (c == '"') {
-        in_string = false;
+      } else if (c == quote) {
+        quote = 0;
       }
-    } else if (c == '"') {
-      in_string = true;
+    } else if (c == '"' || c == '\'') {
+      quote = c;
     } else if (c == '[' || c == '{') {
       deepest = std::max(deepest, ++depth);
     } else if (c == ']' || c == '}') {

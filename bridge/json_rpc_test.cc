@@ -59,6 +59,26 @@ TEST(JsonRpc, DeepNestingIsRefusedQuickly) {
                   .ok());
 }
 
+// protobuf's parser reads single-quoted strings too: a double quote inside
+// one does not open a string, so the brackets after it still count (they
+// did not, and a 40 KB frame held an io thread for 12 s of CPU).
+TEST(JsonRpc, SingleQuotedStringsDoNotHideDeepNesting) {
+  const std::string nested = R"({"method":'"',"params":{"a":)" +
+                             std::string(1000, '[') + std::string(1000, ']') +
+                             "}}";
+  const absl::StatusOr<RpcRequest> refused = ParseRequest(nested, nullptr);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("nested deeper than"),
+            absl::string_view::npos)
+      << refused.status();
+  // Brackets inside single-quoted strings do not count either.
+  const absl::StatusOr<RpcRequest> shallow = ParseRequest(
+      R"({"method":'X[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[','params':{}})",
+      nullptr);
+  ASSERT_TRUE(shallow.ok()) << shallow.status();
+  EXPECT_EQ(shallow->method, "X[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[");
+}
+
 // The error object's members come from a protobuf Struct, in no set order.
 void ExpectErrorObject(const std::string& frame, const std::string& code_number,
                        const std::string& message,
