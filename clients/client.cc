@@ -51,8 +51,9 @@ void* Tag(StreamOp op) {
 
 absl::StatusOr<std::string> TokenFromFileOrEnv(const std::string& token_file) {
   if (token_file.empty()) {
+    // `export PULSE_TOKEN=$(cat file)` keeps a CRLF file's '\r'.
     const char* env = std::getenv("PULSE_TOKEN");
-    return std::string(env == nullptr ? "" : env);
+    return std::string(absl::StripAsciiWhitespace(env == nullptr ? "" : env));
   }
   std::ifstream in(token_file);
   std::string token;
@@ -190,6 +191,16 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(
     absl::StatusOr<server::HostPort> address =
         server::ParseHostPort(target, "--server");
     if (!address.ok()) return address.status();
+  }
+  // gRPC aborts the process on a metadata value it cannot send, after
+  // logging it: the token.
+  for (size_t i = 0; i < options.token.size(); ++i) {
+    const char c = options.token[i];
+    if (c < 0x20 || c > 0x7e) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "token: byte ", i,
+          " is not printable ASCII; a token is printable ASCII only"));
+    }
   }
   absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
       MakeCredentials(options);

@@ -43,8 +43,9 @@ struct ClientOptions {
 
 // The token a command-line tool sends: the first line of `token_file` (flag
 // --token_file), else $PULSE_TOKEN, else none (empty). Tokens never come from
-// the command line itself, where ps would show them. INVALID_ARGUMENT when
-// the file cannot be read or starts with an empty line.
+// the command line itself, where ps would show them. Leading and trailing
+// whitespace is dropped. INVALID_ARGUMENT when the file cannot be read or
+// starts with an empty line.
 absl::StatusOr<std::string> TokenFromFileOrEnv(const std::string& token_file);
 
 // Converts a gRPC status to an absl::Status with the same code and message.

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -120,6 +121,25 @@ TEST(Connect, RejectsATargetThatIsNotHostAndPort) {
   }
   // A target URI is left to gRPC.
   EXPECT_TRUE(Client::Connect("dns:///localhost:50051").ok());
+}
+
+// gRPC would log the whole token and abort on the first call.
+TEST(Connect, RejectsATokenThatIsNotPrintableAsciiWithoutQuotingIt) {
+  ClientOptions options;
+  options.token = "secret-token\r";
+  const absl::Status status = Client::Connect("127.0.0.1:1", options).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(status.message(), "byte 12")) << status;
+  EXPECT_FALSE(absl::StrContains(status.message(), "secret")) << status;
+}
+
+// `export PULSE_TOKEN=$(cat token-file-with-CRLF)` keeps the '\r'.
+TEST(TokenFromFileOrEnv, DropsTheWhitespaceAroundTheEnvironmentsToken) {
+  ASSERT_EQ(setenv("PULSE_TOKEN", " readtoken\r\n", 1), 0);
+  const absl::StatusOr<std::string> token = TokenFromFileOrEnv("");
+  unsetenv("PULSE_TOKEN");
+  ASSERT_TRUE(token.ok()) << token.status();
+  EXPECT_EQ(*token, "readtoken");
 }
 
 TEST_F(ClientTest, UnaryErrorComesBackWithItsCodeAndMessage) {

@@ -158,6 +158,20 @@ absl::Status Authenticator::Reload() {
   absl::StatusOr<std::vector<TokenEntry>> entries =
       ParseTokenFile(*text, path_);
   if (!entries.ok()) return entries.status();
+  // A file caught while it is being written in place is empty or ends in
+  // the middle of a line; a line cut before its accounts would even widen
+  // a token to every account.
+  constexpr absl::string_view kWriteWhole =
+      "(a file still being written?): write the new file whole, then rename "
+      "it into place";
+  if (entries->empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path_, ": no tokens ", kWriteWhole));
+  }
+  if (text->back() != '\n') {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path_, ": the last line does not end with a newline ", kWriteWhole));
+  }
 
   absl::MutexLock lock(&mu_);
   std::vector<Loaded> loaded;

@@ -167,6 +167,32 @@ TEST_F(AuthenticatorTest, ReloadSwapsTokensKeepsStateAndSurvivesABadFile) {
       (*auth)->AuthorizeToken("new-token-0123456789", Role::kRead, "X").ok());
 }
 
+// A file caught while an editor or a shell rewrites it in place: cut
+// before the accounts of its last line, that line would read as a token
+// for every account; emptied first, as `>` does, it would revoke them all.
+TEST_F(AuthenticatorTest, AReloadRefusesAFileThatLooksHalfWritten) {
+  auto auth = Authenticator::FromFile(path_, AuthLimits{});
+  ASSERT_TRUE(auth.ok()) << auth.status();
+  for (const auto& [text, expected] :
+       std::vector<std::pair<std::string, std::string>>{
+           {absl::StrCat(kIngest, " ingest\n", kScoped, " read"),
+            "the last line does not end with a newline"},
+           {"", "no tokens"},
+           {"# nothing yet\n", "no tokens"}}) {
+    Write(text);
+    const absl::Status refused = (*auth)->Reload();
+    EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument) << text;
+    EXPECT_TRUE(absl::StrContains(refused.message(), expected)) << refused;
+    EXPECT_TRUE(absl::StrContains(refused.message(), "rename it into place"))
+        << refused;
+    // The old tokens stay, the scoped one with its accounts.
+    auto scoped = (*auth)->AuthorizeToken(kScoped, Role::kRead, "X");
+    ASSERT_TRUE(scoped.ok()) << scoped.status();
+    EXPECT_FALSE((*scoped)->Allows("a3"));
+    EXPECT_TRUE((*auth)->AuthorizeToken(kAdmin, Role::kAdmin, "X").ok());
+  }
+}
+
 TEST(AuthenticatorOffTest, EveryoneIsAnAnonymousAdminWithoutLimits) {
   Authenticator auth(AuthLimits{});
   EXPECT_FALSE(auth.enabled());
