@@ -17,6 +17,20 @@ int HexDigit(char c) {
   return -1;
 }
 
+// True for a Host that names the bridge by address, which DNS cannot rebind:
+// an IPv4 address, a bracketed IPv6 one or localhost, each with an optional
+// port.
+bool HostIsAnAddress(absl::string_view host) {
+  if (absl::StartsWith(host, "[")) return true;  // [v6]:port
+  absl::string_view name = host.substr(0, host.rfind(':'));
+  if (absl::EqualsIgnoreCase(name, "localhost")) return true;
+  if (name.empty()) return false;
+  for (char c : name) {
+    if (!absl::ascii_isdigit(c) && c != '.') return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool OriginAllowed(absl::string_view origin, absl::string_view host,
@@ -31,7 +45,9 @@ bool OriginAllowed(absl::string_view origin, absl::string_view host,
       !absl::ConsumePrefix(&authority, "https://")) {
     return false;  // "null" (sandboxed or file: pages) and odd schemes
   }
-  return !host.empty() && absl::EqualsIgnoreCase(authority, host);
+  // A page on a name the attacker's DNS points at the bridge (rebinding)
+  // has that name as both its Origin and its Host: a name must be listed.
+  return HostIsAnAddress(host) && absl::EqualsIgnoreCase(authority, host);
 }
 
 absl::StatusOr<std::string> PercentDecode(absl::string_view in) {
@@ -62,8 +78,12 @@ absl::StatusOr<HandshakeAuth> ReadHandshakeAuth(
       auth.token = std::string(rest);
     }
   }
-  if (auth.subprotocol.empty() && !subprotocols.empty())
-    auth.subprotocol = subprotocols[0];
+  // Never a bearer subprotocol: the answer would carry the token back, in
+  // a response header proxies log.
+  for (const std::string& p : subprotocols) {
+    if (!auth.subprotocol.empty()) break;
+    if (!absl::StartsWith(p, kBearerPrefix)) auth.subprotocol = p;
+  }
   if (auth.token.empty()) {
     for (absl::string_view pair : absl::StrSplit(query, '&')) {
       absl::string_view value = pair;

@@ -19,7 +19,9 @@ inline constexpr char kBearerPrefix[] = "bearer.";
 
 // True when a handshake with this Origin header may proceed: no Origin (not a
 // browser), an exact (case-insensitive) entry of `allowed`, "*" in `allowed`,
-// or, with `allowed` empty, an origin whose host[:port] is the request's Host.
+// or, with `allowed` empty, an origin whose host[:port] is the request's Host
+// when that Host is an IP address or localhost (a name could be rebound to
+// the bridge by the DNS of the page's own site).
 bool OriginAllowed(absl::string_view origin, absl::string_view host,
                    const std::vector<std::string>& allowed);
 
@@ -33,8 +35,9 @@ struct HandshakeAuth {
 
 // Takes the token from a "bearer.<token>" subprotocol, else from the
 // `access_token` query parameter (percent-decoded); chooses "pulse.v1" as the
-// answered subprotocol when offered, else the first offered one (a browser
-// fails the handshake if none of its offers is answered).
+// answered subprotocol when offered, else the first offered one that is not
+// a "bearer." one, which would echo the token (a browser fails the handshake
+// if none of its offers is answered: it must offer "pulse.v1" with a token).
 // INVALID_ARGUMENT for a token that is not printable ASCII or is over 4 KiB.
 absl::StatusOr<HandshakeAuth> ReadHandshakeAuth(
     const std::vector<std::string>& subprotocols, absl::string_view query);

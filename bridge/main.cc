@@ -35,7 +35,8 @@ ABSL_FLAG(std::string, web_root, "clients/web",
 ABSL_FLAG(
     std::vector<std::string>, allowed_origins, {},
     "Origins allowed to open /ws (e.g. https://dash.example.com), '*' for any; "
-    "empty allows only the bridge's own host.");
+    "empty allows only the bridge's own address, when the page names it by "
+    "IP address or localhost (a host name must be listed: DNS rebinding).");
 ABSL_FLAG(int64_t, max_frame_bytes, 64 << 10,
           "Largest incoming websocket frame; a larger one closes the socket "
           "with 1009.");
