@@ -16,6 +16,16 @@ export class Backoff {
     return Math.round(ceiling / 2 + this.random_() * (ceiling / 2));
   }
 
+  // The delay when the server asked to be left alone for a while (a bridge
+  // at its connection limit, or one that shed a slow reader): the ceiling's,
+  // in [maxMs/2, maxMs], and later attempts stay there until reset().
+  longest() {
+    while (this.attempt_ < 30 && this.baseMs_ * 2 ** this.attempt_ < this.maxMs_) {
+      this.attempt_++;
+    }
+    return this.next();
+  }
+
   // Attempts so far since the last reset.
   get attempt() {
     return this.attempt_;

@@ -15,11 +15,9 @@ const socket = new RpcSocket(socketUrl(location.href));
 const clock = new ServerClock();
 attachConnectionIndicator($('connection'), socket);
 
-const globalPanel = new GlobalPanel($('global-counters'));
-socket.subscribe({global: true, minInterval: '0.25s'}, (update) => {
-  clock.observe(update.time);
-  if (update.global) globalPanel.render(update.global);
-});
+// First: every dashboard names the global totals' subscription 1, so the
+// bridge frames its updates once for all of them.
+new GlobalPanel($('global'), socket, clock);
 
 let drilldown = null;
 const select = (selection) => drilldown.show(selection);
@@ -28,5 +26,10 @@ new RateChartPanel($('rate'), socket, clock);
 new TopPostsPanel($('top-posts'), socket, clock, select);
 new TrendingPanel($('trending'), socket, select);
 
+// A page in the back-forward cache must hold no open websocket; one shown
+// again from it (the Back button) connects again, resubscribes and backfills.
 addEventListener('pagehide', () => socket.stop());
+addEventListener('pageshow', (event) => {
+  if (event.persisted) socket.start();
+});
 socket.start();

@@ -3,9 +3,21 @@
 // but nothing of panels.
 //
 // Events (EventTarget):
-//   'state'  detail {state: 'connecting'|'open'|'closed', retryInMs, attempt}
-//   'open'   detail {reconnect: boolean, downSinceMs}  after every (re)open
+//   'state'    detail {state: 'connecting'|'open'|'closed', retryInMs, attempt,
+//              code, reason}  (on 'closed': the close frame's code and reason)
+//   'open'     detail {reconnect: boolean, downSinceMs}  after every (re)open
+//   'backend'  detail {state: 'unknown'|'up'|'down', error}  whether
+//              pulse-server answers behind the bridge (see `backend`)
 import {Backoff} from './backoff.js';
+
+// gRPC status codes with which the bridge says pulse-server did not answer.
+const kBackendDownCodes = new Set([4 /* DEADLINE_EXCEEDED */, 14 /* UNAVAILABLE */]);
+
+// Close codes with which the bridge asks to be left alone for a while: 1013
+// (try again later: at its connection limit, it accepts and closes at once)
+// and 1008 (policy: a socket shed for not reading its answers). Retrying
+// within the backoff's first steps would make a storm of them.
+const kWaitLongerCloseCodes = new Set([1008, 1013]);
 
 // An error answer of the bridge: code is the gRPC status code.
 export class RpcError extends Error {
@@ -48,23 +60,55 @@ export class RpcSocket extends EventTarget {
     this.downSinceMs_ = null;
     this.retryTimer_ = null;
     this.stopped_ = false;
+    // Whether this connection has delivered a frame: only then is it known to
+    // work, and the reconnect backoff starts afresh.
+    this.proven_ = false;
+    this.backend_ = 'unknown';
+    this.backendError_ = null;
+    // Signs that pulse-server answers, counted: a call that fails after a
+    // later sign came (a late answer to an old call) does not mark it down.
+    this.upSigns_ = 0;
   }
 
   get state() {
     return this.state_;
   }
 
-  // Opens the socket; it reopens by itself until stop().
-  start() {
-    this.stopped_ = false;
-    this.connect_();
+  // Whether pulse-server answers behind the bridge: 'unknown' until the
+  // first answer or update since the socket opened, 'up' after one, 'down'
+  // after a stream ended or a call failed UNAVAILABLE (or DEADLINE_EXCEEDED),
+  // until the next answer or update.
+  get backend() {
+    return this.backend_;
   }
 
-  // Closes for good (page unload).
+  // The RpcError that marked the backend down, or null.
+  get backendError() {
+    return this.backendError_;
+  }
+
+  // Opens the socket; it reopens by itself until stop(). May be called again
+  // after stop().
+  start() {
+    this.stopped_ = false;
+    if (!this.ws_) this.connect_();
+  }
+
+  // Closes until start() (the page is unloaded, or frozen in the back-forward
+  // cache). Calls in flight fail at once with a DisconnectedError.
   stop() {
     this.stopped_ = true;
     clearTimeout(this.retryTimer_);
-    if (this.ws_) this.ws_.close(1000, 'bye');
+    const ws = this.ws_;
+    if (!ws) {
+      this.setState_('closed', {});
+      return;
+    }
+    // Its close event may come only after the page is shown again, when a
+    // new socket is already open: done here, and the event ignored.
+    this.ws_ = null;
+    ws.close(1000, 'bye');
+    this.onClosed_({});
   }
 
   // Calls `method` with `params`; resolves with the result, rejects with an
@@ -78,7 +122,7 @@ export class RpcSocket extends EventTarget {
         if (method === 'Subscribe') this.abandoned_.add(id);
         reject(new Error(`${method} timed out`));
       }, this.callTimeoutMs_);
-      this.pending_.set(id, {resolve, reject, timer});
+      this.pending_.set(id, {resolve, reject, timer, method, upSigns: this.upSigns_});
       this.send_({jsonrpc: '2.0', id, method, params});
     });
   }
@@ -106,7 +150,9 @@ export class RpcSocket extends EventTarget {
     this.ws_ = ws;
     ws.onopen = () => {
       if (ws !== this.ws_) return;
-      this.backoff_.reset();
+      // The backoff is not reset yet: a bridge at its connection limit
+      // accepts and then closes (see onmessage).
+      this.proven_ = false;
       // Ids are per connection. Every dashboard numbers its subscriptions
       // alike (1 for the global totals, ...), and the bridge frames an
       // update once for all sockets that named its subscription alike.
@@ -120,18 +166,24 @@ export class RpcSocket extends EventTarget {
       this.dispatchEvent(new CustomEvent('open', {detail: {reconnect, downSinceMs}}));
     };
     ws.onmessage = (event) => {
-      if (ws === this.ws_) this.onFrame_(event.data);
+      if (ws !== this.ws_) return;
+      if (!this.proven_) {
+        this.proven_ = true;
+        this.backoff_.reset();
+      }
+      this.onFrame_(event.data);
     };
     // An error is always followed by close; the close handler does the work.
     ws.onerror = () => {};
-    ws.onclose = () => {
+    ws.onclose = (event) => {
       if (ws !== this.ws_) return;
       this.ws_ = null;
-      this.onClosed_();
+      this.onClosed_({code: event?.code, reason: event?.reason});
     };
   }
 
-  onClosed_() {
+  // close: the close frame's {code, reason}, when there was one.
+  onClosed_(close) {
     if (this.downSinceMs_ === null) this.downSinceMs_ = Date.now();
     for (const [, p] of this.pending_) {
       clearTimeout(p.timer);
@@ -141,17 +193,36 @@ export class RpcSocket extends EventTarget {
     this.abandoned_.clear();
     this.byServerId_.clear();
     for (const sub of this.subscriptions_) sub.serverId_ = null;
-    if (this.stopped_) {
-      this.setState_('closed', {});
-      return;
-    }
-    this.scheduleRetry_();
+    if (this.stopped_) this.setState_('closed', {});
+    else this.scheduleRetry_(close);
+    // Told after the state, so that nobody shows a closed socket as open.
+    this.setBackend_('unknown', null);
   }
 
-  scheduleRetry_() {
-    const retryInMs = this.backoff_.next();
-    this.setState_('closed', {retryInMs, attempt: this.backoff_.attempt});
+  scheduleRetry_(close = {}) {
+    const retryInMs = kWaitLongerCloseCodes.has(close.code)
+      ? this.backoff_.longest() : this.backoff_.next();
+    this.setState_('closed', {retryInMs, attempt: this.backoff_.attempt,
+      code: close.code, reason: close.reason});
     this.retryTimer_ = setTimeout(() => this.connect_(), retryInMs);
+  }
+
+  // An update came, or an answer only pulse-server gives.
+  backendUp_() {
+    this.upSigns_++;
+    if (this.backend_ === 'up') return;
+    const wasDown = this.backend_ === 'down';
+    this.setBackend_('up', null);
+    // The server is back: subscriptions waiting out their retry delay (up
+    // to 15 s) need not wait any longer.
+    if (wasDown) for (const sub of this.subscriptions_) sub.retryNow_();
+  }
+
+  setBackend_(state, error) {
+    if (this.backend_ === state && this.backendError_ === error) return;
+    this.backend_ = state;
+    this.backendError_ = error;
+    this.dispatchEvent(new CustomEvent('backend', {detail: {state, error}}));
   }
 
   setState_(state, extra) {
@@ -172,11 +243,17 @@ export class RpcSocket extends EventTarget {
       return;
     }
     if (frame.method === 'update') {
+      this.backendUp_();
       const sub = this.byServerId_.get(frame.params?.subscription);
       if (sub) sub.deliver_(frame.params.update);
       return;
     }
     if (frame.method === 'subscriptionEnded') {
+      // The server stream ended: pulse-server stopped, or the bridge lost it.
+      const error = frame.params?.error;
+      if (!error || kBackendDownCodes.has(error.code)) {
+        this.setBackend_('down', new RpcError(error ?? {code: 14, message: 'subscription ended'}));
+      }
       const sub = this.byServerId_.get(frame.params?.subscription);
       if (sub) {
         this.byServerId_.delete(sub.serverId_);
@@ -195,8 +272,17 @@ export class RpcSocket extends EventTarget {
     if (!p) return;
     this.pending_.delete(frame.id);
     clearTimeout(p.timer);
-    if (frame.error) p.reject(new RpcError(frame.error));
-    else p.resolve(frame.result);
+    if (frame.error) {
+      const error = new RpcError(frame.error);
+      if (kBackendDownCodes.has(error.code) && p.upSigns === this.upSigns_) {
+        this.setBackend_('down', error);
+      }
+      p.reject(error);
+    } else {
+      // The bridge answers Unsubscribe by itself.
+      if (p.method !== 'Unsubscribe') this.backendUp_();
+      p.resolve(frame.result);
+    }
   }
 }
 
@@ -210,6 +296,7 @@ class Subscription {
     this.serverId_ = null;
     this.closed_ = false;
     this.retryTimer_ = null;
+    this.waiting_ = false; // between a failure and its retry
     this.backoff_ = new Backoff({baseMs: 500, maxMs: 15_000});
   }
 
@@ -227,6 +314,7 @@ class Subscription {
 
   open_() {
     clearTimeout(this.retryTimer_);
+    this.waiting_ = false;
     this.socket_.call('Subscribe', this.params_).then((result) => {
       if (this.closed_) {
         this.socket_.call('Unsubscribe', {subscription: result.subscription}).catch(() => {});
@@ -255,7 +343,13 @@ class Subscription {
     this.retryLater_();
   }
 
+  // Retries now if it waits for a retry (the backend is back).
+  retryNow_() {
+    if (this.waiting_ && !this.closed_) this.open_();
+  }
+
   retryLater_() {
+    this.waiting_ = true;
     this.retryTimer_ = setTimeout(() => {
       if (!this.closed_ && this.socket_.state === 'open') this.open_();
     }, this.backoff_.next());

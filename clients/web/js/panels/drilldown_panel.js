@@ -113,6 +113,8 @@ export class DrilldownPanel {
   }
 
   onUpdate_(update) {
+    // The subscription works (again): an error it or a fetch had is past.
+    setText(this.error_, '');
     const kind = kKinds[this.selection_.kind];
     const stats = (update[kind.list] ?? []).find((s) => s[kind.key] === this.selection_.id);
     if (!stats) return;
@@ -139,7 +141,7 @@ export class DrilldownPanel {
     if (this.meta_.dataset.rendered === key) return;
     this.meta_.dataset.rendered = key;
     const link = (kind, id, text) => el('button', {type: 'button', class: `link ${kind}`,
-      onclick: () => this.onSelect_({kind, id})}, text);
+      title: text, onclick: () => this.onSelect_({kind, id})}, text);
     this.meta_.replaceChildren(
       stats.known ? el('span', {}, 'by ', link('account', stats.accountId, stats.accountId),
         stats.platform ? ` on ${stats.platform}` : '')
@@ -169,6 +171,7 @@ export class DrilldownPanel {
         startTime: toTimestamp(this.clock_.nowMs() - (r.spanSec - r.bucketSec) * 1000),
       });
       if (seq !== this.fetchSeq_) return;
+      setText(this.error_, '');
       const series = new TimeSeries();
       series.merge(result.points);
       this.chart_.setData(series.columns());

@@ -1,5 +1,6 @@
 // The global counters: totals, engagement rate and engagements per second,
-// exactly as the server's GlobalStats has them.
+// exactly as the server's GlobalStats has them, from a live Subscribe whose
+// update times also set the page's server clock.
 import {formatCount, formatExact, formatPercent, formatRate, parseInt64} from '../int64.js';
 import {el, setText} from '../dom.js';
 
@@ -14,21 +15,29 @@ const kCounters = [
 ];
 
 export class GlobalPanel {
-  constructor(container) {
+  // Subscribes at once: the global totals are the page's first subscription
+  // (see main.js).
+  constructor(container, socket, clock) {
     this.values_ = new Map();
+    this.error_ = container.querySelector('.panel-error');
     const card = (key, label) => {
       const value = el('dd', {class: 'value', 'data-testid': `global-${key}`}, '–');
       this.values_.set(key, value);
       return el('div', {class: 'counter'}, el('dt', {}, label), value);
     };
-    container.append(el('dl', {class: 'counters'},
+    container.querySelector('#global-counters').append(el('dl', {class: 'counters'},
       kCounters.map(([key, label]) => card(key, label)),
       card('engagement-rate', 'Engagement rate'),
       card('engagements-per-second', 'Engagements/s')));
+    socket.subscribe({global: true, minInterval: '0.25s'}, (update) => {
+      clock.observe(update.time);
+      if (update.global) this.render_(update.global);
+    }, (error) => setText(this.error_, `Totals: ${error.message}`));
   }
 
   // global: a GlobalStats in JSON form.
-  render(global) {
+  render_(global) {
+    setText(this.error_, '');
     for (const [key] of kCounters) {
       const v = parseInt64(global[key]);
       const node = this.values_.get(key);

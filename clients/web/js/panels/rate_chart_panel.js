@@ -1,26 +1,33 @@
 // Engagements per second over the last 15 minutes: global ENGAGEMENTS at
-// SECOND resolution from QueryTimeSeries. The whole range is fetched on load;
-// then, once a second, only the range from a few seconds before the newest
-// bucket, which also refills whatever a disconnect missed.
+// SECOND resolution from QueryTimeSeries, fetched once a second. A tick
+// fetches only the newest buckets, but the whole range is fetched again on
+// load, after a reconnect or a failed fetch, and every 30 s, for engagements
+// stamped in the past (WindowRefresh).
 import {LineChart} from '../charts.js';
+import {setText} from '../dom.js';
+import {DisconnectedError} from '../rpc_socket.js';
 import {TimeSeries} from '../time_series.js';
 import {toTimestamp} from '../timestamp.js';
+import {WindowRefresh} from '../window_refresh.js';
 
 const kSpanSec = 15 * 60;
-// Buckets refetched behind the newest one: the newest was still filling.
-const kOverlapSec = 5;
 
 export class RateChartPanel {
   constructor(container, socket, clock) {
     this.socket_ = socket;
     this.clock_ = clock;
     this.series_ = new TimeSeries();
+    this.plan_ = new WindowRefresh({spanSec: kSpanSec});
     this.node_ = container;
+    this.error_ = container.querySelector('.panel-error');
     this.chart_ = new LineChart(container.querySelector('.chart'),
       {label: 'Engagements per second', height: 260});
     this.inFlight_ = false;
     this.timer_ = setInterval(() => this.refresh(), 1000);
-    socket.addEventListener('open', () => this.refresh());
+    socket.addEventListener('open', () => {
+      this.plan_.invalidate();
+      this.refresh();
+    });
   }
 
   // Fetches what is missing; at most one query in flight.
@@ -29,19 +36,19 @@ export class RateChartPanel {
     this.inFlight_ = true;
     try {
       const nowSec = Math.floor(this.clock_.nowMs() / 1000);
-      const fromSec = nowSec - kSpanSec + 1;
-      const last = this.series_.lastTime();
-      const startSec = last === null ? fromSec : Math.max(fromSec, last - kOverlapSec);
+      const {startSec, fromSec} = this.plan_.next(nowSec, this.series_.lastTime());
       const result = await this.socket_.call('QueryTimeSeries', {
         global: true, metric: 'ENGAGEMENTS', resolution: 'SECOND',
         startTime: toTimestamp(startSec * 1000),
       });
+      setText(this.error_, '');
       this.series_.merge(result.points);
       this.series_.trimBefore(fromSec);
       this.render_();
     } catch (e) {
-      // A disconnect or timeout: the next tick after reconnecting refetches
-      // from the newest bucket held, so nothing is lost.
+      this.plan_.invalidate();
+      // A disconnect shows in the connection indicator.
+      if (!(e instanceof DisconnectedError)) setText(this.error_, `Chart: ${e.message}`);
     } finally {
       this.inFlight_ = false;
     }

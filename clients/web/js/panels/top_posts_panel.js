@@ -86,8 +86,9 @@ export class TopPostsPanel {
       return el('td', {class: 'num', 'data-field': field, 'data-value': v.toString(),
         title: formatExact(v)}, formatCount(v));
     };
+    // An id may be 256 bytes long: cut with an ellipsis, in full in `title`.
     const select = (kind, id, text, extra = {}) => el('button', {type: 'button',
-      class: `link ${kind}`, onclick: () => this.onSelect_({kind, id}), ...extra}, text);
+      class: `link ${kind}`, title: text, onclick: () => this.onSelect_({kind, id}), ...extra}, text);
     const hashtags = (p.hashtags ?? []).map((h) => select('hashtag', h, `#${h}`,
       {'aria-label': `Hashtag ${h}, show details`}));
     const spark = el('td', {class: 'spark', 'data-field': 'sparkline'});

@@ -48,7 +48,7 @@ export class TrendingPanel {
       const rising = Number(t.growth ?? 0) >= 0;
       return el('li', {'data-testid': 'trending-row', 'data-hashtag': t.hashtag,
         'data-current': current.toString(), 'data-previous': previous.toString()},
-        el('button', {type: 'button', class: 'link hashtag',
+        el('button', {type: 'button', class: 'link hashtag', title: `#${t.hashtag}`,
           'aria-label': `Hashtag ${t.hashtag}, show details`,
           onclick: () => this.onSelect_({kind: 'hashtag', id: t.hashtag})}, `#${t.hashtag}`),
         el('span', {class: 'num', title: `${formatExact(current)} now, ${formatExact(previous)} in the window before`},
