@@ -1,5 +1,6 @@
-// A minimal HTTP/1.0 endpoint for GET /metrics: one thread, one request per
-// connection, bounded request size and time. Not a general web server.
+// A minimal HTTP/1.0 endpoint for GET /metrics: one thread polling up to 32
+// connections, one request per connection, bounded request size and time.
+// Not a general web server.
 #ifndef PULSE_SERVER_HTTP_ENDPOINT_H_
 #define PULSE_SERVER_HTTP_ENDPOINT_H_
 
@@ -29,15 +30,13 @@ class HttpEndpoint {
   int64_t accepted() const { return accepted_.load(); }
 
  private:
+  struct Connection;
+
   HttpEndpoint() = default;
   void Run();
-  void Serve(int fd);
-  // Polls `fd` for `events` until then; false at the deadline, on an error
-  // or once stopping.
-  bool Wait(int fd, short events,
-            std::chrono::steady_clock::time_point deadline) const;
-  void WriteAll(int fd, const std::string& data,
-                std::chrono::steady_clock::time_point deadline) const;
+  // Reads what `c` sent, or sends it what it can take; false once it is done
+  // with (answered, closed, or too large a request).
+  bool Step(Connection& c);
 
   int listen_fd_ = -1;
   int port_ = 0;

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/time/clock.h"
@@ -130,7 +131,7 @@ TEST(HttpEndpoint, RefusesAListenAddressWithoutAPort) {
 }
 
 // The request's 2 s are for all of it: a byte now and then does not keep
-// the endpoint's one thread, and the next scrape is served.
+// the connection open, and the next scrape is served.
 TEST(HttpEndpoint, AClientThatTricklesItsRequestIsCutOffAtTheDeadline) {
   std::unique_ptr<HttpEndpoint> endpoint = Start();
   ASSERT_NE(endpoint, nullptr);
@@ -148,13 +149,37 @@ TEST(HttpEndpoint, AClientThatTricklesItsRequestIsCutOffAtTheDeadline) {
                                "HTTP/1.0 200 OK\r\n"));
 }
 
+// Connections that send nothing do not keep a scrape out: the endpoint
+// serves several at once, and one more than it holds closes the oldest. (It
+// served one at a time, 2 s each: 40 of them held a scrape for 80 s.)
+TEST(HttpEndpoint, IdleConnectionsDoNotKeepAScrapeOut) {
+  std::unique_ptr<HttpEndpoint> endpoint = Start();
+  ASSERT_NE(endpoint, nullptr);
+  std::vector<int> idle;
+  for (int i = 0; i < 40; ++i) idle.push_back(Connect(endpoint->port()));
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (endpoint->accepted() < 40 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  const int fd = Connect(endpoint->port());
+  const std::string request = "GET /metrics HTTP/1.0\r\n\r\n";
+  ASSERT_EQ(send(fd, request.data(), request.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(request.size()));
+  bool closed = false;
+  const std::string answer = ReadUntilClosed(fd, absl::Seconds(10), &closed);
+  EXPECT_TRUE(closed);
+  EXPECT_TRUE(absl::StartsWith(answer, "HTTP/1.0 200 OK\r\n")) << answer;
+  close(fd);
+  for (int i : idle) close(i);
+}
+
 // Shutdown does not wait for a slow client's request.
 TEST(HttpEndpoint, StopsWhileAClientTrickles) {
   std::unique_ptr<HttpEndpoint> endpoint = Start();
   ASSERT_NE(endpoint, nullptr);
   const int slow = Connect(endpoint->port());
   Trickler trickler(slow);
-  // The endpoint is serving it (it serves one connection at a time).
+  // The endpoint is serving it.
   const absl::Time deadline = absl::Now() + absl::Seconds(5);
   while (endpoint->accepted() == 0 && absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(5));
