@@ -108,13 +108,13 @@ void Backend::AddAuth(const std::string& token, grpc::ClientContext* ctx) {
 void Backend::CallUnary(
     const std::string& path, const google::protobuf::Message& request,
     std::unique_ptr<google::protobuf::Message> response,
-    const std::string& token,
+    const std::string& token, uint64_t owner,
     std::function<
         void(absl::StatusOr<std::unique_ptr<google::protobuf::Message>>)>
         done) {
-  auto* call = new UnaryCall;
-  if (!BeginCall(&call->ctx)) {
-    delete call;
+  auto shared = std::make_shared<UnaryCall>();
+  UnaryCall* call = shared.get();  // alive until EndCall
+  if (!BeginCall({shared, &call->ctx}, owner)) {
     done(absl::UnavailableError("the bridge is shutting down"));
     return;
   }
@@ -146,14 +146,14 @@ void Backend::CallUnary(
             done(FromGrpc(status));
           }
         }
-        EndCall(call);
+        EndCall(&call->ctx);
       });
 }
 
 void Backend::CheckHealth(std::function<void(bool serving)> done) {
-  auto* call = new HealthCall;
-  if (!BeginCall(&call->ctx)) {
-    delete call;
+  auto shared = std::make_shared<HealthCall>();
+  HealthCall* call = shared.get();  // alive until EndCall
+  if (!BeginCall({shared, &call->ctx})) {
     done(false);
     return;
   }
@@ -169,23 +169,24 @@ void Backend::CheckHealth(std::function<void(bool serving)> done) {
                call->response.status() ==
                    grpc::health::v1::HealthCheckResponse::SERVING);
         }
-        EndCall(call);
+        EndCall(&call->ctx);
       });
 }
 
-bool Backend::BeginCall(grpc::ClientContext* ctx) {
+bool Backend::BeginCall(std::shared_ptr<grpc::ClientContext> ctx,
+                        uint64_t owner) {
   absl::MutexLock lock(&mu_);
   if (stopping_) return false;
-  calls_.insert(ctx);
+  grpc::ClientContext* key = ctx.get();
+  calls_.emplace(key, Tracked{owner, std::move(ctx)});
   ++live_;
   return true;
 }
 
-template <typename Call>
-void Backend::EndCall(Call* call) {
+void Backend::EndCall(grpc::ClientContext* ctx) {
   absl::MutexLock lock(&mu_);
-  calls_.erase(&call->ctx);
-  delete call;  // before Stop() could reach its context, or WaitIdle return
+  // Deletes the call, unless a cancel holds it, before WaitIdle could return.
+  calls_.erase(ctx);
   --live_;
 }
 
@@ -202,9 +203,36 @@ void Backend::EndStream() {
 }
 
 void Backend::Stop() {
+  CancelWhere([](const Tracked&) { return true; }, /*stop=*/true);
+}
+
+void Backend::CancelCalls(uint64_t owner) {
+  if (owner == 0) return;
+  CancelWhere([owner](const Tracked& t) { return t.owner == owner; },
+              /*stop=*/false);
+}
+
+void Backend::CancelWhere(const std::function<bool(const Tracked&)>& which,
+                          bool stop) {
+  std::vector<std::shared_ptr<grpc::ClientContext>> picked;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stop) stopping_ = true;
+    for (const auto& [key, tracked] : calls_) {
+      if (which(tracked)) picked.push_back(tracked.ctx);
+    }
+    if (picked.empty()) return;
+    ++live_;
+  }
+  for (const auto& ctx : picked) ctx->TryCancel();
+  picked.clear();  // deletes the calls that ended meanwhile
   absl::MutexLock lock(&mu_);
-  stopping_ = true;
-  for (grpc::ClientContext* ctx : calls_) ctx->TryCancel();
+  --live_;
+}
+
+int Backend::calls_in_flight() const {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int>(calls_.size());
 }
 
 bool Backend::WaitIdle(absl::Duration timeout) {

@@ -5,13 +5,14 @@
 #ifndef PULSE_BRIDGE_BACKEND_H_
 #define PULSE_BRIDGE_BACKEND_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_set.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -61,13 +62,23 @@ class Backend {
   // `response` (its type is the method's output type) or the call's status.
   // Runs `done` exactly once, on a gRPC thread (or inline if stopping). Never
   // blocks. `token`, when not empty, goes as "authorization: Bearer <token>".
+  // `owner` (not 0) names who made the call, for CancelCalls.
   void CallUnary(
       const std::string& path, const google::protobuf::Message& request,
       std::unique_ptr<google::protobuf::Message> response,
-      const std::string& token,
+      const std::string& token, uint64_t owner,
       std::function<
           void(absl::StatusOr<std::unique_ptr<google::protobuf::Message>>)>
           done);
+
+  // Cancels the unary calls `owner` made that are still in flight (their
+  // `done` gets CANCELLED), as Stop() does every call: a websocket that
+  // closed reads no answer, and the server need not compute them ahead of
+  // other clients' calls.
+  void CancelCalls(uint64_t owner);
+
+  // Unary calls and health checks in flight.
+  int calls_in_flight() const;
 
   // Asks grpc.health.v1.Health/Check (the server as a whole); `done` gets true
   // for SERVING, on a gRPC thread (or inline, false, if stopping). Never
@@ -99,12 +110,23 @@ class Backend {
  private:
   struct UnaryCall;
   struct HealthCall;
-  // Counts a unary call or health check in (WaitIdle) and lets Stop() cancel
-  // it; false, with nothing counted, when stopping.
-  bool BeginCall(grpc::ClientContext* ctx);
-  // Counts `call` out and deletes it. Its callback must be gone already.
-  template <typename Call>
-  void EndCall(Call* call);
+  // A call in flight: who made it (0 for none), and its context, shared so
+  // that a cancel outside the lock keeps it alive.
+  struct Tracked {
+    uint64_t owner;
+    std::shared_ptr<grpc::ClientContext> ctx;
+  };
+  // Counts a unary call or health check in (WaitIdle) and lets Stop() (and
+  // CancelCalls(owner), when not 0) cancel it; false, with nothing counted,
+  // when stopping. `ctx` shares the ownership of its call.
+  bool BeginCall(std::shared_ptr<grpc::ClientContext> ctx, uint64_t owner = 0);
+  // Counts the call of `ctx` out and lets it go. Its callback must be gone
+  // already.
+  void EndCall(grpc::ClientContext* ctx);
+  // Cancels the calls that `which` picks, outside the lock: gRPC may run
+  // completions inline from TryCancel, and EndCall takes the lock. Counted in
+  // (WaitIdle) meanwhile, since it holds calls alive.
+  void CancelWhere(const std::function<bool(const Tracked&)>& which, bool stop);
 
   const absl::Duration call_timeout_;
   std::shared_ptr<grpc::Channel> channel_;
@@ -113,10 +135,12 @@ class Backend {
   std::vector<std::unique_ptr<v1::AnalyticsService::Stub>> subscribe_stubs_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
 
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  // Unary calls and health checks in flight, for Stop() to cancel.
-  absl::flat_hash_set<grpc::ClientContext*> calls_ ABSL_GUARDED_BY(mu_);
+  // Unary calls and health checks in flight, for Stop() and CancelCalls() to
+  // cancel.
+  absl::flat_hash_map<grpc::ClientContext*, Tracked> calls_
+      ABSL_GUARDED_BY(mu_);
   int live_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

@@ -411,8 +411,8 @@ TEST(BridgeUnreadAnswers, AClientThatLeavesLargeAnswersUnreadIsClosed) {
   // Its part of the total is gone, and the other socket is served as before.
   EXPECT_TRUE(WaitUntil([&] { return BufferedBytesMetric(stack->port()) == 0; },
                         absl::Seconds(10)));
-  // The server may still be computing the closed socket's other calls (the
-  // bridge does not cancel them), and this call waits its turn behind them:
+  // The closed socket's other calls are cancelled, but the server may be
+  // computing some of them still, and this call waits its turn behind them:
   // it is asked again until answered.
   EXPECT_TRUE(WaitUntil(
       [&] {

@@ -113,5 +113,33 @@ TEST(BridgeKeepalive, StreamsEndWhenTheServerStopsAnsweringPings) {
   EXPECT_EQ(At(end, "params.error.code").number_value(), 14) << ToJson(end);
 }
 
+// A websocket that closes takes its calls with it: the server, stopped here
+// with a call of it in flight, would otherwise be left to compute an answer
+// nobody reads (up to --max_inflight_calls per socket) ahead of other
+// clients' calls, and the bridge would hold the call until --call_timeout.
+TEST(BridgeClose, ASocketThatClosesCancelsItsCalls) {
+  auto stack = StartStack(
+      {}, [](BridgeOptions* o) { o->call_timeout = absl::Seconds(120); });
+  ASSERT_NE(stack, nullptr);
+  WsClient client;
+  auto ws = client.ConnectOpen(stack->WsUri());
+  ASSERT_NE(ws, nullptr);
+  ASSERT_TRUE(stack->server->Pause());
+  ASSERT_TRUE(ws->Send(
+      R"({"jsonrpc":"2.0","id":1,"method":"GetGlobalStats","params":{}})"));
+  const bool sent = WaitUntil(
+      [&] { return stack->bridge->Stats().unary_calls_in_flight == 1; },
+      absl::Seconds(10));
+  ws->Close();
+  const bool cancelled =
+      sent &&
+      WaitUntil(
+          [&] { return stack->bridge->Stats().unary_calls_in_flight == 0; },
+          absl::Seconds(10));
+  stack->server->Resume();
+  ASSERT_TRUE(sent) << "the call never reached the backend";
+  EXPECT_TRUE(cancelled) << "the closed socket's call is still in flight";
+}
+
 }  // namespace
 }  // namespace pulse::bridge::testing

@@ -492,6 +492,7 @@ BridgeStats BridgeServer::Stats() const {
   stats.paused_upstreams = counters_.paused_upstreams.load();
   stats.upstreams_opened = counters_.upstreams_opened.load();
   stats.unary_calls = counters_.unary_calls.load();
+  stats.unary_calls_in_flight = backend_.calls_in_flight();
   stats.updates_sent = counters_.updates_sent.load();
   stats.updates_skipped = counters_.updates_skipped.load();
   stats.updates_folded = counters_.updates_folded.load();

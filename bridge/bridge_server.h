@@ -65,6 +65,7 @@ struct BridgeStats {
   int paused_upstreams = 0;
   int64_t upstreams_opened = 0;
   int64_t unary_calls = 0;
+  int unary_calls_in_flight = 0;  // and health checks
   int64_t updates_sent = 0;
   int64_t updates_skipped = 0;
   int64_t updates_folded = 0;

@@ -30,6 +30,12 @@ std::chrono::milliseconds RecountAfter(int64_t buffered) {
   return buffered > kLingerBytes ? kDrainPoll : kLingerPoll;
 }
 
+// Unique per connection of the process, never 0: names its unary calls.
+uint64_t NextConnectionId() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
 }  // namespace
 
 WsMessagePtr PrepareTextMessage(std::string payload) {
@@ -47,7 +53,8 @@ WsMessagePtr PrepareTextMessage(std::string payload) {
 
 Connection::Connection(const BridgeContext* ctx,
                        std::unique_ptr<WsSocket> socket, std::string token)
-    : ctx_(ctx),
+    : id_(NextConnectionId()),
+      ctx_(ctx),
       socket_(std::move(socket)),
       token_(std::move(token)),
       drain_timer_(socket_->executor()) {}
@@ -85,6 +92,8 @@ void Connection::Shed(const std::string& reason) {
   shed_ = true;
   held_.clear();
   held_bytes_ = 0;
+  // Its close may wait behind what it does not read: its calls go now.
+  if (ctx_->backend != nullptr) ctx_->backend->CancelCalls(id_);
   ctx_->counters->closed_unread++;
   socket_->Close(websocketpp::close::status::policy_violation, reason);
 }
@@ -130,7 +139,7 @@ void Connection::HandleUnary(DecodedRequest request) {
   std::weak_ptr<Connection> weak = weak_from_this();
   ctx_->backend->CallUnary(
       request.method->path, *request.input,
-      ctx_->methods->NewOutput(*request.method), token_,
+      ctx_->methods->NewOutput(*request.method), token_, id_,
       [weak, id = request.id_json](
           absl::StatusOr<std::unique_ptr<google::protobuf::Message>> response) {
         // gRPC thread: print here, send on the strand.
@@ -412,6 +421,7 @@ void Connection::OnClose() {
   if (closed_) return;
   closed_ = true;
   drain_timer_.cancel();
+  if (ctx_->backend != nullptr) ctx_->backend->CancelCalls(id_);
   ctx_->counters->buffered_bytes.fetch_sub(accounted_bytes_,
                                            std::memory_order_relaxed);
   accounted_bytes_ = 0;

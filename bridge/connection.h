@@ -124,6 +124,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // the total is over that (then sets *by_share if given).
   bool OverBound(bool* by_share);
 
+  // Names this connection's unary calls to the backend (CancelCalls).
+  const uint64_t id_;
   const BridgeContext* const ctx_;
   const std::unique_ptr<WsSocket> socket_;
   const std::string token_;
