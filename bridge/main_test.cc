@@ -1,9 +1,7 @@
 // The pulse-bridge binary's start-up: what it says, and when it refuses to
 // start. Runs the binary built beside this test (PULSE_BRIDGE_BIN).
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,22 +30,7 @@ class BridgeProcess {
   BridgeProcess(const std::string& cwd, std::vector<std::string> flags,
                 const std::string& log) {
     flags.insert(flags.begin(), PULSE_BRIDGE_BIN);
-    std::vector<char*> argv;
-    for (std::string& f : flags) argv.push_back(f.data());
-    argv.push_back(nullptr);
-    pid_ = fork();
-    if (pid_ == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (fd >= 0) {
-        dup2(fd, STDOUT_FILENO);
-        dup2(fd, STDERR_FILENO);
-        close(fd);
-      }
-      if (chdir(cwd.c_str()) != 0) _exit(126);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
+    pid_ = pulse::testing::StartProcess(flags, log, log, cwd);
   }
   ~BridgeProcess() {
     if (pid_ <= 0) return;

@@ -198,19 +198,24 @@ std::string ReadFile(const std::string& path) {
 }
 
 pid_t StartProcess(const std::vector<std::string>& argv,
-                   const std::string& out_path, const std::string& err_path) {
+                   const std::string& out_path, const std::string& err_path,
+                   const std::string& cwd) {
   std::vector<std::string> args = argv;
   std::vector<char*> c_argv;
   for (std::string& arg : args) c_argv.push_back(arg.data());
   c_argv.push_back(nullptr);
+  const bool one_file = out_path == err_path;
   const pid_t pid = fork();
   if (pid == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int err =
+        one_file ? out
+                 : open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (out < 0 || err < 0) _exit(126);
     dup2(out, STDOUT_FILENO);
     dup2(err, STDERR_FILENO);
+    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
     execv(c_argv[0], c_argv.data());
     _exit(127);
   }

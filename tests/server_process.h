@@ -88,9 +88,11 @@ struct ProcessRun {
 std::string ReadFile(const std::string& path);
 
 // Starts `argv` (argv[0] is the binary's path) with stdout and stderr in
-// files, so neither is a terminal; the child dies with the test. Its pid.
+// files (one file when the paths are equal), so neither is a terminal, in
+// directory `cwd` (empty: this one); the child dies with the test. Its pid.
 pid_t StartProcess(const std::vector<std::string>& argv,
-                   const std::string& out_path, const std::string& err_path);
+                   const std::string& out_path, const std::string& err_path,
+                   const std::string& cwd = "");
 
 // Waits for `pid` to end (SIGKILL after `timeout`), then reads its output.
 ProcessRun WaitProcess(pid_t pid, const std::string& out_path,
