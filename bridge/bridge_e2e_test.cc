@@ -566,6 +566,33 @@ TEST(BridgeLimits, MoreSubscriptionsThanAllowedAreRefused) {
             Value::kStructValue);
 }
 
+// At --max_connections a socket is opened and closed with 1013 ("try again
+// later"), which a browser's page reads as Server busy; an HTTP 503 would
+// reach it as a bare 1006. A place that frees up is taken again.
+TEST(BridgeLimits, ASocketOverTheConnectionLimitIsClosedWith1013) {
+  auto stack = StartStack({}, [](BridgeOptions* o) { o->max_connections = 1; });
+  ASSERT_NE(stack, nullptr);
+  WsClient client;
+  auto first = client.ConnectOpen(stack->WsUri());
+  ASSERT_NE(first, nullptr);
+  auto over = client.Connect(stack->WsUri());
+  ASSERT_NE(over, nullptr);
+  ASSERT_TRUE(over->WaitClosed());
+  EXPECT_EQ(over->close_code(), 1013) << over->error();
+  EXPECT_EQ(stack->bridge->Stats().handshakes_rejected, 1);
+  EXPECT_EQ(At(first->Call("GetGlobalStats", "{}"), "result").kind_case(),
+            Value::kStructValue);
+
+  first->Close();
+  ASSERT_TRUE(first->WaitClosed());
+  EXPECT_TRUE(WaitUntil([&] { return stack->bridge->Stats().connections == 0; },
+                        absl::Seconds(10)));
+  auto next = client.ConnectOpen(stack->WsUri());
+  ASSERT_NE(next, nullptr);
+  EXPECT_EQ(At(next->Call("GetGlobalStats", "{}"), "result").kind_case(),
+            Value::kStructValue);
+}
+
 // Two ids, the same params: two subscriptions on one upstream stream, each
 // updated under its own id until it is unsubscribed.
 TEST_F(BridgeE2E, TheSameParamsUnderTwoIdsAreTwoSubscriptionsOfOneStream) {

@@ -281,9 +281,11 @@ bool BridgeServer::Validate(const ConnectionPtr& con) {
     return false;
   }
   {
+    // At --max_connections the handshake is taken and the socket closed with
+    // 1013 (Open), which a browser's page can read: it learns nothing of an
+    // HTTP 503 but that the socket failed (1006), and would retry at once.
     absl::MutexLock lock(&mu_);
-    if (stopping_ ||
-        static_cast<int>(connections_.size()) >= options_.max_connections) {
+    if (stopping_) {
       con->set_status(http::status_code::service_unavailable);
       return false;
     }
@@ -319,7 +321,6 @@ void BridgeServer::Open(const ConnectionPtr& con) {
       auth.ok() ? auth->token : "");
   {
     absl::MutexLock lock(&mu_);
-    // Handshakes run concurrently on several io threads: re-check the bound.
     if (stopping_ ||
         static_cast<int>(connections_.size()) >= options_.max_connections) {
       websocketpp::lib::error_code ec;
