@@ -253,15 +253,14 @@ grpc::ServerUnaryReactor* AnalyticsService::GetHashtagStats(
   return RunOnPool(
       ctx, "GetHashtagStats", Role::kRead,
       [this, request, response](const Principal& who) {
-        PULSE_RETURN_IF_ERROR(ValidateId(request->hashtag(), "hashtag"));
+        const std::string hashtag = HashtagName(request->hashtag());
+        PULSE_RETURN_IF_ERROR(ValidateId(hashtag, "hashtag"));
         PULSE_RETURN_IF_ERROR(CheckUnscoped(who, "hashtag"));
-        PULSE_ASSIGN_OR_RETURN(*response,
-                               reader_.HashtagStats(request->hashtag()));
+        PULSE_ASSIGN_OR_RETURN(*response, reader_.HashtagStats(hashtag));
         if (response->posts() == 0 && response->impressions() == 0 &&
             response->engagements() == 0) {
-          return absl::NotFoundError(
-              absl::StrCat("hashtag: nothing is stored for hashtag '",
-                           request->hashtag(), "'"));
+          return absl::NotFoundError(absl::StrCat(
+              "hashtag: nothing is stored for hashtag '", hashtag, "'"));
         }
         return absl::OkStatus();
       });

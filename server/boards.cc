@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/log.h"
 #include "server/proto_time.h"
+#include "server/validation.h"
 
 namespace pulse::server {
 namespace {
@@ -432,6 +433,7 @@ absl::StatusOr<v1::TopPostsResponse> Boards::TopPosts(
   if (w == nullptr) return response;
 
   if (accounts != nullptr && accounts->empty()) accounts = nullptr;
+  const std::string hashtag = HashtagName(request.hashtag());
   const bool filtered = !request.account_id().empty() ||
                         !request.hashtag().empty() || accounts != nullptr;
   std::vector<RankedKey> top;
@@ -454,8 +456,7 @@ absl::StatusOr<v1::TopPostsResponse> Boards::TopPosts(
       }
       const auto& tags = info->second->hashtags;
       if (!request.hashtag().empty() &&
-          std::find(tags.begin(), tags.end(), request.hashtag()) ==
-              tags.end()) {
+          std::find(tags.begin(), tags.end(), hashtag) == tags.end()) {
         continue;
       }
       candidates.push_back(RankedKey{value, &post_id, &counts});

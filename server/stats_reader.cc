@@ -168,7 +168,7 @@ absl::StatusOr<v1::QueryTimeSeriesResponse> StatsReader::TimeSeries(
       break;
     case R::kHashtag:
       scope = Scope::kHashtag;
-      id = request.hashtag();
+      id = HashtagName(request.hashtag());
       break;
     default:
       break;

@@ -60,8 +60,8 @@ absl::Status ValidateSubscribe(const v1::SubscribeRequest& request,
     if (!s.ok()) return s;
   }
   for (int i = 0; i < request.hashtags_size(); ++i) {
-    absl::Status s =
-        ValidateId(request.hashtags(i), absl::StrCat("hashtags[", i, "]"));
+    absl::Status s = ValidateId(HashtagName(request.hashtags(i)),
+                                absl::StrCat("hashtags[", i, "]"));
     if (!s.ok()) return s;
   }
   if (request.has_top_posts()) {
@@ -130,7 +130,7 @@ Subscription::Subscription(SubscriptionHub* hub, ServerMetrics* metrics,
   for (const std::string& id : request_.account_ids())
     watch(WatchKind::kAccount, id);
   for (const std::string& id : request_.hashtags())
-    watch(WatchKind::kHashtag, id);
+    watch(WatchKind::kHashtag, HashtagName(id));
   hub_->Schedule(id_, absl::InfinitePast());  // the snapshot, now
 }
 

@@ -180,8 +180,7 @@ absl::StatusOr<ValidatedBatch> ValidateIngest(const v1::IngestRequest& request,
     }
     storage::PostMeta meta;
     for (int h = 0; h < p.hashtags_size(); ++h) {
-      std::string tag = p.hashtags(h);
-      if (!tag.empty() && tag[0] == '#') tag.erase(0, 1);
+      std::string tag = HashtagName(p.hashtags(h));
       check.RequireId(tag, absl::StrCat("hashtags[", h, "]"));
       if (std::find(meta.hashtags.begin(), meta.hashtags.end(), tag) ==
           meta.hashtags.end()) {
@@ -322,7 +321,7 @@ absl::Status ValidateTimeSeries(const v1::QueryTimeSeriesRequest& request,
       break;
     }
     case R::kHashtag: {
-      absl::Status s = ValidateId(request.hashtag(), "hashtag");
+      absl::Status s = ValidateId(HashtagName(request.hashtag()), "hashtag");
       if (!s.ok()) return s;
       break;
     }
@@ -338,6 +337,10 @@ absl::Status ValidateTimeSeries(const v1::QueryTimeSeriesRequest& request,
   absl::Status s =
       CheckMetric(request.metric(), request.has_post_id(), "metric");
   if (!s.ok()) return s;
+  if (request.has_hashtag() && request.metric() == v1::FOLLOWERS) {
+    return absl::InvalidArgumentError(
+        "metric: FOLLOWERS is not a hashtag metric (accounts have followers)");
+  }
   if (!v1::Resolution_IsValid(request.resolution())) {
     return absl::InvalidArgumentError(absl::StrCat(
         "resolution: unknown value ", static_cast<int>(request.resolution())));
@@ -386,6 +389,10 @@ absl::Status ValidateTopPosts(const v1::TopPostsRequest& request,
   }
   if (s.ok() && request.hashtag().size() > kMaxIdBytes) {
     s = absl::InvalidArgumentError(prefix + "hashtag: too long");
+  }
+  if (s.ok() && !request.hashtag().empty() &&
+      HashtagName(request.hashtag()).empty()) {
+    s = absl::InvalidArgumentError(prefix + "hashtag: is only '#'");
   }
   return s;
 }

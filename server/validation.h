@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "pulse/v1/analytics.pb.h"
 #include "storage/store.h"
@@ -46,6 +47,14 @@ struct ValidatedBatch {
 absl::StatusOr<ValidatedBatch> ValidateIngest(const v1::IngestRequest& request,
                                               int max_batch_items,
                                               absl::Time now);
+
+// A hashtag as it is stored: without one leading '#'. Ingest strips it from
+// Post.hashtags, and every read (GetHashtagStats, QueryTimeSeries, TopPosts,
+// Subscribe) from the hashtag asked for, so "#travel" and "travel" are one.
+inline std::string HashtagName(absl::string_view tag) {
+  if (!tag.empty() && tag.front() == '#') tag.remove_prefix(1);
+  return std::string(tag);
+}
 
 // Each returns OK or INVALID_ARGUMENT naming the field.
 absl::Status ValidateId(const std::string& value, const std::string& field);

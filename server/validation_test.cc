@@ -129,6 +129,26 @@ TEST(ValidateTimeSeries, RejectsRangesOverTheBucketLimit) {
       << status;
 }
 
+// Posts are counted per hashtag, followers only per account and globally.
+TEST(ValidateTimeSeries, RejectsMetricsTheEntityDoesNotHave) {
+  v1::QueryTimeSeriesRequest request;
+  request.mutable_start_time()->set_seconds(
+      absl::ToUnixSeconds(kNow - absl::Hours(1)));
+  request.set_hashtag("news");
+  request.set_metric(v1::POSTS);
+  EXPECT_TRUE(ValidateTimeSeries(request, kNow).ok());
+  request.set_metric(v1::FOLLOWERS);
+  EXPECT_EQ(ValidateTimeSeries(request, kNow),
+            absl::InvalidArgumentError("metric: FOLLOWERS is not a hashtag "
+                                       "metric (accounts have followers)"));
+  request.set_post_id("p1");
+  EXPECT_EQ(
+      ValidateTimeSeries(request, kNow),
+      absl::InvalidArgumentError("metric: FOLLOWERS is not a per-post metric"));
+  request.set_account_id("a1");
+  EXPECT_TRUE(ValidateTimeSeries(request, kNow).ok());
+}
+
 TEST(ValidateTimeSeries, RejectsAnEndBeforeTheStart) {
   v1::QueryTimeSeriesRequest request;
   request.set_post_id("p1");

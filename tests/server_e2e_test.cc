@@ -205,6 +205,51 @@ TEST_F(ServerTest, TopPostsRankByMetricWithinAccountAndHashtag) {
   EXPECT_EQ(Ids(Top(request)), (std::vector<std::string>{"p1", "p2"}));
 }
 
+// Ingest stores a hashtag without its leading '#', and every read takes
+// "#news" for "news" (a client that sent "#news" asks for it so); '#' alone
+// names no hashtag.
+TEST_F(ServerTest, AHashtagAskedForWithItsHashIsTheHashtag) {
+  Ingest(SampleBatch());
+  v1::GetHashtagStatsRequest tag;
+  tag.set_hashtag("#news");
+  v1::HashtagStats news;
+  grpc::Status status = stub_->GetHashtagStats(Context().get(), tag, &news);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(news.posts(), 2);
+  EXPECT_EQ(news.impressions(), 150);
+
+  v1::QueryTimeSeriesRequest series;
+  series.set_metric(v1::IMPRESSIONS);
+  series.set_resolution(v1::MINUTE);
+  const int64_t now = time(nullptr);
+  series.mutable_start_time()->set_seconds(now - 600);
+  series.mutable_end_time()->set_seconds(now + 120);
+  int64_t sums[2] = {0, 0};
+  for (int i = 0; i < 2; ++i) {
+    series.set_hashtag(i == 0 ? "news" : "#news");
+    v1::QueryTimeSeriesResponse points;
+    status = stub_->QueryTimeSeries(Context().get(), series, &points);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    for (const v1::Point& p : points.points()) sums[i] += p.value();
+  }
+  EXPECT_EQ(sums[0], 150);
+  EXPECT_EQ(sums[1], 150);
+
+  v1::TopPostsRequest top;
+  top.set_hashtag("#news");
+  EXPECT_EQ(Ids(Top(top)), (std::vector<std::string>{"p1", "p2"}));
+
+  tag.set_hashtag("#");
+  status = stub_->GetHashtagStats(Context().get(), tag, &news);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "hashtag: must not be empty");
+  top.set_hashtag("#");
+  v1::TopPostsResponse none;
+  status = stub_->TopPosts(Context().get(), top, &none);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "hashtag: is only '#'");
+}
+
 TEST_F(ServerTest, TrendingRanksHashtagsByGrowth) {
   Ingest(SampleBatch());
   v1::TrendingHashtagsResponse trending;

@@ -65,7 +65,7 @@ TEST_F(SubscribeTest, FirstMessageIsASnapshotOfEverythingWatched) {
   v1::SubscribeRequest request;
   request.add_post_ids("p1");
   request.add_account_ids("a1");
-  request.add_hashtags("news");
+  request.add_hashtags("#news");  // the same as "news"
   request.set_global(true);
   request.mutable_top_posts();
   request.mutable_trending();
@@ -79,6 +79,7 @@ TEST_F(SubscribeTest, FirstMessageIsASnapshotOfEverythingWatched) {
   ASSERT_EQ(u.accounts_size(), 1);
   EXPECT_EQ(u.accounts(0).engagements(), 7);
   ASSERT_EQ(u.hashtags_size(), 1);
+  EXPECT_EQ(u.hashtags(0).hashtag(), "news");
   EXPECT_EQ(u.hashtags(0).posts(), 2);
   EXPECT_EQ(u.global().engagements(), 13);
   ASSERT_EQ(u.top_posts().posts_size(), 3);
