@@ -45,12 +45,17 @@ class StreamSink final : public BatchSink {
   }
 
   // pulse-server checks the token as the call starts, before it reads a
-  // batch; a later batch refused (a token revoked, out of its accounts) is
-  // named: "batch[N]: ...", the batches before it stored.
+  // batch; a later batch refused (a token revoked, out of its accounts,
+  // every item invalid) is named: "batch[N]: ...", the batches before it
+  // stored, it not. A failed write is named too, but may still have reached
+  // the log.
   bool StoredNothing(const absl::Status& failure) const override {
-    return (failure.code() == absl::StatusCode::kUnauthenticated ||
-            failure.code() == absl::StatusCode::kPermissionDenied) &&
-           !absl::StartsWith(failure.message(), "batch[");
+    const absl::StatusCode code = failure.code();
+    const bool refused = code == absl::StatusCode::kUnauthenticated ||
+                         code == absl::StatusCode::kPermissionDenied;
+    if (refused && !absl::StartsWith(failure.message(), "batch[")) return true;
+    return (refused || code == absl::StatusCode::kInvalidArgument) &&
+           absl::StartsWith(failure.message(), "batch[0]: ");
   }
 
  private:

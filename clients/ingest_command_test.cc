@@ -236,9 +236,9 @@ TEST(RunIngest, SaysWhatWasSentWhenTheServerMayHaveStoredPartOfIt) {
             "part of them\n");
 }
 
-// pulse-server refuses a token before reading a batch; a refusal of a later
-// batch names it, and the batches before it were stored.
-TEST(StreamSink, StoredNothingOnlyWhenTheCallWasRefusedUpFront) {
+// pulse-server refuses a token before reading a batch; a refusal of a batch
+// names it, and the batches before it were stored.
+TEST(StreamSink, StoredNothingOnlyWhenTheCallOrItsFirstBatchWasRefused) {
   std::unique_ptr<Client> client = Client::Connect("127.0.0.1:1").value();
   std::unique_ptr<BatchSink> sink = MakeStreamSink(*client);
   EXPECT_TRUE(sink->StoredNothing(absl::UnauthenticatedError(
@@ -250,6 +250,17 @@ TEST(StreamSink, StoredNothingOnlyWhenTheCallWasRefusedUpFront) {
   EXPECT_FALSE(sink->StoredNothing(
       absl::UnauthenticatedError("batch[1]: IngestStream: token revoked")));
   EXPECT_FALSE(sink->StoredNothing(absl::UnavailableError("server gone")));
+  EXPECT_TRUE(sink->StoredNothing(absl::InvalidArgumentError(
+      "batch[0]: engagements[0].event_id: required when the batch has no "
+      "producer_id (all 1 items of the batch were rejected)")));
+  EXPECT_TRUE(sink->StoredNothing(absl::PermissionDeniedError(
+      "batch[0]: posts[0].account_id: not one of the token's accounts")));
+  EXPECT_FALSE(sink->StoredNothing(absl::InvalidArgumentError(
+      "batch[2]: engagements[0].count: must be within ±1000000000 (all 1 "
+      "items of the batch were rejected)")));
+  // A write that failed may have reached the write-ahead log.
+  EXPECT_FALSE(sink->StoredNothing(
+      absl::InternalError("batch[0]: IO error: No space left on device")));
   EXPECT_FALSE(sink->Finish().ok());
 }
 
