@@ -146,6 +146,22 @@ void Boards::Record(const std::vector<storage::AppliedEngagement>& applied) {
   }
 }
 
+void Boards::UpdatePosts(const std::vector<storage::PostMeta>& posts) {
+  absl::MutexLock lock(&mu_);
+  for (const storage::PostMeta& p : posts) {
+    // Only posts the boards hold: the others are read from the store when
+    // they are first engaged with. (A post sent again during a rebuild that
+    // only the rebuild holds keeps the metadata the rebuild read.)
+    auto it = post_info_.find(p.post_id);
+    if (it == post_info_.end()) continue;
+    if (it->second->account_id != p.account_id ||
+        it->second->hashtags != p.hashtags) {
+      it->second =
+          std::make_shared<const PostInfo>(PostInfo{p.account_id, p.hashtags});
+    }
+  }
+}
+
 void Boards::Advance(absl::Time now, std::vector<Windows>& windows,
                      PostInfoMap& post_info) {
   for (Windows& w : windows) {

@@ -49,6 +49,12 @@ class Boards {
   // Counts what a write applied. Never blocks on I/O.
   void Record(const std::vector<storage::AppliedEngagement>& applied);
 
+  // Takes the metadata of posts sent again (a later one of the same id
+  // wins) for the posts the boards hold, which filter by account and
+  // hashtag: a re-sent post without an engagement in its batch would
+  // otherwise keep its old account and hashtags here until a restart.
+  void UpdatePosts(const std::vector<storage::PostMeta>& posts);
+
   // Refills the windows from the store's activity index as it is now (a
   // snapshot), on a background thread, and returns: what is written and
   // Recorded from now on is counted apart and merged in when the scan is

@@ -156,6 +156,34 @@ TEST(Boards, APostsNewHashtagsReplaceItsOldOnes) {
             std::vector<std::string>{"new"});
 }
 
+// A post sent again without an engagement moves on the boards all the same:
+// its entry and the filters by account and hashtag follow its metadata.
+TEST(Boards, APostSentAgainWithoutEngagementsTakesItsNewMetadata) {
+  storage::ManualClock clock(kNoon);
+  Boards boards({absl::Hours(1)}, &clock);
+  storage::AppliedEngagement like = Like("hq", 3, kNoon, {"old"});
+  like.account_id = "a1";
+  boards.Record({like});
+  boards.UpdatePosts({storage::PostMeta{"untracked", "a9", "x", {"t"}, kNoon},
+                      storage::PostMeta{"hq", "a1", "x", {"mid"}, kNoon},
+                      storage::PostMeta{"hq", "a2", "x", {"new"}, kNoon}});
+  v1::TopPostsRequest by_new = TopRequest(5);
+  by_new.set_hashtag("new");
+  by_new.set_account_id("a2");
+  EXPECT_EQ(Ids(boards.TopPosts(by_new)), std::vector<std::string>{"hq"});
+  v1::TopPostsRequest by_old = TopRequest(5);
+  by_old.set_account_id("a1");
+  EXPECT_EQ(Ids(boards.TopPosts(by_old)), std::vector<std::string>{});
+  const v1::TopPostsResponse top = Must(boards.TopPosts(TopRequest(5)));
+  ASSERT_EQ(top.posts_size(), 1);
+  EXPECT_EQ(top.posts(0).account_id(), "a2");
+  EXPECT_EQ(top.posts(0).value(), 3);
+  // Only posts the boards hold are kept.
+  v1::TopPostsRequest by_a9 = TopRequest(5);
+  by_a9.set_account_id("a9");
+  EXPECT_EQ(Ids(boards.TopPosts(by_a9)), std::vector<std::string>{});
+}
+
 TEST(Boards, TopPostsDropsWhatExpired) {
   storage::ManualClock clock(kNoon);
   Boards boards({absl::Hours(1)}, &clock);

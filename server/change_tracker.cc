@@ -37,7 +37,8 @@ void ChangeTracker::Publish(const storage::WriteInput& input,
                             const storage::WriteResult& result) {
   if (result.duplicate_batch) return;
   const bool changed = !result.applied.empty() ||
-                       !result.applied_follows.empty() || result.new_posts > 0;
+                       !result.applied_follows.empty() ||
+                       result.new_posts > 0 || !result.replaced_posts.empty();
   if (!changed && result.posts_written == 0) return;
   if (changed) global_version_.fetch_add(1);
   if (!result.applied.empty()) boards_version_.fetch_add(1);
@@ -60,6 +61,11 @@ void ChangeTracker::Publish(const storage::WriteInput& input,
   }
   for (const storage::PostMeta& p : input.posts) {
     bump(WatchKind::kPost, p.post_id);
+    bump(WatchKind::kAccount, p.account_id);
+    for (const std::string& tag : p.hashtags) bump(WatchKind::kHashtag, tag);
+  }
+  // Where a post sent again was counted before: its count moved away.
+  for (const storage::PostMeta& p : result.replaced_posts) {
     bump(WatchKind::kAccount, p.account_id);
     for (const std::string& tag : p.hashtags) bump(WatchKind::kHashtag, tag);
   }

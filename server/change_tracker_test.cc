@@ -27,6 +27,31 @@ TEST(ChangeTracker, ABumpMovesOnlyTheKeysThatChanged) {
   EXPECT_EQ(changes.Version(WatchKind::kPost, "unwatched"), 0u);
 }
 
+// A post sent again with another account or hashtags changes the figures
+// where it was counted as well as where it is now.
+TEST(ChangeTracker, APostThatMovesBumpsWhereItWasAndWhereItIs) {
+  ChangeTracker changes;
+  for (const char* a : {"a1", "a2", "a3"})
+    changes.Watch(WatchKind::kAccount, a);
+  changes.Watch(WatchKind::kHashtag, "x");
+  const uint64_t a3 = changes.Version(WatchKind::kAccount, "a3");
+  const uint64_t a1 = changes.Version(WatchKind::kAccount, "a1");
+  const uint64_t x = changes.Version(WatchKind::kHashtag, "x");
+  storage::WriteInput input;
+  input.posts.push_back(storage::PostMeta{"p", "a2", "web", {"y"}, {}});
+  storage::WriteResult result;
+  result.posts_written = 1;
+  result.replaced_posts.push_back(
+      storage::PostMeta{"p", "a1", "web", {"x"}, {}});
+  const uint64_t global = changes.global_version();
+  changes.Publish(input, result);
+  EXPECT_EQ(changes.Version(WatchKind::kAccount, "a1"), a1 + 1);
+  EXPECT_GT(changes.Version(WatchKind::kAccount, "a2"), 0u);
+  EXPECT_EQ(changes.Version(WatchKind::kHashtag, "x"), x + 1);
+  EXPECT_EQ(changes.Version(WatchKind::kAccount, "a3"), a3);
+  EXPECT_GT(changes.global_version(), global);
+}
+
 // The subscriptions' shared reads are cached by version: a key watched
 // again must not come back at a version a stale read was cached at.
 TEST(ChangeTracker, AKeyWatchedAgainNeverGoesBackToAnOlderVersion) {

@@ -137,6 +137,9 @@ struct WriteResult {
   std::vector<int> unknown_post_engagements;  // written, post not known
   std::vector<AppliedEngagement> applied;     // in input order
   std::vector<FollowEvent> applied_follows;   // in input order
+  // What the posts sent again had been, for each whose account, hashtags or
+  // publication time changed (its count moved from there).
+  std::vector<PostMeta> replaced_posts;
 };
 
 // A bucket with its counters.

@@ -149,16 +149,28 @@ absl::StatusOr<WriteResult> Store::Impl::Write(const WriteInput& input) {
   std::vector<std::shared_ptr<const PostMeta>> written_posts;
   written_posts.reserve(input.posts.size());
   std::string value;
+  // A post counts once, for its account, each of its hashtags and the
+  // global totals, at its publication time.
+  auto count_post = [&agg](const PostMeta& p, int64_t n) {
+    agg.AddCount(Scope::kAccount, p.account_id, p.published_at, kPosts, n);
+    ForEachDistinctHashtag(p.hashtags, [&](const std::string& tag) {
+      agg.AddCount(Scope::kHashtag, tag, p.published_at, kPosts, n);
+    });
+    agg.AddCount(Scope::kGlobal, {}, p.published_at, kPosts, n);
+  };
   for (const PostMeta& p : input.posts) {
     std::shared_ptr<const PostMeta>& known = posts[p.post_id];
     if (known == nullptr) {
-      // Only a post never seen before counts; a re-sent one replaces metadata.
       ++result.new_posts;
-      agg.AddCount(Scope::kAccount, p.account_id, p.published_at, kPosts, 1);
-      ForEachDistinctHashtag(p.hashtags, [&](const std::string& tag) {
-        agg.AddCount(Scope::kHashtag, tag, p.published_at, kPosts, 1);
-      });
-      agg.AddCount(Scope::kGlobal, {}, p.published_at, kPosts, 1);
+      count_post(p, 1);
+    } else if (known->account_id != p.account_id ||
+               known->hashtags != p.hashtags ||
+               known->published_at != p.published_at) {
+      // A post sent again replaces its metadata, and its count moves with
+      // it (an engagement stays where it was counted).
+      count_post(*known, -1);
+      count_post(p, 1);
+      result.replaced_posts.push_back(*known);
     }
     known = std::make_shared<const PostMeta>(p);
     written_posts.push_back(known);

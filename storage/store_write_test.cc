@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -62,16 +63,60 @@ TEST_F(StoreWrite, PostsCountOnceEvenIfResent) {
       MustWrite(Batch({Post("p1", "acct", {"t"}), Post("p1", "acct", {"t"})}));
   EXPECT_EQ(first.new_posts, 1);
   EXPECT_EQ(first.posts_written, 2);
+  EXPECT_TRUE(first.replaced_posts.empty());
   Reopen();  // the cache is gone: the metadata column family must answer
   WriteResult again = MustWrite(Batch({Post("p1", "acct", {"t", "u"})}));
   EXPECT_EQ(again.new_posts, 0);
   EXPECT_EQ(Totals(Scope::kAccount, "acct")[kPosts], 1);
   EXPECT_EQ(Totals(Scope::kHashtag, "t")[kPosts], 1);
-  EXPECT_EQ(Totals(Scope::kHashtag, "u")[kPosts], 0);
+  EXPECT_EQ(Totals(Scope::kHashtag, "u")[kPosts], 1);  // it carries u now
   EXPECT_EQ(Totals(Scope::kGlobal, "")[kPosts], 1);
   absl::StatusOr<std::optional<PostMeta>> meta = store_->GetPost("p1");
   ASSERT_TRUE(meta.ok() && meta->has_value());
   EXPECT_EQ((*meta)->hashtags, (std::vector<std::string>{"t", "u"}));
+}
+
+// A post sent again with another account, other hashtags or another time
+// counts where it is now, in the totals and in the series, and the write
+// says what it had been; its engagements stay where they were counted.
+TEST_F(StoreWrite, APostSentAgainMovesItsCount) {
+  MustWrite(Batch({Post("p1", "a1", {"x"})}, {Like("p1")}));
+  const absl::Time later = kTestStart + absl::Hours(2);
+  WriteResult moved = MustWrite(Batch({Post("p1", "a2", {"y"}, later)}));
+  ASSERT_EQ(moved.replaced_posts.size(), 1u);
+  EXPECT_EQ(moved.replaced_posts[0].account_id, "a1");
+  EXPECT_EQ(moved.replaced_posts[0].hashtags, std::vector<std::string>{"x"});
+  for (const auto& [scope, id, posts] :
+       std::vector<std::tuple<Scope, std::string, int64_t>>{
+           {Scope::kAccount, "a1", 0},
+           {Scope::kAccount, "a2", 1},
+           {Scope::kHashtag, "x", 0},
+           {Scope::kHashtag, "y", 1},
+           {Scope::kGlobal, "", 1}}) {
+    SCOPED_TRACE(id);
+    EXPECT_EQ(Totals(scope, id)[kPosts], posts);
+    absl::StatusOr<std::vector<Bucket>> hours = store_->ScanSeries(
+        scope, id, Resolution::kHour, kTestStart, later + absl::Hours(1));
+    ASSERT_TRUE(hours.ok()) << hours.status();
+    int64_t at_first = 0;
+    int64_t at_later = 0;
+    for (const Bucket& b : *hours) {
+      if (b.start <= kTestStart) at_first += b.counts[kPosts];
+      if (b.start > kTestStart) at_later += b.counts[kPosts];
+    }
+    EXPECT_EQ(at_first, 0);
+    EXPECT_EQ(at_later, posts);
+  }
+  EXPECT_EQ(Totals(Scope::kAccount, "a1")[kLikes], 1);
+  EXPECT_EQ(Totals(Scope::kAccount, "a2")[kLikes], 0);
+
+  // Twice in one batch: the second is what counts.
+  WriteResult twice =
+      MustWrite(Batch({Post("p2", "a1", {"x"}), Post("p2", "a2", {"x"})}));
+  EXPECT_EQ(twice.new_posts, 1);
+  EXPECT_EQ(Totals(Scope::kAccount, "a1")[kPosts], 0);
+  EXPECT_EQ(Totals(Scope::kAccount, "a2")[kPosts], 2);
+  EXPECT_EQ(Totals(Scope::kHashtag, "x")[kPosts], 1);
 }
 
 // A clean close flushes the memtables, so that the next open has no WAL to
