@@ -1,7 +1,9 @@
 #include "server/subscription.h"
 
 #include <algorithm>
+#include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "server/analytics_service.h"
 #include "server/proto_time.h"
@@ -120,7 +122,10 @@ Subscription::Subscription(SubscriptionHub* hub, ServerMetrics* metrics,
   registered_ = true;
   if (request_.has_min_interval())
     min_interval_ = FromProto(request_.min_interval());
-  auto watch = [this](WatchKind kind, const std::string& id) {
+  // An id asked for twice is watched, and sent, once ("#news" is "news").
+  absl::flat_hash_set<std::pair<int, std::string>> asked;
+  auto watch = [this, &asked](WatchKind kind, const std::string& id) {
+    if (!asked.emplace(static_cast<int>(kind), id).second) return;
     hub_->changes()->Watch(kind, id);
     Watched& w = watched_.emplace_back();
     w.kind = static_cast<int>(kind);

@@ -384,15 +384,15 @@ absl::Status ValidateTopPosts(const v1::TopPostsRequest& request,
                                prefix + "window");
   if (s.ok()) s = CheckMetric(request.metric(), true, prefix + "metric");
   if (s.ok()) s = CheckLimit(request.limit(), prefix + "limit");
-  if (s.ok() && request.account_id().size() > kMaxIdBytes) {
-    s = absl::InvalidArgumentError(prefix + "account_id: too long");
+  // Both optional: empty means no filter.
+  if (s.ok() && !request.account_id().empty()) {
+    s = ValidateId(request.account_id(), prefix + "account_id");
   }
-  if (s.ok() && request.hashtag().size() > kMaxIdBytes) {
-    s = absl::InvalidArgumentError(prefix + "hashtag: too long");
-  }
-  if (s.ok() && !request.hashtag().empty() &&
-      HashtagName(request.hashtag()).empty()) {
-    s = absl::InvalidArgumentError(prefix + "hashtag: is only '#'");
+  if (s.ok() && !request.hashtag().empty()) {
+    const std::string hashtag = HashtagName(request.hashtag());
+    s = hashtag.empty()
+            ? absl::InvalidArgumentError(prefix + "hashtag: is only '#'")
+            : ValidateId(hashtag, prefix + "hashtag");
   }
   return s;
 }

@@ -212,6 +212,19 @@ TEST(ValidateTopPosts, AcceptsOnlyConfiguredWindows) {
   EXPECT_NE(status.message().find("window"), std::string::npos);
 }
 
+// The hashtag is measured without its '#', as it is stored.
+TEST(ValidateTopPosts, MeasuresTheHashtagWithoutItsHash) {
+  v1::TopPostsRequest request;
+  request.set_hashtag("#" + std::string(256, 'a'));
+  EXPECT_TRUE(ValidateTopPosts(request, {absl::Hours(1)}).ok());
+  request.set_hashtag(std::string(257, 'a'));
+  EXPECT_EQ(ValidateTopPosts(request, {absl::Hours(1)}),
+            absl::InvalidArgumentError("hashtag: at most 256 bytes"));
+  request.set_hashtag("#");
+  EXPECT_EQ(ValidateTopPosts(request, {absl::Hours(1)}, "top_posts."),
+            absl::InvalidArgumentError("top_posts.hashtag: is only '#'"));
+}
+
 TEST(ValidateTopPosts, RejectsAccountOnlyMetrics) {
   v1::TopPostsRequest request;
   request.set_metric(v1::FOLLOWERS);

@@ -64,8 +64,10 @@ TEST_F(SubscribeTest, FirstMessageIsASnapshotOfEverythingWatched) {
   Ingest(SampleBatch());
   v1::SubscribeRequest request;
   request.add_post_ids("p1");
+  request.add_post_ids("p1");  // watched, and sent, once
   request.add_account_ids("a1");
   request.add_hashtags("#news");  // the same as "news"
+  request.add_hashtags("news");
   request.set_global(true);
   request.mutable_top_posts();
   request.mutable_trending();
