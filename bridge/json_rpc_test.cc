@@ -154,6 +154,37 @@ TEST(JsonRpc, ANumberIdBeyond2To53IsRefusedByName) {
             R"("9007199254740993")");
 }
 
+// A number param beyond 2^53 would reach the server changed (a batch's
+// sequence taken for another batch's): refused, naming where it is, with
+// the request's id still answered.
+TEST(JsonRpc, ANumberParamBeyond2To53IsRefusedByPath) {
+  std::string id;
+  absl::StatusOr<RpcRequest> r =
+      ParseRequest(R"({"id":7,"method":"Ingest","params":{"producerId":"p",)"
+                   R"("sequence":9007199254740993}})",
+                   &id);
+  EXPECT_EQ(r.status(),
+            absl::InvalidArgumentError(
+                "params.sequence: a number must be within +-(2^53 - 1) to "
+                "come through unchanged; send a larger one as a string"));
+  EXPECT_EQ(id, "7");
+  r = ParseRequest(
+      R"({"id":1,"method":"Ingest","params":{"engagements":[{"count":1},)"
+      R"({"count":-1e300}]}})",
+      nullptr);
+  EXPECT_EQ(r.status().message().rfind("params.engagements[1].count: ", 0), 0u)
+      << r.status();
+  // As strings, or within the bound, they pass as sent.
+  r = ParseRequest(
+      R"({"id":1,"method":"Ingest","params":{"sequence":"9007199254740993",)"
+      R"("engagements":[{"count":9007199254740991}]}})",
+      nullptr);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_NE(r->params_json.find("9007199254740993"), std::string::npos);
+  EXPECT_NE(r->params_json.find("9007199254740991"), std::string::npos)
+      << r->params_json;
+}
+
 TEST(JsonRpc, ReadsAnIdParamAsTheRequestIdItNames) {
   EXPECT_EQ(*ReadIdParam(R"({"subscription":12})", "subscription"), "12");
   EXPECT_EQ(*ReadIdParam(R"({"subscription":"a\"b"})", "subscription"),
