@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "rocksdb/filter_policy.h"
@@ -44,6 +45,30 @@ absl::StatusOr<int64_t> EstimateOfSketch(std::string_view value,
         absl::StrCat("malformed unique-users sketch of ", std::string(id)));
   }
   return static_cast<int64_t>(std::llround(hll.Estimate()));
+}
+
+// A data dir holding a database's files but no CURRENT (damaged, or copied
+// or restored in part) is refused: RocksDB would create a new database over
+// it and delete the old files as obsolete. A new or empty dir (a mount
+// point's lost+found aside) is fine.
+absl::Status CheckNotHeadless(const std::string& data_dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(fs::path(data_dir) / "CURRENT", ec)) return absl::OkStatus();
+  for (fs::directory_iterator it(data_dir, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    const std::string ext = it->path().extension().string();
+    if (ext == ".sst" || ext == ".log" || absl::StartsWith(name, "MANIFEST-")) {
+      return absl::DataLossError(absl::StrCat(
+          "the data dir ", data_dir, " holds a database's files (", name,
+          ") but no CURRENT file: it is damaged or was copied in part; "
+          "refusing to create a new database over it (its files would be "
+          "deleted). Restore a backup into a new data dir (README: Backup "
+          "and restore), or move the files away"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 void AddInto(const Counts& c, Counts* sum) {
@@ -198,6 +223,7 @@ absl::Status Store::Impl::CheckWritable() const {
 }
 
 absl::Status Store::Impl::OpenDb(OpenMode mode) {
+  PULSE_RETURN_IF_ERROR(CheckNotHeadless(options.data_dir));
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;

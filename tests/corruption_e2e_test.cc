@@ -175,5 +175,20 @@ TEST_F(CorruptionTest, DamagedFooterStopsStartUpNamingTheFile) {
   EXPECT_TRUE(absl::StrContains(message, "Backup and restore")) << message;
 }
 
+// Without its CURRENT file a data dir would be taken for a new database,
+// and RocksDB would delete the old files as obsolete: start-up stops
+// instead, and every file is left as it was.
+TEST_F(CorruptionTest, AMissingCurrentFileStopsStartUpAndDeletesNothing) {
+  MakeDataDir();
+  const std::string sst = CountersSst();
+  ASSERT_FALSE(sst.empty());
+  ASSERT_TRUE(std::filesystem::remove(data_dir() + "/CURRENT"));
+  auto server = ServerProcess::Start(data_dir());
+  ASSERT_FALSE(server.ok()) << "the server started without CURRENT";
+  const std::string message(server.status().message());
+  EXPECT_TRUE(absl::StrContains(message, "no CURRENT file")) << message;
+  EXPECT_TRUE(std::filesystem::exists(sst)) << sst << " was deleted";
+}
+
 }  // namespace
 }  // namespace pulse::testing
