@@ -81,7 +81,7 @@ ABSL_FLAG(std::string, port_file, "",
           "If set, the bound port is written here once serving.");
 
 int main(int argc, char** argv) {
-  pulse::server::ParseCommandLine(
+  pulse::server::ParseFlagsOnly(
       argc, argv,
       "Pulse websocket bridge: serves the dashboard and /ws in front of "
       "pulse-server.\n"
@@ -139,6 +139,9 @@ int main(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  // Taken and logged, not fatal: operators send SIGHUP to pulse-server to
+  // reload its tokens, and may send it to both.
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   // A peer that resets a socket must not kill the process.
   signal(SIGPIPE, SIG_IGN);
@@ -184,7 +187,11 @@ int main(int argc, char** argv) {
           " backend_tls=", options.backend_tls_ca.empty() ? "off" : "on"));
 
   int signal_number = 0;
-  sigwait(&signals, &signal_number);
+  while (sigwait(&signals, &signal_number) == 0 && signal_number == SIGHUP) {
+    Log(LogLevel::kInfo,
+        "SIGHUP ignored: the bridge has nothing to reload (its tokens are "
+        "the clients', checked by pulse-server)");
+  }
   Log(LogLevel::kInfo, absl::StrCat("shutting down signal=", signal_number));
   (*bridge)->Shutdown();
   Log(LogLevel::kInfo, "stopped cleanly");

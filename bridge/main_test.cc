@@ -44,6 +44,7 @@ class BridgeProcess {
     pid_ = -1;
     return true;
   }
+  void Signal(int signal_number) { kill(pid_, signal_number); }
   // SIGTERM, then waits for the exit; its exit code, -1 if it did not exit.
   int Terminate() {
     kill(pid_, SIGTERM);
@@ -153,6 +154,27 @@ TEST(BridgeBinary, AWebRootWithIndexHtmlIsNotWarnedAbout) {
   const std::string output = OutputOnceServing(dir.path(), {}, dir);
   EXPECT_FALSE(absl::StrContains(output, "the dashboard is not served"))
       << output;
+}
+
+// SIGHUP reloads pulse-server's tokens; sent to the bridge as well, it is
+// logged and changes nothing (it used to end the process, and every socket).
+TEST(BridgeBinary, SighupIsLoggedAndIgnored) {
+  TempDir dir;
+  const std::string log = dir.path() + "/hup.log";
+  BridgeProcess bridge(dir.path(),
+                       {"--listen=127.0.0.1:0", "--backend=127.0.0.1:1"}, log);
+  ASSERT_TRUE(WaitUntil(
+      [&] { return absl::StrContains(ReadFile(log), "pulse-bridge serving"); },
+      absl::Seconds(10)))
+      << ReadFile(log);
+  bridge.Signal(SIGHUP);
+  EXPECT_TRUE(WaitUntil(
+      [&] { return absl::StrContains(ReadFile(log), "SIGHUP ignored"); },
+      absl::Seconds(10)))
+      << ReadFile(log);
+  int status = 0;
+  EXPECT_FALSE(bridge.Exited(&status)) << "SIGHUP ended the bridge";
+  EXPECT_EQ(bridge.Terminate(), 0) << ReadFile(log);
 }
 
 }  // namespace

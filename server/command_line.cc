@@ -69,4 +69,17 @@ std::vector<char*> ParseCommandLine(int argc, char** argv,
   return positional;
 }
 
+void ParseFlagsOnly(int argc, char** argv, absl::string_view usage,
+                    absl::string_view main_file) {
+  const std::vector<char*> positional =
+      ParseCommandLine(argc, argv, usage, main_file);
+  if (positional.size() <= 1) return;
+  std::string name = positional[0];
+  name = name.substr(name.rfind('/') + 1);
+  std::cerr << name << ": unexpected argument '" << positional[1]
+            << "': this program takes flags only (a value goes as "
+               "--flag=value; a boolean flag is --flag or --noflag)\n";
+  std::exit(kExitUsage);
+}
+
 }  // namespace pulse::server

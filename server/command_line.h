@@ -23,6 +23,12 @@ std::vector<char*> ParseCommandLine(int argc, char** argv,
                                     absl::string_view usage,
                                     absl::string_view main_file);
 
+// ParseCommandLine for a program that takes flags only: an argument that is
+// not a flag (`--sync_writes false` leaves "false" behind, and the flag on)
+// ends the process with kExitUsage, saying so.
+void ParseFlagsOnly(int argc, char** argv, absl::string_view usage,
+                    absl::string_view main_file);
+
 }  // namespace pulse::server
 
 #endif  // PULSE_SERVER_COMMAND_LINE_H_

@@ -225,7 +225,16 @@ absl::StatusOr<std::unique_ptr<PulseServer>> PulseServer::Start(
         "cannot listen on ", options.listen,
         " (is the port in use, or the host not an address of this machine?)"));
   }
-  server->grpc_server_->GetHealthCheckService()->SetServingStatus(true);
+  grpc::HealthCheckServiceInterface* health =
+      server->grpc_server_->GetHealthCheckService();
+  health->SetServingStatus(true);
+  // By name too, for probes that ask for a service (grpc_health_probe
+  // -service, Kubernetes' gRPC probes); SetServingStatus(false) at shutdown
+  // covers them.
+  for (const char* name : {v1::AnalyticsService::service_full_name(),
+                           v1::AdminService::service_full_name()}) {
+    health->SetServingStatus(name, true);
+  }
   server->maintenance_ = std::thread([s = server.get()] {
     NameThisThread("pulse-maint");
     absl::Time next_expiry = absl::Now() + kExpiryInterval;

@@ -122,11 +122,15 @@ int Fail(const std::string& message) {
 }
 
 // True when `path` is `dir` or lies under it (lexically, symlinks resolved
-// where they exist).
+// where they exist). Both are made absolute first: weakly_canonical leaves a
+// relative path whose first element does not exist yet relative, and the
+// answer would change once the directories were made.
 bool IsWithin(const std::string& path, const std::string& dir) {
   std::error_code ec;
-  std::filesystem::path p = std::filesystem::weakly_canonical(path, ec);
-  std::filesystem::path d = std::filesystem::weakly_canonical(dir, ec);
+  std::filesystem::path p = std::filesystem::weakly_canonical(
+      std::filesystem::absolute(path, ec), ec);
+  std::filesystem::path d =
+      std::filesystem::weakly_canonical(std::filesystem::absolute(dir, ec), ec);
   // "data/" ends in an empty element that "data/backups" does not have.
   if (!d.has_filename()) d = d.parent_path();
   auto [d_end, p_end] = std::mismatch(d.begin(), d.end(), p.begin(), p.end());
@@ -137,7 +141,7 @@ bool IsWithin(const std::string& path, const std::string& dir) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  pulse::server::ParseCommandLine(
+  pulse::server::ParseFlagsOnly(
       argc, argv,
       "Pulse analytics gRPC server.\n"
       "Usage: pulse-server [--listen=127.0.0.1:50051] "
@@ -233,6 +237,10 @@ int main(int argc, char** argv) {
   if (!options.backup_dir.empty() &&
       IsWithin(options.backup_dir, options.store.data_dir)) {
     return Fail("--backup_dir: must not be --data_dir or inside it");
+  }
+  if (!options.backup_dir.empty() &&
+      IsWithin(options.store.data_dir, options.backup_dir)) {
+    return Fail("--backup_dir: must not hold --data_dir");
   }
   options.windows.clear();
   for (const std::string& w : absl::GetFlag(FLAGS_windows)) {

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -243,6 +244,31 @@ TEST_F(BackupE2e, BackupsWithoutBackupDirAreFailedPrecondition) {
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_TRUE(absl::StrContains(run.err, "FAILED_PRECONDITION")) << run.err;
   EXPECT_TRUE(absl::StrContains(run.err, "--backup_dir")) << run.err;
+}
+
+// A backup dir inside the data dir (or holding it) is refused by start-up,
+// relative paths included, before the directories exist as after: the check
+// once passed the first start and failed every restart.
+TEST(BackupDirCheck, ABackupDirInsideTheDataDirIsRefusedOnTheFirstStartToo) {
+  TempDir dir;
+  const std::string out = dir.path() + "/out";
+  const std::string err = dir.path() + "/err";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"--data_dir=pulse-data", "--backup_dir=pulse-data/backups"},
+      {"--data_dir=backups/data", "--backup_dir=backups"}};
+  for (const auto& [data_dir, backup_dir] : cases) {
+    SCOPED_TRACE(backup_dir);
+    const ProcessRun run = WaitProcess(
+        StartProcess(
+            {ServerBinary(), "--listen=127.0.0.1:0", data_dir, backup_dir}, out,
+            err, dir.path()),
+        out, err, absl::Seconds(30));
+    EXPECT_EQ(run.exit_code, 1) << run.err;
+    EXPECT_TRUE(absl::StrContains(run.err, "--backup_dir: must not"))
+        << run.err;
+    EXPECT_FALSE(std::filesystem::exists(dir.path() + "/pulse-data"));
+    EXPECT_FALSE(std::filesystem::exists(dir.path() + "/backups"));
+  }
 }
 
 TEST_F(BackupE2e, RestoreIntoADirThatIsNotEmptyFailsAndTouchesNothing) {

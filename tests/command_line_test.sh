@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every Pulse binary parses its command line the same way
 # (server/command_line.h): --help and --version exit 0, --version names the
-# binary and Pulse's version, an unknown flag exits 2 with Abseil's message.
+# binary and Pulse's version, an unknown flag exits 2 with Abseil's message,
+# and so does an argument where only flags are taken.
 # Usage: command_line_test.sh VERSION BINARY...
 set -uo pipefail
 version=$1
@@ -26,6 +27,14 @@ for bin in "$@"; do
   [[ $rc == 2 ]] || fail "$name --no_such_flag: exit $rc, want 2"
   [[ $out == *"Unknown command line flag 'no_such_flag'"* ]] ||
     fail "$name --no_such_flag printed '$out'"
+  # Only pulse (commands) and pulse-bench (scenarios) take arguments; the
+  # others refuse one ("--sync_writes false" would leave the flag on).
+  case $name in pulse | pulse-bench) continue ;; esac
+  out=$(timeout 10 "$bin" stray 2>&1)
+  rc=$?
+  [[ $rc == 2 ]] || fail "$name stray: exit $rc, want 2"
+  [[ $out == *"unexpected argument 'stray'"* ]] ||
+    fail "$name stray printed '$out'"
 done
 echo "$# binaries, $failures failures"
 [[ $failures == 0 ]]

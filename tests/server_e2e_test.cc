@@ -634,6 +634,18 @@ TEST_F(ServerTest, HealthCheckSaysServing) {
   grpc::health::v1::HealthCheckResponse response;
   ASSERT_TRUE(health->Check(Context().get(), request, &response).ok());
   EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  // Each service by name, as probes that name one ask.
+  for (const char* name :
+       {"pulse.v1.AnalyticsService", "pulse.v1.AdminService"}) {
+    request.set_service(name);
+    grpc::Status status = health->Check(Context().get(), request, &response);
+    ASSERT_TRUE(status.ok()) << name << ": " << status.error_message();
+    EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING)
+        << name;
+  }
+  request.set_service("pulse.v1.NoSuchService");
+  EXPECT_EQ(health->Check(Context().get(), request, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 }
 
 }  // namespace

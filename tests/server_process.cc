@@ -197,6 +197,8 @@ std::string ReadFile(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+std::string ServerBinary() { return PULSE_SERVER_BIN; }
+
 pid_t StartProcess(const std::vector<std::string>& argv,
                    const std::string& out_path, const std::string& err_path,
                    const std::string& cwd) {

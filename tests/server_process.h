@@ -87,6 +87,9 @@ struct ProcessRun {
 // The whole content of the file at `path`; empty when it cannot be read.
 std::string ReadFile(const std::string& path);
 
+// The path of the pulse-server binary built beside the tests.
+std::string ServerBinary();
+
 // Starts `argv` (argv[0] is the binary's path) with stdout and stderr in
 // files (one file when the paths are equal), so neither is a terminal, in
 // directory `cwd` (empty: this one); the child dies with the test. Its pid.

@@ -137,7 +137,7 @@ int Run() {
 }  // namespace pulse::crashtest
 
 int main(int argc, char** argv) {
-  pulse::server::ParseCommandLine(
+  pulse::server::ParseFlagsOnly(
       argc, argv,
       "Kills pulse-server with SIGKILL at random moments during ingest and "
       "checks "

@@ -93,7 +93,7 @@ int Fail(const absl::Status& status) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  pulse::server::ParseCommandLine(
+  pulse::server::ParseFlagsOnly(
       argc, argv,
       "Sends a simulated social firehose to pulse-server through "
       "IngestStream.\n\n  pulse-loadgen [--server=127.0.0.1:50051] "

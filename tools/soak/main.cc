@@ -116,7 +116,7 @@ std::string ResultJson(const pulse::soak::SoakSummary& summary,
 }  // namespace
 
 int main(int argc, char** argv) {
-  pulse::server::ParseCommandLine(
+  pulse::server::ParseFlagsOnly(
       argc, argv,
       "Soak test: a paced loadgen firehose into pulse-server and many "
       "websocket clients on pulse-bridge for --duration, sampling RSS, open "
