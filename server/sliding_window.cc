@@ -26,7 +26,11 @@ int64_t SlidingWindow::StepOf(absl::Time t) const {
 bool SlidingWindow::Add(absl::Time now, absl::Time t, absl::string_view key,
                         const storage::Counts& delta) {
   const int64_t head = StepOf(now);
-  const int64_t step = std::min(StepOf(t), head);
+  // A time ahead of `now` (ingest takes up to 5 minutes ahead) is filed
+  // under its own step, so that it leaves the window when its time is a
+  // window old, not early; it counts from now on. No further ahead than a
+  // window: the steps kept stay bounded.
+  const int64_t step = std::min(StepOf(t), head + slots_);
   if (step <= head - slots_) return false;
   // Steps arrive nearly in order; a late one is inserted in place.
   auto it =

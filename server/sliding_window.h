@@ -25,9 +25,10 @@ class SlidingWindow {
   // Requires window > 0 and slots >= 1.
   SlidingWindow(absl::Duration window, int slots);
 
-  // Adds `delta` to `key` at time `t`. Times after `now` count in the newest
-  // step; times at or before the window's start are ignored. Returns whether
-  // it was counted.
+  // Adds `delta` to `key` at time `t`. A time after `now` counts from now
+  // until it is a window old (at most a window ahead: later ones are taken
+  // as that); times at or before the window's start are ignored. Returns
+  // whether it was counted.
   bool Add(absl::Time now, absl::Time t, absl::string_view key,
            const storage::Counts& delta);
 
