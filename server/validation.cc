@@ -151,7 +151,8 @@ absl::StatusOr<ValidatedBatch> ValidateIngest(const v1::IngestRequest& request,
                     request.follows_size();
   if (items > max_batch_items) {
     return absl::InvalidArgumentError(
-        absl::StrCat("batch has ", items, " items; at most ", max_batch_items,
+        absl::StrCat("posts + engagements + follows: the batch has ", items,
+                     " items; at most ", max_batch_items,
                      " (--max_batch_items) are allowed"));
   }
   if (request.producer_id().size() > kMaxIdBytes) {
@@ -369,10 +370,12 @@ absl::Status ValidateTimeSeries(const v1::QueryTimeSeriesRequest& request,
           storage::BucketWidth(res), &rem) +
       1;
   if (points > kMaxSeriesPoints) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("end_time: the range holds ", points, " buckets at ",
-                     v1::Resolution_Name(request.resolution()), "; at most ",
-                     kMaxSeriesPoints, " (use a coarser resolution)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        request.has_end_time() ? "end_time"
+                               : "start_time (end_time, not set, is now)",
+        ": the range holds ", points, " buckets at ",
+        v1::Resolution_Name(request.resolution()), "; at most ",
+        kMaxSeriesPoints, " (use a coarser resolution)"));
   }
   return absl::OkStatus();
 }

@@ -127,6 +127,10 @@ TEST(ValidateTimeSeries, RejectsRangesOverTheBucketLimit) {
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(status.message().find("10800 buckets"), std::string::npos)
       << status;
+  // end_time is not set: the field to change is start_time.
+  EXPECT_EQ(
+      status.message().rfind("start_time (end_time, not set, is now): ", 0), 0u)
+      << status;
 }
 
 // Posts are counted per hashtag, followers only per account and globally.
