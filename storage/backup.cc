@@ -188,10 +188,18 @@ absl::StatusOr<BackupSummary> RestoreBackup(const std::string& backup_dir,
     return absl::UnavailableError(
         absl::StrCat("creating data dir ", data_dir, ": ", ec.message()));
   }
-  const absl::Status restored = FromRocksStatus(
-      engine->RestoreDBFromBackup(rocksdb::RestoreOptions(), chosen->id,
-                                  data_dir, data_dir),
-      absl::StrCat("restoring backup ", chosen->id, " into ", data_dir));
+  const rocksdb::Status copied = engine->RestoreDBFromBackup(
+      rocksdb::RestoreOptions(), chosen->id, data_dir, data_dir);
+  const std::string context =
+      absl::StrCat("restoring backup ", chosen->id, " into ", data_dir);
+  // Damage found while restoring is the backup's, not a data dir's.
+  const absl::Status restored =
+      copied.IsCorruption()
+          ? absl::DataLossError(absl::StrCat(
+                context, ": ", copied.ToString(), "; backup ", chosen->id,
+                " is damaged: restore another (--backup_id; pulse backup "
+                "list shows them)"))
+          : FromRocksStatus(copied, context);
   if (!restored.ok()) {
     // A part of a database would open as a new, nearly empty one: leave the
     // directory as it was found (it held nothing), so a retry can use it.

@@ -339,6 +339,13 @@ TEST_F(Backup, AFailedRestoreLeavesNoPartialDatabase) {
   EXPECT_TRUE(
       absl::StrContains(r.status().message(), "partial restore was removed"))
       << r.status();
+  // The backup is what is damaged, and another may be whole.
+  EXPECT_TRUE(absl::StrContains(r.status().message(),
+                                "is damaged: restore "
+                                "another (--backup_id"))
+      << r.status();
+  EXPECT_FALSE(absl::StrContains(r.status().message(), "the data dir is"))
+      << r.status();
   EXPECT_FALSE(std::filesystem::exists(target));
   // Into an empty directory given: it is left empty.
   const std::string empty = dir_.path() + "/empty";

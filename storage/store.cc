@@ -264,6 +264,14 @@ absl::Status Store::Impl::OpenDb(OpenMode mode) {
                                          descriptors, &handles, &raw)
           : rocksdb::DB::Open(db_options, options.data_dir, descriptors,
                               &handles, &raw);
+  if (opened.IsIOError() &&
+      absl::StrContains(opened.ToString(), "While lock file")) {
+    return absl::UnavailableError(absl::StrCat(
+        "opening RocksDB in ", options.data_dir,
+        ": the data dir is in use by another process (another pulse-server "
+        "on it?), which holds its LOCK file: ",
+        opened.ToString()));
+  }
   PULSE_RETURN_IF_ERROR(FromRocksStatus(
       opened, absl::StrCat("opening RocksDB in ", options.data_dir)));
   db.reset(raw);

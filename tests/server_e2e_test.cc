@@ -599,6 +599,17 @@ TEST_F(ServerTest, ASecondServerOnAPortInUseRefusesToStart) {
       << second.status();
 }
 
+// RocksDB's LOCK keeps a second server off a data dir in use; the message
+// says so, rather than only "Resource temporarily unavailable".
+TEST_F(ServerTest, ASecondServerOnADataDirInUseSaysWhy) {
+  absl::StatusOr<std::unique_ptr<ServerProcess>> second =
+      ServerProcess::Start(dir_.path() + "/data");
+  ASSERT_FALSE(second.ok());
+  EXPECT_TRUE(
+      absl::StrContains(second.status().message(), "in use by another process"))
+      << second.status();
+}
+
 TEST_F(ServerTest, AListenAddressWithoutAPortIsRefused) {
   absl::StatusOr<std::unique_ptr<ServerProcess>> server =
       ServerProcess::Start(dir_.path() + "/second", {"--listen=127.0.0.1"});
