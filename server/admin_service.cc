@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/analytics_service.h"
+#include "server/log.h"
 #include "server/proto_time.h"
 #include "storage/backup.h"
 #include "storage/status_macros.h"
@@ -64,11 +65,20 @@ grpc::ServerUnaryReactor* AdminService::CreateBackup(
   return RunForAdmin(ctx, "CreateBackup", [this, response] {
     PULSE_RETURN_IF_ERROR(CheckBackupDir());
     const absl::Time start = absl::Now();
-    PULSE_ASSIGN_OR_RETURN(
-        storage::BackupSummary backup,
-        storage::CreateBackup(*deps_.store, deps_.backup_dir, deps_.backup_keep,
-                              &backup_stopper_));
-    *response = BackupToProto(backup);
+    absl::StatusOr<storage::BackupSummary> backup = storage::CreateBackup(
+        *deps_.store, deps_.backup_dir, deps_.backup_keep, &backup_stopper_);
+    // In the log too: a nightly backup's caller may be a cron job's mail.
+    if (!backup.ok()) {
+      Log(LogLevel::kError,
+          absl::StrCat("backup failed dir=", deps_.backup_dir, " error=\"",
+                       backup.status().ToString(), "\""));
+      return backup.status();
+    }
+    Log(LogLevel::kInfo,
+        absl::StrCat("backup created id=", backup->id,
+                     " dir=", deps_.backup_dir,
+                     " duration=", absl::FormatDuration(absl::Now() - start)));
+    *response = BackupToProto(*backup);
     *response->mutable_create_duration() = ToProto(absl::Now() - start);
     return absl::OkStatus();
   });

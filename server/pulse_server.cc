@@ -1,5 +1,9 @@
 #include "server/pulse_server.h"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -143,6 +147,11 @@ absl::StatusOr<std::unique_ptr<PulseServer>> PulseServer::Start(
     if (ec) {
       return absl::UnavailableError(absl::StrCat(
           "creating --backup_dir ", options.backup_dir, ": ", ec.message()));
+    }
+    if (access(options.backup_dir.c_str(), W_OK | X_OK) != 0) {
+      return absl::UnavailableError(
+          absl::StrCat("--backup_dir ", options.backup_dir,
+                       " cannot be written: ", std::strerror(errno)));
     }
   }
   const absl::Time open_start = absl::Now();

@@ -56,7 +56,9 @@ std::ostream& operator<<(std::ostream& os, const Counts& c) {
 class BackupE2e : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_ = Start(dir_.path() + "/data", {"--backup_dir=" + BackupDir()});
+    // At info, which logs each backup.
+    server_ = Start(dir_.path() + "/data",
+                    {"--backup_dir=" + BackupDir(), "--log_level=info"});
   }
 
   std::string BackupDir() const { return dir_.path() + "/backups"; }
@@ -144,6 +146,13 @@ TEST_F(BackupE2e, RestoredServersServeExactlyTheBackedUpCounts) {
   EXPECT_GT(first->size_bytes(), 0);
   EXPECT_GT(first->file_count(), 0);
   EXPECT_TRUE(first->has_create_time());
+  // The server logs each backup, for whoever did not see the answer.
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        return absl::StrContains(server_->Log(), "backup created id=1 dir=");
+      },
+      absl::Seconds(10)))
+      << server_->Log();
 
   Ingest(*client, More("later", 5));
   const Counts at_second = Read(*client);
