@@ -96,6 +96,10 @@ int main(int argc, char** argv) {
                  std::string(level.message()).c_str());
     return 1;
   }
+  // Before any check that may stop start-up, so the log shows what it read.
+  pulse::server::Log(
+      pulse::server::LogLevel::kInfo,
+      absl::StrCat("flags: ", pulse::server::EffectiveFlags("bridge/main.cc")));
 
   pulse::bridge::BridgeOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
@@ -165,8 +169,6 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  Log(LogLevel::kInfo,
-      absl::StrCat("flags: ", pulse::server::EffectiveFlags("bridge/main.cc")));
   // The default is relative: started from another directory, the bridge
   // would answer 404 at / and say nothing.
   std::error_code fs_error;

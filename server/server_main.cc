@@ -156,6 +156,9 @@ int main(int argc, char** argv) {
       !level.ok()) {
     return Fail(std::string(level.message()));
   }
+  // Before any check that may stop start-up, so the log shows what it read.
+  Log(LogLevel::kInfo,
+      absl::StrCat("flags: ", pulse::server::EffectiveFlags("server_main.cc")));
 
   pulse::server::ServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
@@ -312,8 +315,6 @@ int main(int argc, char** argv) {
       return Fail(absl::StrCat("cannot write --port_file ", port_file));
     }
   }
-  Log(LogLevel::kInfo,
-      absl::StrCat("flags: ", pulse::server::EffectiveFlags("server_main.cc")));
   Log(LogLevel::kInfo,
       absl::StrCat("pulse-server serving port=", (*server)->port(), " listen=",
                    options.listen, " data_dir=", options.store.data_dir));
