@@ -44,6 +44,19 @@ class RocksLogger : public rocksdb::Logger {
     // its checkpoint), and RocksDB warns of the nesting: routine, not a
     // warning.
     if (absl::StrContains(line, "] File Deletions ")) ours = LogLevel::kDebug;
+    // Recovery stops replaying a write-ahead log at damage (point-in-time
+    // recovery) and says so only as a warning; what it drops may hold
+    // acknowledged batches.
+    if (absl::StrContains(line, ": dropping ") &&
+        absl::StrContains(line, " bytes; ")) {
+      Log(LogLevel::kError,
+          absl::StrCat("write-ahead log damaged: recovery dropped what "
+                       "followed the damage, acknowledged batches included; "
+                       "restore a backup if they matter (README: Backup and "
+                       "restore): rocksdb ",
+                       line));
+      return;
+    }
     Log(ours, absl::StrCat("rocksdb ", line));
   }
 };

@@ -175,6 +175,42 @@ TEST_F(CorruptionTest, DamagedFooterStopsStartUpNamingTheFile) {
   EXPECT_TRUE(absl::StrContains(message, "Backup and restore")) << message;
 }
 
+// Damage in the middle of the write-ahead log (a disk's, not a crash's):
+// recovery replays up to it and drops the rest, and the log says so as an
+// error naming what was lost, not only as RocksDB's warning.
+TEST_F(CorruptionTest, DamageInTheWriteAheadLogIsLoggedAsAnError) {
+  {
+    auto server = ServerProcess::Start(data_dir());
+    ASSERT_TRUE(server.ok()) << server.status();
+    auto stub = (*server)->stub();
+    for (int b = 0; b < 200; ++b) {
+      v1::IngestRequest batch;
+      batch.set_producer_id("wal");
+      batch.set_sequence(b + 1);
+      *batch.add_engagements() = MakeEngagement("", "w1", v1::LIKE, 1);
+      v1::IngestResponse response;
+      grpc::Status status = stub->Ingest(Context().get(), batch, &response);
+      ASSERT_TRUE(status.ok()) << status.error_message();
+    }
+    (*server)->Kill9();  // the batches are in the WAL only
+  }
+  std::string wal;
+  for (const auto& entry : std::filesystem::directory_iterator(data_dir())) {
+    if (entry.path().extension() == ".log" &&
+        std::filesystem::file_size(entry.path()) > 4096) {
+      wal = entry.path().string();
+    }
+  }
+  ASSERT_FALSE(wal.empty()) << "no write-ahead log with the batches";
+  FlipBytes(
+      wal, static_cast<std::streamoff>(std::filesystem::file_size(wal) / 2), 1);
+  auto server = ServerProcess::Start(data_dir(), {"--log_level=info"});
+  ASSERT_TRUE(server.ok()) << server.status();
+  const std::string log = (*server)->Log();
+  EXPECT_TRUE(absl::StrContains(log, "ERROR write-ahead log damaged")) << log;
+  EXPECT_TRUE(absl::StrContains(log, "dropping")) << log;
+}
+
 // Without its CURRENT file a data dir would be taken for a new database,
 // and RocksDB would delete the old files as obsolete: start-up stops
 // instead, and every file is left as it was.
