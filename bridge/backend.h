@@ -123,9 +123,11 @@ class Backend {
   // Counts the call of `ctx` out and lets it go. Its callback must be gone
   // already.
   void EndCall(grpc::ClientContext* ctx);
-  // Cancels the calls that `which` picks, outside the lock: gRPC may run
-  // completions inline from TryCancel, and EndCall takes the lock. Counted in
-  // (WaitIdle) meanwhile, since it holds calls alive.
+  // Cancels the calls that `which` picks, outside the lock: TryCancel calls
+  // into gRPC, which takes its own locks and may run its work on this
+  // thread, while EndCall takes ours from gRPC's threads; holding ours across
+  // it risks a cycle. Counted in (WaitIdle) meanwhile, since it holds calls
+  // alive.
   void CancelWhere(const std::function<bool(const Tracked&)>& which, bool stop);
 
   const absl::Duration call_timeout_;

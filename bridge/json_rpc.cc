@@ -86,7 +86,7 @@ absl::Status CheckExactNumber(const Value& value, absl::string_view name) {
 }
 
 // Where in `value` a number lies beyond +-(2^53 - 1), as a path below
-// `path` ("params.batch.engagements[3].count"); empty if none does. Only
+// `path` ("params.engagements[3].count"); empty if none does. Only
 // called once a number is known to be there, so the walk that builds
 // paths is not paid on every request.
 std::string InexactNumberPath(const Value& value, const std::string& path) {
