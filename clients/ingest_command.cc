@@ -118,7 +118,9 @@ class ProgressLine {
 
 // "sent 3 batches (2,500 items) holding lines 1-5 and part of line 6".
 std::string DescribeSent(const IngestProgress& progress) {
-  if (progress.batches_sent == 0) return "nothing was sent";
+  if (progress.batches_sent == 0) {
+    return progress.send_failed ? "its first batch failed" : "nothing was sent";
+  }
   std::string lines;
   if (progress.whole_lines_sent == 1) {
     lines = "line 1";
@@ -158,7 +160,10 @@ absl::Status PumpBatches(
       batch.set_sequence(sequence++);
     }
     absl::Status sent = sink.Send(batch);
-    if (!sent.ok()) return sent;
+    if (!sent.ok()) {
+      progress->send_failed = true;
+      return sent;
+    }
     ++progress->batches_sent;
     progress->items_sent += ItemCount(batch);
     if (on_batch) on_batch(*progress);

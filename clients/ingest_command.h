@@ -64,6 +64,8 @@ struct IngestProgress {
   // Batches and items handed to the sink.
   int64_t batches_sent = 0;
   int64_t items_sent = 0;
+  // The sink failed a batch (not counted above): the ingest stopped there.
+  bool send_failed = false;
 };
 
 // Reads JSON lines from `in` and hands each batch to `sink` as soon as it is

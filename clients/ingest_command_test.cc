@@ -201,6 +201,20 @@ TEST(RunIngest, SaysNothingWasSentWhenTheFirstBatchWasNotFull) {
   EXPECT_EQ(err.str(), "pulse: ingest stopped at line 2: nothing was sent\n");
 }
 
+// Sent and failed is not "nothing was sent" (pulse ingest --nostream, whose
+// first Ingest call the server refused).
+TEST(RunIngest, SaysThatTheFirstBatchFailedWhenItsSendFailed) {
+  std::istringstream in(Like("e1"));
+  RecordingSink sink(/*fail_at=*/1);
+  std::ostringstream out;
+  std::ostringstream err;
+  absl::Status status =
+      RunIngest(in, BatchingOptions(), sink, false, Output{false, &out, &err});
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(err.str(),
+            "pulse: ingest stopped at line 1: its first batch failed\n");
+}
+
 TEST(RunIngest, SaysThatNothingWasStoredWhenTheServerRefusedTheCall) {
   std::istringstream in(Like("e1") + Like("e2") + Like("e3"));
   BatchingOptions options;
