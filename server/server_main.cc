@@ -59,6 +59,11 @@ ABSL_FLAG(int, max_receive_message_bytes, 64 << 20,
 ABSL_FLAG(bool, sync_writes, false,
           "fsync the WAL before acknowledging (survives power loss, not only "
           "a process crash; slower).");
+ABSL_FLAG(std::string, wal_recovery, "strict",
+          "Damage inside a write-ahead log at start-up: strict stops start-up "
+          "(DATA_LOSS), salvage replays up to the damage and drops the rest, "
+          "acknowledged batches included. A torn last record (a crash, a "
+          "power loss) is skipped either way.");
 ABSL_FLAG(int, post_cache_entries, 1'000'000, "Post metadata kept in memory.");
 ABSL_FLAG(int, block_cache_mb, 256,
           "RocksDB block cache shared by every column family, in MiB; 0 "
@@ -180,6 +185,12 @@ int main(int argc, char** argv) {
   }
   options.store.counters_memtable_bytes =
       static_cast<size_t>(counters_memtable_mb) << 20;
+  const std::string wal_recovery = absl::GetFlag(FLAGS_wal_recovery);
+  if (wal_recovery != "strict" && wal_recovery != "salvage") {
+    return Fail(absl::StrCat("--wal_recovery: '", wal_recovery,
+                             "' is neither strict nor salvage"));
+  }
+  options.store.salvage_wal = wal_recovery == "salvage";
   const std::string compaction = absl::GetFlag(FLAGS_counters_compaction);
   if (compaction == "universal") {
     options.store.counters_compaction =

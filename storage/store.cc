@@ -239,7 +239,15 @@ absl::Status Store::Impl::OpenDb(OpenMode mode) {
   db_options.listeners.push_back(
       std::make_shared<WriteErrorListener>(write_errors));
   db_options.max_bgerror_resume_count = 0;
-  db_options.info_log = NewRocksLogger();
+  db_options.info_log = NewRocksLogger(options.salvage_wal);
+  // RocksDB's default, point-in-time recovery, drops what follows damage in a
+  // log and opens: acknowledged batches gone with only a warning. Tolerating
+  // only a torn last record refuses that, and still opens after a kill -9 or
+  // a power loss (truncated, zero-filled or garbage tails, tried on 7.8).
+  db_options.wal_recovery_mode =
+      options.salvage_wal
+          ? rocksdb::WALRecoveryMode::kPointInTimeRecovery
+          : rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   if (options.env != nullptr) db_options.env = options.env;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors =
@@ -271,6 +279,14 @@ absl::Status Store::Impl::OpenDb(OpenMode mode) {
         ": the data dir is in use by another process (another pulse-server "
         "on it?), which holds its LOCK file: ",
         opened.ToString()));
+  }
+  if (opened.IsCorruption() && !options.salvage_wal) {
+    const absl::Status damaged = FromRocksStatus(
+        opened, absl::StrCat("opening RocksDB in ", options.data_dir));
+    return absl::DataLossError(absl::StrCat(
+        damaged.message(),
+        "; or, when the log says 'write-ahead log damaged', start with "
+        "--wal_recovery=salvage to drop what follows the damage"));
   }
   PULSE_RETURN_IF_ERROR(FromRocksStatus(
       opened, absl::StrCat("opening RocksDB in ", options.data_dir)));

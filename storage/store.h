@@ -179,6 +179,12 @@ struct StoreOptions {
   absl::Duration dedupe_retention = absl::Hours(24);
   // fsync the WAL on every write (survives power loss, not only a crash).
   bool sync_writes = false;
+  // Damage inside a write-ahead log (not the torn last record a crash or a
+  // power loss leaves, which is always skipped) stops the open with
+  // DATA_LOSS; with salvage_wal the log is replayed up to the damage and the
+  // rest dropped, acknowledged batches included (RocksDB's point-in-time
+  // recovery).
+  bool salvage_wal = false;
   // Post metadata kept in memory (an LRU in front of RocksDB).
   size_t post_cache_entries = 1'000'000;
   // RocksDB's block cache (uncompressed data blocks), shared by every column

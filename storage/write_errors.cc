@@ -25,7 +25,9 @@ const char* Cause(const rocksdb::Status& s) {
 
 class RocksLogger : public rocksdb::Logger {
  public:
-  RocksLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+  explicit RocksLogger(bool salvage_wal)
+      : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL),
+        salvage_wal_(salvage_wal) {}
 
   void Logv(const char* format, va_list ap) override {
     Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap);
@@ -44,21 +46,28 @@ class RocksLogger : public rocksdb::Logger {
     // its checkpoint), and RocksDB warns of the nesting: routine, not a
     // warning.
     if (absl::StrContains(line, "] File Deletions ")) ours = LogLevel::kDebug;
-    // Recovery stops replaying a write-ahead log at damage (point-in-time
-    // recovery) and says so only as a warning; what it drops may hold
-    // acknowledged batches.
+    // Damage found replaying a write-ahead log, which RocksDB reports only
+    // as a warning; what follows it may hold acknowledged batches.
     if (absl::StrContains(line, ": dropping ") &&
         absl::StrContains(line, " bytes; ")) {
       Log(LogLevel::kError,
-          absl::StrCat("write-ahead log damaged: recovery dropped what "
-                       "followed the damage, acknowledged batches included; "
-                       "restore a backup if they matter (README: Backup and "
-                       "restore): rocksdb ",
-                       line));
+          absl::StrCat(
+              "write-ahead log damaged: ",
+              salvage_wal_
+                  ? "recovery dropped what followed the damage, acknowledged "
+                    "batches included (--wal_recovery=salvage)"
+                  : "the open stops (--wal_recovery=strict); restore a backup "
+                    "(README: Backup and restore), or start with "
+                    "--wal_recovery=salvage to drop what follows the damage, "
+                    "acknowledged batches included",
+              ": rocksdb ", line));
       return;
     }
     Log(ours, absl::StrCat("rocksdb ", line));
   }
+
+ private:
+  const bool salvage_wal_;
 };
 
 }  // namespace
@@ -131,8 +140,8 @@ void WriteErrorListener::OnErrorRecoveryBegin(
   *auto_recovery = false;
 }
 
-std::shared_ptr<rocksdb::Logger> NewRocksLogger() {
-  return std::make_shared<RocksLogger>();
+std::shared_ptr<rocksdb::Logger> NewRocksLogger(bool salvage_wal) {
+  return std::make_shared<RocksLogger>(salvage_wal);
 }
 
 }  // namespace pulse::storage

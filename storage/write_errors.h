@@ -86,7 +86,9 @@ class WriteErrorListener : public rocksdb::EventListener {
 // file in the data dir: warnings and errors only. A LOG file on a full disk
 // fails, and Debian's librocksdb (built with assertions) aborts the process
 // on the next line written to a file that failed.
-std::shared_ptr<rocksdb::Logger> NewRocksLogger();
+// `salvage_wal`: as StoreOptions::salvage_wal, for what the log says of a
+// damaged write-ahead log.
+std::shared_ptr<rocksdb::Logger> NewRocksLogger(bool salvage_wal);
 
 }  // namespace pulse::storage
 

@@ -176,14 +176,16 @@ TEST_F(CorruptionTest, DamagedFooterStopsStartUpNamingTheFile) {
 }
 
 // Damage in the middle of the write-ahead log (a disk's, not a crash's):
-// recovery replays up to it and drops the rest, and the log says so as an
-// error naming what was lost, not only as RocksDB's warning.
-TEST_F(CorruptionTest, DamageInTheWriteAheadLogIsLoggedAsAnError) {
+// start-up stops, saying so, rather than replay up to it and drop the rest,
+// acknowledged batches included, with only RocksDB's warning; with
+// --wal_recovery=salvage it does that, and says so as an error.
+TEST_F(CorruptionTest, DamageInTheWriteAheadLogStopsStartUpUnlessSalvaged) {
+  constexpr int kBatches = 200;
   {
     auto server = ServerProcess::Start(data_dir());
     ASSERT_TRUE(server.ok()) << server.status();
     auto stub = (*server)->stub();
-    for (int b = 0; b < 200; ++b) {
+    for (int b = 0; b < kBatches; ++b) {
       v1::IngestRequest batch;
       batch.set_producer_id("wal");
       batch.set_sequence(b + 1);
@@ -204,11 +206,27 @@ TEST_F(CorruptionTest, DamageInTheWriteAheadLogIsLoggedAsAnError) {
   ASSERT_FALSE(wal.empty()) << "no write-ahead log with the batches";
   FlipBytes(
       wal, static_cast<std::streamoff>(std::filesystem::file_size(wal) / 2), 1);
-  auto server = ServerProcess::Start(data_dir(), {"--log_level=info"});
-  ASSERT_TRUE(server.ok()) << server.status();
-  const std::string log = (*server)->Log();
-  EXPECT_TRUE(absl::StrContains(log, "ERROR write-ahead log damaged")) << log;
-  EXPECT_TRUE(absl::StrContains(log, "dropping")) << log;
+
+  auto refused = ServerProcess::Start(data_dir());
+  ASSERT_FALSE(refused.ok()) << "the server started on a damaged WAL";
+  const std::string message(refused.status().message());
+  EXPECT_TRUE(absl::StrContains(message, "DATA_LOSS")) << message;
+  EXPECT_TRUE(absl::StrContains(message, "--wal_recovery=salvage")) << message;
+
+  auto salvaged = ServerProcess::Start(data_dir(), {"--wal_recovery=salvage"});
+  ASSERT_TRUE(salvaged.ok()) << salvaged.status();
+  const std::string log = (*salvaged)->Log();
+  EXPECT_TRUE(absl::StrContains(
+      log, "ERROR write-ahead log damaged: recovery dropped what followed"))
+      << log;
+  v1::GetPostStatsRequest request;
+  request.set_post_id("w1");
+  v1::PostStats stats;
+  grpc::Status status =
+      (*salvaged)->stub()->GetPostStats(Context().get(), request, &stats);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_GT(stats.likes(), 0);
+  EXPECT_LT(stats.likes(), kBatches) << "nothing was dropped";
 }
 
 // Without its CURRENT file a data dir would be taken for a new database,
