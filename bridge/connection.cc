@@ -93,7 +93,7 @@ void Connection::Shed(const std::string& reason) {
   held_.clear();
   held_bytes_ = 0;
   // Its close may wait behind what it does not read: its calls go now.
-  if (ctx_->backend != nullptr) ctx_->backend->CancelCalls(id_);
+  CancelCalls();
   ctx_->counters->closed_unread++;
   socket_->Close(websocketpp::close::status::policy_violation, reason);
 }
@@ -158,6 +158,12 @@ void Connection::HandleUnary(DecodedRequest request) {
           self->SendAnswer(std::move(frame));
         });
       });
+}
+
+void Connection::CancelCalls() {
+  // inflight_ counts down once an answer is back, so 0 means none is left.
+  if (inflight_ > 0 && ctx_->backend != nullptr)
+    ctx_->backend->CancelCalls(id_);
 }
 
 void Connection::HandleSubscribe(const DecodedRequest& request) {
@@ -421,7 +427,7 @@ void Connection::OnClose() {
   if (closed_) return;
   closed_ = true;
   drain_timer_.cancel();
-  if (ctx_->backend != nullptr) ctx_->backend->CancelCalls(id_);
+  CancelCalls();
   ctx_->counters->buffered_bytes.fetch_sub(accounted_bytes_,
                                            std::memory_order_relaxed);
   accounted_bytes_ = 0;

@@ -88,6 +88,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Closes the socket with 1008 (policy violation) for not reading, giving
   // `reason`; later frames and answers are dropped.
   void Shed(const std::string& reason);
+  // Cancels this connection's unary calls still in flight: it reads no
+  // answer any more. Touches the backend only when there are some.
+  void CancelCalls();
   void Handle(const WsMessagePtr& message);
   void HandleUnary(DecodedRequest request);
   void HandleSubscribe(const DecodedRequest& request);

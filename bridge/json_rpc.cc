@@ -85,50 +85,31 @@ absl::Status CheckExactNumber(const Value& value, absl::string_view name) {
   return IsExact(value) ? absl::OkStatus() : InexactNumberError(name);
 }
 
-// Where in `value` a number lies beyond +-(2^53 - 1), as a path below
-// `path` ("params.engagements[3].count"); empty if none does. Only
-// called once a number is known to be there, so the walk that builds
-// paths is not paid on every request.
-std::string InexactNumberPath(const Value& value, const std::string& path) {
+// Whether a number in `value` lies beyond +-(2^53 - 1); if one does, *path
+// names it below `value` (".engagements[3].count"). The path is built on the
+// way back from the number found, so a request without one costs no string.
+bool FindInexactNumber(const Value& value, std::string* path) {
   switch (value.kind_case()) {
     case Value::kNumberValue:
-      return IsExact(value) ? "" : path;
+      return !IsExact(value);
     case Value::kStructValue:
       for (const auto& [key, field] : value.struct_value().fields()) {
-        std::string found =
-            InexactNumberPath(field, absl::StrCat(path, ".", key));
-        if (!found.empty()) return found;
+        if (FindInexactNumber(field, path)) {
+          path->insert(0, absl::StrCat(".", key));
+          return true;
+        }
       }
-      return "";
+      return false;
     case Value::kListValue:
       for (int i = 0; i < value.list_value().values_size(); ++i) {
-        std::string found = InexactNumberPath(value.list_value().values(i),
-                                              absl::StrCat(path, "[", i, "]"));
-        if (!found.empty()) return found;
+        if (FindInexactNumber(value.list_value().values(i), path)) {
+          path->insert(0, absl::StrCat("[", i, "]"));
+          return true;
+        }
       }
-      return "";
+      return false;
     default:
-      return "";
-  }
-}
-
-// Whether every number in `value` is within +-(2^53 - 1).
-bool NumbersAreExact(const Value& value) {
-  switch (value.kind_case()) {
-    case Value::kNumberValue:
-      return IsExact(value);
-    case Value::kStructValue:
-      for (const auto& [key, field] : value.struct_value().fields()) {
-        if (!NumbersAreExact(field)) return false;
-      }
-      return true;
-    case Value::kListValue:
-      for (const Value& v : value.list_value().values()) {
-        if (!NumbersAreExact(v)) return false;
-      }
-      return true;
-    default:
-      return true;
+      return false;
   }
 }
 
@@ -188,8 +169,8 @@ absl::StatusOr<RpcRequest> ParseRequest(absl::string_view frame,
       // (9007199254740993 as ...992), and a distinct batch be taken for a
       // duplicate: such numbers must come as strings, as protobuf's JSON
       // mapping prints int64 itself.
-      if (!NumbersAreExact(it->second)) {
-        return InexactNumberError(InexactNumberPath(it->second, "params"));
+      if (std::string path; FindInexactNumber(it->second, &path)) {
+        return InexactNumberError(absl::StrCat("params", path));
       }
       request.params_json = Print(it->second.struct_value());
     } else if (it->second.kind_case() != Value::kNullValue) {

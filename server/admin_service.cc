@@ -74,12 +74,12 @@ grpc::ServerUnaryReactor* AdminService::CreateBackup(
                        backup.status().ToString(), "\""));
       return backup.status();
     }
-    Log(LogLevel::kInfo,
-        absl::StrCat("backup created id=", backup->id,
-                     " dir=", deps_.backup_dir,
-                     " duration=", absl::FormatDuration(absl::Now() - start)));
+    const absl::Duration took = absl::Now() - start;
+    Log(LogLevel::kInfo, absl::StrCat("backup created id=", backup->id,
+                                      " dir=", deps_.backup_dir, " duration=",
+                                      absl::FormatDuration(took)));
     *response = BackupToProto(*backup);
-    *response->mutable_create_duration() = ToProto(absl::Now() - start);
+    *response->mutable_create_duration() = ToProto(took);
     return absl::OkStatus();
   });
 }
