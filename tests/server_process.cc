@@ -187,8 +187,8 @@ int ServerProcess::Terminate(int timeout_s) {
 
 std::unique_ptr<grpc::ClientContext> Context() {
   auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() +
-                    std::chrono::seconds(10));
+  ctx->set_deadline(
+      absl::ToChronoTime(absl::Now() + Scaled(absl::Seconds(10))));
   return ctx;
 }
 

@@ -105,7 +105,8 @@ ProcessRun WaitProcess(pid_t pid, const std::string& out_path,
 // response, status line and headers included; empty when nothing answers.
 std::string HttpGet(int port, const std::string& path);
 
-// A client context with a 10 s deadline.
+// A client context with a deadline of Scaled(10 s): the deadline only ends a
+// call that has already failed, so it stretches with the sanitizers' slowdown.
 std::unique_ptr<grpc::ClientContext> Context();
 
 // Polls `done` every 5 ms until it holds (true) or Scaled(`timeout`) passes
