@@ -3,6 +3,7 @@
 // (corpus/storage_key) and stored values (corpus/storage_value). Run by hand
 // when the formats change: pulse_fuzz_seeds tools/fuzz/corpus
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -226,9 +227,16 @@ void ValueSeeds(const fs::path& dir) {
 }  // namespace pulse
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: %s CORPUS_DIR (tools/fuzz/corpus)\n", argv[0]);
-    return 2;
+  // Takes no flags: an argument that looks like one (`--help` included) is
+  // not taken for the corpus directory, where it would become a new folder.
+  const bool help = argc == 2 && (std::strcmp(argv[1], "--help") == 0 ||
+                                  std::strcmp(argv[1], "-h") == 0);
+  if (argc != 2 || help || argv[1][0] == '-') {
+    std::fprintf(help ? stdout : stderr,
+                 "usage: %s CORPUS_DIR (tools/fuzz/corpus)\n"
+                 "Rewrites the binary fuzz seeds from the real encoders.\n",
+                 argv[0]);
+    return help ? 0 : 2;
   }
   const std::filesystem::path root(argv[1]);
   pulse::IngestSeeds(root / "ingest");
