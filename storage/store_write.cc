@@ -7,7 +7,11 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "rocksdb/write_batch.h"
+#include "server/log.h"
 #include "storage/batch_aggregator.h"
 #include "storage/key_codec.h"
 #include "storage/rocksdb_status.h"
@@ -26,6 +30,34 @@ void ForEachDistinctHashtag(const std::vector<std::string>& tags, Fn fn) {
     for (size_t j = 0; j < i && !seen; ++j) seen = tags[j] == tags[i];
     if (!seen) fn(tags[i]);
   }
+}
+
+// A batch more than SeenRecord::kWindow below its producer's highest
+// sequence cannot be told from a re-send and is answered as one. A producer
+// whose batches drift that far apart loses them that way, so the log says
+// so: at most one line in 10 s, counting the batches since the last one.
+void WarnBelowWindow(const std::string& producer_id, uint64_t sequence,
+                     uint64_t highest) {
+  static absl::Mutex mu(absl::kConstInit);
+  static absl::Time next_line ABSL_GUARDED_BY(mu) = absl::InfinitePast();
+  static uint64_t since_last ABSL_GUARDED_BY(mu) = 0;
+  absl::MutexLock lock(&mu);
+  ++since_last;
+  const absl::Time now = absl::Now();
+  if (now < next_line) return;
+  next_line = now + absl::Seconds(10);
+  server::Log(
+      server::LogLevel::kWarning,
+      absl::StrCat("producer ", producer_id, ": batch ", sequence,
+                   " is more than ", SeenRecord::kWindow,
+                   " below its highest sequence, ", highest,
+                   ", and cannot be told from a re-send: answered as a "
+                   "duplicate, not stored (",
+                   since_last,
+                   " such batch(es) since the last such line). Unless these "
+                   "are re-sends, keep a producer's batches within ",
+                   SeenRecord::kWindow, " sequences of each other"));
+  since_last = 0;
 }
 
 }  // namespace
@@ -114,6 +146,9 @@ absl::StatusOr<WriteResult> Store::Impl::Write(const WriteInput& input) {
           SeenExpired(producer.seen_at, now, options.dedupe_retention)) {
         producer = SeenRecord();  // forgotten: nothing applied
       } else if (producer.Applied(input.sequence)) {
+        if (producer.sequence - input.sequence > SeenRecord::kWindow) {
+          WarnBelowWindow(input.producer_id, input.sequence, producer.sequence);
+        }
         result.duplicate_batch = true;
         return result;
       }

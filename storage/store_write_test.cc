@@ -10,6 +10,7 @@
 #include <tuple>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -207,15 +208,24 @@ TEST_F(StoreWrite, ProducerBatchesStoredOutOfOrderEachCountOnce) {
 }
 
 // A batch that comes more than the window below the producer's highest
-// sequence cannot be told from a re-send, and is taken for one.
+// sequence cannot be told from a re-send, and is taken for one; the log says
+// so, since a producer whose batches drift that far apart loses them.
 TEST_F(StoreWrite, AProducerBatchFarBelowItsHighestSequenceIsADuplicate) {
   MustWrite(FromProducer("prod", 100, Batch({}, {Like("p")})));
+  ::testing::internal::CaptureStderr();
   EXPECT_FALSE(MustWrite(FromProducer("prod", 100 - SeenRecord::kWindow,
                                       Batch({}, {Like("p")})))
                    .duplicate_batch);
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+  ::testing::internal::CaptureStderr();
   EXPECT_TRUE(MustWrite(FromProducer("prod", 99 - SeenRecord::kWindow,
                                      Batch({}, {Like("p")})))
                   .duplicate_batch);
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_TRUE(absl::StrContains(log,
+                                "producer prod: batch 35 is more than 64 below "
+                                "its highest sequence, 100"))
+      << log;
   EXPECT_EQ(Totals(Scope::kPost, "p")[kLikes], 2);
 }
 
