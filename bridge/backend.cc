@@ -41,7 +41,8 @@ struct Backend::UnaryCall {
 
 Backend::Backend(const std::string& address, const BackendOptions& options,
                  const std::string& root_certs_pem)
-    : call_timeout_(options.call_timeout) {
+    : call_timeout_(options.call_timeout),
+      health_timeout_(options.health_timeout) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(options.max_message_bytes);
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
@@ -158,7 +159,7 @@ void Backend::CheckHealth(std::function<void(bool serving)> done) {
     return;
   }
   call->done = std::move(done);
-  call->ctx.set_deadline(DeadlineAfter(absl::Seconds(2)));
+  call->ctx.set_deadline(DeadlineAfter(health_timeout_));
   health_->async()->Check(
       &call->ctx, &call->request, &call->response,
       [this, call](grpc::Status status) {

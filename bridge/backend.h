@@ -41,6 +41,8 @@ struct BackendOptions {
   // within keepalive_timeout.
   absl::Duration keepalive_time = absl::Seconds(30);
   absl::Duration keepalive_timeout = absl::Seconds(20);
+  // Deadline of each health check (`/healthz`).
+  absl::Duration health_timeout = absl::Seconds(2);
 };
 
 // Thread-safe.
@@ -131,6 +133,7 @@ class Backend {
   void CancelWhere(const std::function<bool(const Tracked&)>& which, bool stop);
 
   const absl::Duration call_timeout_;
+  const absl::Duration health_timeout_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<grpc::GenericStub> generic_;
   // One per connection; the channels are owned by their stubs.

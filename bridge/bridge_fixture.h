@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "bridge/bridge_server.h"
 #include "tests/server_process.h"
+#include "tests/time_scale.h"
 
 namespace pulse::bridge::testing {
 
@@ -34,6 +35,7 @@ std::unique_ptr<Stack> StartStack(
     const std::vector<std::string>& server_flags = {},
     const std::function<void(BridgeOptions*)>& tune = nullptr);
 
+using pulse::testing::Scaled;
 using pulse::testing::WaitUntil;
 
 }  // namespace pulse::bridge::testing

@@ -45,6 +45,8 @@ struct BridgeOptions {
   int max_inflight_calls = 32;
   // Deadline of each unary call.
   absl::Duration call_timeout = absl::Seconds(10);
+  // Deadline of the server's health check behind `/healthz`.
+  absl::Duration health_timeout = absl::Seconds(2);
   // Every socket is pinged this often and closed if no pong comes back
   // within pong_timeout.
   absl::Duration ping_interval = absl::Seconds(30);

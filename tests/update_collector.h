@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "pulse/v1/analytics.grpc.pb.h"
+#include "tests/time_scale.h"
 
 namespace pulse::testing {
 
@@ -63,19 +64,20 @@ class UpdateCollector : public grpc::ClientReadReactor<v1::Update> {
     done_ = true;
   }
 
-  // Waits until `pred(received)` holds; false after `timeout`.
+  // Waits until `pred(received)` holds; false after Scaled(`timeout`) (a
+  // deadline only ends a wait that has already failed).
   bool WaitFor(const std::function<bool(const std::vector<Received>&)>& pred,
                absl::Duration timeout) {
     absl::MutexLock lock(&mu_);
     auto cond = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return pred(received_);
     };
-    return mu_.AwaitWithTimeout(absl::Condition(&cond), timeout);
+    return mu_.AwaitWithTimeout(absl::Condition(&cond), Scaled(timeout));
   }
-  // Waits until the stream ended; false after `timeout`.
+  // Waits until the stream ended; false after Scaled(`timeout`).
   bool WaitDone(absl::Duration timeout) {
     absl::MutexLock lock(&mu_);
-    return mu_.AwaitWithTimeout(absl::Condition(&done_), timeout);
+    return mu_.AwaitWithTimeout(absl::Condition(&done_), Scaled(timeout));
   }
   std::vector<Received> received() {
     absl::MutexLock lock(&mu_);

@@ -19,6 +19,7 @@
 #include "absl/time/clock.h"
 #include "server/command_line.h"
 #include "tests/server_process.h"
+#include "tests/time_scale.h"
 
 ABSL_FLAG(int, rounds, 20, "Crash-and-restart rounds.");
 ABSL_FLAG(int, batch_size, 200, "Likes per batch.");
@@ -44,9 +45,12 @@ v1::IngestRequest Batch(uint64_t sequence, int size) {
   return batch;
 }
 
+// Stretched with the sanitizers' slowdown (tests/time_scale.h): a re-send
+// right after a restart must not fail for a slow build's sake.
 bool Send(v1::AnalyticsService::Stub* stub, const v1::IngestRequest& batch) {
   grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  ctx.set_deadline(
+      absl::ToChronoTime(absl::Now() + testing::Scaled(absl::Seconds(2))));
   v1::IngestResponse response;
   return stub->Ingest(&ctx, batch, &response).ok();
 }

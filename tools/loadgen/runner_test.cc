@@ -9,6 +9,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
+#include "tests/time_scale.h"
 
 namespace pulse::loadgen {
 namespace {
@@ -58,7 +59,7 @@ class FakeService final : public pulse::v1::AnalyticsService::Service {
   int break_after_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
-class RunnerTest : public testing::Test {
+class RunnerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     grpc::ServerBuilder builder;
@@ -110,7 +111,11 @@ TEST_F(RunnerTest, SendsAtTheRateAndAcknowledgesEverything) {
                   .Run(
                       stop, [&reports](const RunStats&) { ++reports; }, &stats)
                   .ok());
-  EXPECT_NEAR(static_cast<double>(stats.engagements), 10'000, 1'000);
+  // Never over the rate; under it only by what a slow (sanitized) build
+  // loses to lags of over a second, which the pacer forgives.
+  EXPECT_LE(stats.engagements, 11'000);
+  EXPECT_GE(static_cast<double>(stats.engagements),
+            9'000 / pulse::testing::TimeScale());
   EXPECT_EQ(stats.acked_batches, stats.batches);
   EXPECT_EQ(stats.accepted, stats.posts + stats.engagements + stats.follows);
   EXPECT_GT(reports, 2);

@@ -22,11 +22,15 @@ import {freePort, readPortFile, run, start, stop, tail} from './lib/processes.mj
 const kWebRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const kRepo = path.resolve(kWebRoot, '../..');
 const kChromium = '/usr/bin/chromium';
+// Every bound below is stretched by PULSE_TEST_TIME_SCALE (tests/time_scale.h)
+// where the sanitizer presets set it: the processes are instrumented there.
+const kScale = Math.max(1, Number(process.env.PULSE_TEST_TIME_SCALE) || 1);
+const scaled = (ms) => ms * kScale;
 // Updates arrive every 250 ms; the issue asks for the DOM within 2 s.
-const kLiveMs = 2000;
+const kLiveMs = scaled(2000);
 // A reconnect waits at most 10 s (backoff ceiling) plus the bridge's start.
-const kReconnectMs = 20_000;
-const kWholeTestMs = 150_000;
+const kReconnectMs = scaled(20_000);
+const kWholeTestMs = scaled(150_000);
 
 function flags() {
   const f = {
@@ -192,7 +196,7 @@ async function main() {
         `--port_file=${portFile}`], tmp);
       await readPortFile(portFile, bridge);
       await poll('bridge /healthz 200', async () => (await fetch(`${origin}/healthz`)).status === 200,
-        {timeoutMs: 10_000, intervalMs: 100});
+        {timeoutMs: scaled(10_000), intervalMs: 100});
     };
     const ingest = async (items) => {
       const r = await run(f.pulse, [`--server=${serverAddr}`, 'ingest', '-'], ingestLines(items));
@@ -233,11 +237,11 @@ async function main() {
     page.on('pageerror', (e) => consoleProblems.push(`pageerror: ${e.message}`));
 
     await step('the dashboard loads and goes live', async () => {
-      await page.goto(`${origin}/`, {waitUntil: 'load', timeout: 10_000});
+      await page.goto(`${origin}/`, {waitUntil: 'load', timeout: scaled(10_000)});
       await expectDashboard(page, 'a live connection and 3 posts',
-        (s) => s.connection === 'open' && s.global.posts === '3' && s.global.likes === '0', 5000);
+        (s) => s.connection === 'open' && s.global.posts === '3' && s.global.likes === '0', scaled(5000));
       await expectDashboard(page, 'a 15-minute engagements/s chart', (s) =>
-        Number(s.rate.count) >= 890 && s.rate.missing === '0', 5000);
+        Number(s.rate.count) >= 890 && s.rate.missing === '0', scaled(5000));
     });
 
     // Engagements: a = 4 (20 impressions), b = 8 (10), c = 1 (5).
@@ -356,7 +360,7 @@ async function main() {
       outage = true;
       const code = await stop(bridge);
       if (code !== 0) throw new Error(`pulse-bridge exited with ${code}; see ${bridge.log}`);
-      await expectDashboard(page, 'the indicator off "open"', (s) => s.connection !== 'open', 5000);
+      await expectDashboard(page, 'the indicator off "open"', (s) => s.connection !== 'open', scaled(5000));
     });
 
     // Ingested while the page cannot see it: c = 11 now leads; b gets a like
@@ -395,7 +399,7 @@ async function main() {
       if (code !== 0) throw new Error(`pulse-server exited with ${code}; see ${server.log}`);
       await expectDashboard(page, 'the indicator and every panel showing the outage', (s) =>
         s.connection === 'unavailable' && s.connectionText === 'Server unavailable' &&
-        s.errors.global !== '' && s.errors.rate !== '' && s.errors.drill !== '', 5000);
+        s.errors.global !== '' && s.errors.rate !== '' && s.errors.drill !== '', scaled(5000));
       await startServer(serverAddr);
       await expectDashboard(page, 'live again, with no error left on screen', (s) =>
         s.connection === 'open' && s.connectionText === 'Live' && noErrors(s) &&
@@ -415,9 +419,9 @@ async function main() {
       await cdp.send('Log.clear');
       await cdp.detach();
       // about:blank, unlike a page of the bridge, asks for no /favicon.ico.
-      await page.goto('about:blank', {waitUntil: 'load', timeout: 10_000});
+      await page.goto('about:blank', {waitUntil: 'load', timeout: scaled(10_000)});
       // A page restored from the cache fires no load event.
-      await page.goBack({waitUntil: 'commit', timeout: 10_000});
+      await page.goBack({waitUntil: 'commit', timeout: scaled(10_000)});
       if (!await page.evaluate(() => window.shownFromCache)) {
         throw new Error('the page was loaded again, not restored from the back-forward cache');
       }
@@ -500,9 +504,9 @@ async function main() {
       tlsPage.on('pageerror', (e) => consoleProblems.push(`pageerror: ${e.message}`));
       const sockets = [];
       tlsPage.on('websocket', (ws) => sockets.push(ws.url()));
-      await tlsPage.goto(`${tlsOrigin}/?access_token=e2e-token`, {waitUntil: 'load', timeout: 10_000});
+      await tlsPage.goto(`${tlsOrigin}/?access_token=e2e-token`, {waitUntil: 'load', timeout: scaled(10_000)});
       await expectDashboard(tlsPage, 'a live dashboard over wss', (s) => s.connection === 'open' &&
-        sameGlobal(s, {likes: 41, engagements: 45}), 5000);
+        sameGlobal(s, {likes: 41, engagements: 45}), scaled(5000));
       const want = `wss://127.0.0.1:${tlsPort}/ws?access_token=e2e-token`;
       if (sockets.length !== 1 || sockets[0] !== want) {
         throw new Error(`websockets opened: [${sockets.join(', ')}]; want [${want}]`);
