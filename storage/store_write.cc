@@ -7,6 +7,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -35,7 +36,8 @@ void ForEachDistinctHashtag(const std::vector<std::string>& tags, Fn fn) {
 // A batch more than SeenRecord::kWindow below its producer's highest
 // sequence cannot be told from a re-send and is answered as one. A producer
 // whose batches drift that far apart loses them that way, so the log says
-// so: at most one line in 10 s, counting the batches since the last one.
+// so: at most one line in 10 s, counting the batches since the last one
+// (the id escaped: it is the client's, and may hold a line break).
 void WarnBelowWindow(const std::string& producer_id, uint64_t sequence,
                      uint64_t highest) {
   static absl::Mutex mu(absl::kConstInit);
@@ -48,8 +50,8 @@ void WarnBelowWindow(const std::string& producer_id, uint64_t sequence,
   next_line = now + absl::Seconds(10);
   server::Log(
       server::LogLevel::kWarning,
-      absl::StrCat("producer ", producer_id, ": batch ", sequence,
-                   " is more than ", SeenRecord::kWindow,
+      absl::StrCat("producer \"", absl::CHexEscape(producer_id), "\": batch ",
+                   sequence, " is more than ", SeenRecord::kWindow,
                    " below its highest sequence, ", highest,
                    ", and cannot be told from a re-send: answered as a "
                    "duplicate, not stored (",

@@ -222,9 +222,10 @@ TEST_F(StoreWrite, AProducerBatchFarBelowItsHighestSequenceIsADuplicate) {
                                      Batch({}, {Like("p")})))
                   .duplicate_batch);
   const std::string log = ::testing::internal::GetCapturedStderr();
-  EXPECT_TRUE(absl::StrContains(log,
-                                "producer prod: batch 35 is more than 64 below "
-                                "its highest sequence, 100"))
+  EXPECT_TRUE(
+      absl::StrContains(log,
+                        "producer \"prod\": batch 35 is more than 64 below "
+                        "its highest sequence, 100"))
       << log;
   EXPECT_EQ(Totals(Scope::kPost, "p")[kLikes], 2);
 }
