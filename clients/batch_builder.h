@@ -13,6 +13,17 @@ namespace pulse {
 // The number of items (posts + engagements + follows) of `request`.
 int64_t ItemCount(const v1::IngestRequest& request);
 
+// The input line of each item of a batch, by repeated field, in its order.
+struct ItemLines {
+  std::vector<int64_t> posts, engagements, follows;
+};
+
+// A batch and where its items came from.
+struct Batch {
+  v1::IngestRequest request;
+  ItemLines lines;
+};
+
 // Accumulates items, in order, into batches of at most max_items items.
 // A contribution that carries its own producer_id or sequence is a batch
 // with an identity: it is never split or merged, and goes out whole after
@@ -22,22 +33,22 @@ class BatchBuilder {
   // Requires max_items >= 1.
   explicit BatchBuilder(int64_t max_items);
 
-  // Adds the items of `contribution`; returns the batches it completed,
-  // oldest first (often none).
-  std::vector<v1::IngestRequest> Add(v1::IngestRequest contribution);
+  // Adds the items of `contribution`, read from input line `line`; returns
+  // the batches it completed, oldest first (often none).
+  std::vector<Batch> Add(v1::IngestRequest contribution, int64_t line = 0);
 
   // Returns the pending partial batch, if it holds any item, and starts anew.
-  std::optional<v1::IngestRequest> Flush();
+  std::optional<Batch> Flush();
 
   // The number of items waiting in the partial batch.
   int64_t pending_items() const { return pending_items_; }
 
  private:
   // Moves the pending batch to `out` when it is full.
-  void EmitIfFull(std::vector<v1::IngestRequest>* out);
+  void EmitIfFull(std::vector<Batch>* out);
 
   int64_t max_items_;
-  v1::IngestRequest pending_;
+  Batch pending_;
   int64_t pending_items_ = 0;
 };
 

@@ -27,11 +27,11 @@ TEST(BatchBuilder, EmitsABatchAtExactlyMaxItems) {
   BatchBuilder builder(3);
   builder.Add(OneEngagement("e1"));
   builder.Add(OneEngagement("e2"));
-  std::vector<v1::IngestRequest> batches = builder.Add(OneEngagement("e3"));
+  std::vector<Batch> batches = builder.Add(OneEngagement("e3"));
   ASSERT_EQ(batches.size(), 1u);
-  ASSERT_EQ(batches[0].engagements_size(), 3);
-  EXPECT_EQ(batches[0].engagements(0).event_id(), "e1");
-  EXPECT_EQ(batches[0].engagements(2).event_id(), "e3");
+  ASSERT_EQ(batches[0].request.engagements_size(), 3);
+  EXPECT_EQ(batches[0].request.engagements(0).event_id(), "e1");
+  EXPECT_EQ(batches[0].request.engagements(2).event_id(), "e3");
   EXPECT_FALSE(builder.Flush().has_value());
 }
 
@@ -41,10 +41,10 @@ TEST(BatchBuilder, FlushReturnsThePartialBatch) {
   builder.Add(OneEngagement("e2"));
   builder.Add(OneEngagement("e3"));
   builder.Add(OneEngagement("e4"));
-  std::optional<v1::IngestRequest> last = builder.Flush();
+  std::optional<Batch> last = builder.Flush();
   ASSERT_TRUE(last.has_value());
-  ASSERT_EQ(last->engagements_size(), 1);
-  EXPECT_EQ(last->engagements(0).event_id(), "e4");
+  ASSERT_EQ(last->request.engagements_size(), 1);
+  EXPECT_EQ(last->request.engagements(0).event_id(), "e4");
 }
 
 TEST(BatchBuilder, FlushOfAnEmptyBuilderReturnsNothing) {
@@ -60,15 +60,15 @@ TEST(BatchBuilder, SplitsALargeAnonymousRequestIntoFullBatches) {
   request.add_engagements()->set_event_id("e2");
   request.add_follows()->set_event_id("f1");
   request.add_follows()->set_event_id("f2");
-  std::vector<v1::IngestRequest> batches = builder.Add(request);
+  std::vector<Batch> batches = builder.Add(request);
   ASSERT_EQ(batches.size(), 2u);
-  EXPECT_EQ(batches[0].posts_size(), 1);
-  EXPECT_EQ(batches[0].engagements_size(), 1);
-  EXPECT_EQ(batches[1].engagements(0).event_id(), "e2");
-  EXPECT_EQ(batches[1].follows(0).event_id(), "f1");
-  std::optional<v1::IngestRequest> last = builder.Flush();
+  EXPECT_EQ(batches[0].request.posts_size(), 1);
+  EXPECT_EQ(batches[0].request.engagements_size(), 1);
+  EXPECT_EQ(batches[1].request.engagements(0).event_id(), "e2");
+  EXPECT_EQ(batches[1].request.follows(0).event_id(), "f1");
+  std::optional<Batch> last = builder.Flush();
   ASSERT_TRUE(last.has_value());
-  EXPECT_EQ(last->follows(0).event_id(), "f2");
+  EXPECT_EQ(last->request.follows(0).event_id(), "f2");
 }
 
 TEST(BatchBuilder, RequestWithAProducerIdGoesOutWholeAfterPendingItems) {
@@ -79,13 +79,32 @@ TEST(BatchBuilder, RequestWithAProducerIdGoesOutWholeAfterPendingItems) {
   identified.add_engagements()->set_event_id("e4");
   identified.set_producer_id("crawler");
   identified.set_sequence(9);
-  std::vector<v1::IngestRequest> batches = builder.Add(identified);
+  std::vector<Batch> batches = builder.Add(identified);
   ASSERT_EQ(batches.size(), 2u);
-  EXPECT_EQ(batches[0].engagements(0).event_id(), "e1");
-  EXPECT_EQ(batches[1].producer_id(), "crawler");
-  EXPECT_EQ(batches[1].sequence(), 9u);
-  EXPECT_EQ(batches[1].engagements_size(), 3);
+  EXPECT_EQ(batches[0].request.engagements(0).event_id(), "e1");
+  EXPECT_EQ(batches[1].request.producer_id(), "crawler");
+  EXPECT_EQ(batches[1].request.sequence(), 9u);
+  EXPECT_EQ(batches[1].request.engagements_size(), 3);
   EXPECT_FALSE(builder.Flush().has_value());
+}
+
+TEST(BatchBuilder, KnowsTheLineOfEachItem) {
+  BatchBuilder builder(2);
+  v1::IngestRequest two;
+  two.add_posts()->set_post_id("p1");
+  two.add_engagements()->set_event_id("e1");
+  EXPECT_TRUE(builder.Add(OneEngagement("e0"), 3).empty());
+  std::vector<Batch> batches = builder.Add(two, 4);
+  ASSERT_EQ(batches.size(), 1u);
+  EXPECT_EQ(batches[0].lines.engagements, (std::vector<int64_t>{3}));
+  EXPECT_EQ(batches[0].lines.posts, (std::vector<int64_t>{4}));
+  v1::IngestRequest identified = OneEngagement("e2");
+  identified.set_producer_id("crawler");
+  batches = builder.Add(identified, 7);
+  ASSERT_EQ(batches.size(), 2u);
+  EXPECT_EQ(batches[0].lines.engagements, (std::vector<int64_t>{4}));
+  EXPECT_EQ(batches[1].lines.engagements, (std::vector<int64_t>{7}));
+  EXPECT_TRUE(batches[1].lines.posts.empty());
 }
 
 TEST(BatchBuilder, ItemCountSumsAllThreeCollections) {

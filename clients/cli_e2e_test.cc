@@ -425,6 +425,39 @@ TEST_F(CliTest, ABadJsonLineIsReportedByItsNumberAfterTheLinesBeforeIt) {
   EXPECT_EQ(stats.likes(), 2);
 }
 
+// A later batch the server refuses whole (every item invalid): the batches
+// before it stay stored, and the messages name the lines of each, and the
+// line of the item the server named, streamed or not.
+TEST_F(CliTest, ARefusedLaterBatchIsNamedByItsLines) {
+  StartServer();
+  std::string lines;
+  for (int i = 1; i <= 4; ++i) {
+    absl::StrAppend(&lines, R"({"eventId":"ok)", i,
+                    R"(","postId":"p1","kind":"LIKE"})", "\n");
+  }
+  for (int i = 5; i <= 8; ++i) {
+    absl::StrAppend(&lines, R"({"postId":"p1","kind":"LIKE"})", "\n");
+  }
+  const std::string path = WriteFile("later.jsonl", lines);
+  for (const char* mode : {"--stream", "--nostream"}) {
+    Outcome run = Pulse({ServerFlag(), "ingest", "--batch_size=4", mode, path});
+    EXPECT_EQ(run.exit_code, 1) << mode;
+    EXPECT_TRUE(absl::StrContains(
+        run.err,
+        "the server refused batch[1] (lines 5-8); the 1 batch before it was "
+        "stored (lines 1-4), nothing from it on"))
+        << mode << ": " << run.err;
+    EXPECT_TRUE(absl::StrContains(run.err, "pulse: INVALID_ARGUMENT: line 5: "))
+        << mode << ": " << run.err;
+    EXPECT_TRUE(absl::StrContains(run.err, "--producer_id=ID")) << run.err;
+  }
+  v1::GetPostStatsRequest request;
+  request.set_post_id("p1");
+  v1::PostStats stats;
+  ASSERT_TRUE(stub_->GetPostStats(Context().get(), request, &stats).ok());
+  EXPECT_EQ(stats.likes(), 4);  // the first batch's, once (its event ids)
+}
+
 TEST_F(CliTest, SpeaksTlsAndSendsTheTokenFromAFileOrPulseToken) {
   auto certs = MakeTestCerts(dir_.path());
   ASSERT_TRUE(certs.ok()) << certs.status();

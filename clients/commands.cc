@@ -79,13 +79,36 @@ absl::StatusOr<v1::QueryTimeSeriesRequest> BuildSeriesRequest(
   return request;
 }
 
+namespace {
+
+// INVALID_ARGUMENT naming the flag (`prefix` + "window", + "limit") unless
+// the window is positive and the limit within 1..kMaxBoardLimit.
+absl::Status CheckBoard(absl::string_view prefix, absl::Duration window,
+                        int32_t limit) {
+  if (window <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", prefix, "window must be positive (e.g. 1h), not ",
+                     absl::FormatDuration(window)));
+  }
+  if (limit < 1 || limit > kMaxBoardLimit) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--", prefix, "limit must be 1 to ", kMaxBoardLimit, ", not ", limit));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<v1::TopPostsRequest> BuildTopPostsRequest(
     absl::Duration window, const std::string& metric, int32_t limit,
-    const std::string& account_id, const std::string& hashtag) {
-  v1::TopPostsRequest request;
-  if (window != absl::ZeroDuration()) {
-    *request.mutable_window() = ToProtoDuration(window);
+    const std::string& account_id, const std::string& hashtag,
+    absl::string_view flag_prefix) {
+  if (absl::Status board = CheckBoard(flag_prefix, window, limit);
+      !board.ok()) {
+    return board;
   }
+  v1::TopPostsRequest request;
+  *request.mutable_window() = ToProtoDuration(window);
   if (!metric.empty()) {
     absl::StatusOr<v1::Metric> parsed = ParseMetric(metric);
     if (!parsed.ok()) return parsed.status();
@@ -99,11 +122,17 @@ absl::StatusOr<v1::TopPostsRequest> BuildTopPostsRequest(
 
 absl::StatusOr<v1::TrendingHashtagsRequest> BuildTrendingRequest(
     absl::Duration window, const std::string& metric, int32_t limit,
-    int64_t min_count) {
-  v1::TrendingHashtagsRequest request;
-  if (window != absl::ZeroDuration()) {
-    *request.mutable_window() = ToProtoDuration(window);
+    int64_t min_count, absl::string_view flag_prefix) {
+  if (absl::Status board = CheckBoard(flag_prefix, window, limit);
+      !board.ok()) {
+    return board;
   }
+  if (min_count < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--min_count must not be negative, not ", min_count));
+  }
+  v1::TrendingHashtagsRequest request;
+  *request.mutable_window() = ToProtoDuration(window);
   if (!metric.empty()) {
     absl::StatusOr<v1::Metric> parsed = ParseMetric(metric);
     if (!parsed.ok()) return parsed.status();

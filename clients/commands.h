@@ -54,16 +54,22 @@ struct SeriesArgs {
 absl::StatusOr<v1::QueryTimeSeriesRequest> BuildSeriesRequest(
     const SeriesArgs& args, absl::Time now);
 
-// Builds a TopPosts request; a zero window or limit leaves the server's
-// default; INVALID_ARGUMENT for an unknown metric.
+// The most posts or hashtags a board lists (pulse-server's bound).
+inline constexpr int32_t kMaxBoardLimit = 1000;
+
+// Builds a TopPosts request; INVALID_ARGUMENT for an unknown metric, a
+// window that is not positive or a limit outside 1..kMaxBoardLimit, naming
+// the flag: --window, --limit, or with `flag_prefix` "top_", --top_window...
 absl::StatusOr<v1::TopPostsRequest> BuildTopPostsRequest(
     absl::Duration window, const std::string& metric, int32_t limit,
-    const std::string& account_id, const std::string& hashtag);
+    const std::string& account_id, const std::string& hashtag,
+    absl::string_view flag_prefix = "");
 
-// Builds a TrendingHashtags request, as BuildTopPostsRequest.
+// Builds a TrendingHashtags request, as BuildTopPostsRequest; min_count must
+// not be negative (0: the server's default).
 absl::StatusOr<v1::TrendingHashtagsRequest> BuildTrendingRequest(
     absl::Duration window, const std::string& metric, int32_t limit,
-    int64_t min_count);
+    int64_t min_count, absl::string_view flag_prefix = "");
 
 // `pulse stats`: one post → GetPostStats, several → BatchGetPostStats.
 // JSON output is one PostStats object per line either way.

@@ -64,6 +64,18 @@ TEST(BuildTopPostsRequest, CarriesWindowMetricLimitAndFilters) {
   EXPECT_EQ(request->hashtag(), "cats");
 }
 
+TEST(BuildTopPostsRequest, RejectsAWindowOrLimitOutOfRange) {
+  EXPECT_EQ(BuildTopPostsRequest(absl::ZeroDuration(), "", 10, "", "")
+                .status()
+                .message(),
+            "--window must be positive (e.g. 1h), not 0");
+  EXPECT_EQ(
+      BuildTopPostsRequest(absl::Hours(1), "", 0, "", "").status().message(),
+      "--limit must be 1 to 1000, not 0");
+  EXPECT_EQ(BuildTrendingRequest(absl::Hours(1), "", 10, -1).status().message(),
+            "--min_count must not be negative, not -1");
+}
+
 TEST(BuildTrendingRequest, RejectsAnUnknownMetric) {
   EXPECT_EQ(
       BuildTrendingRequest(absl::Hours(1), "hearts", 10, 0).status().code(),

@@ -1,5 +1,6 @@
 #include "clients/ingest_command.h"
 
+#include <algorithm>
 #include <istream>
 #include <optional>
 #include <ostream>
@@ -7,8 +8,10 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "clients/batch_builder.h"
 #include "clients/ingest_summary.h"
@@ -24,6 +27,75 @@ constexpr int kRejectedItemsShown = 5;
 
 // The least time between two progress lines.
 constexpr absl::Duration kProgressInterval = absl::Milliseconds(200);
+
+// N of a message that starts "batch[N]" (pulse-server names a stream's
+// batches so); nullopt otherwise.
+std::optional<int64_t> RefusedBatch(absl::string_view message) {
+  if (!absl::ConsumePrefix(&message, "batch[")) return std::nullopt;
+  const size_t end = message.find(']');
+  int64_t n = 0;
+  if (end == absl::string_view::npos ||
+      !absl::SimpleAtoi(message.substr(0, end), &n) || n < 0) {
+    return std::nullopt;
+  }
+  return n;
+}
+
+// The item a message names after an optional "batch[N]: " or "batch[N].":
+// "engagements[0].event_id: ..." as ("engagements", 0).
+std::optional<std::pair<absl::string_view, int64_t>> NamedItem(
+    absl::string_view message) {
+  if (RefusedBatch(message).has_value()) {
+    message.remove_prefix(message.find(']') + 1);
+    if (!absl::ConsumePrefix(&message, ": "))
+      absl::ConsumePrefix(&message, ".");
+  }
+  for (absl::string_view collection : {"posts", "engagements", "follows"}) {
+    absl::string_view rest = message;
+    if (!absl::ConsumePrefix(&rest, collection) ||
+        !absl::ConsumePrefix(&rest, "[")) {
+      continue;
+    }
+    const size_t end = rest.find(']');
+    int64_t index = 0;
+    if (end == absl::string_view::npos ||
+        !absl::SimpleAtoi(rest.substr(0, end), &index)) {
+      return std::nullopt;
+    }
+    return std::make_pair(collection, index);
+  }
+  return std::nullopt;
+}
+
+// "lines 1-5", "line 1", "lines 1-5 and part of line 6": the lines that
+// batches 0..count-1 hold whole, and the one they share with batch count;
+// "" when not remembered.
+std::string LinesBefore(const SentLines& lines, int64_t count) {
+  const auto last = lines.Range(count - 1);
+  if (!last.has_value()) return "";
+  int64_t whole = last->second;
+  bool partly = false;
+  if (const auto next = lines.Range(count);
+      next.has_value() && next->first == whole) {
+    --whole;
+    partly = true;
+  }
+  std::string out;
+  if (whole == 1) out = "line 1";
+  if (whole > 1) out = absl::StrCat("lines 1-", whole);
+  if (partly) {
+    absl::StrAppend(&out, out.empty() ? "" : " and ", "part of line ",
+                    whole + 1);
+  }
+  return out;
+}
+
+// "lines 6-10", "line 6".
+std::string LineRange(std::pair<int64_t, int64_t> range) {
+  return range.first == range.second
+             ? absl::StrCat("line ", range.first)
+             : absl::StrCat("lines ", range.first, "-", range.second);
+}
 
 class StreamSink final : public BatchSink {
  public:
@@ -49,13 +121,15 @@ class StreamSink final : public BatchSink {
   // every item invalid) is named: "batch[N]: ...", the batches before it
   // stored, it not. A failed write is named too, but may still have reached
   // the log.
-  bool StoredNothing(const absl::Status& failure) const override {
+  std::optional<int64_t> BatchesStored(
+      const absl::Status& failure) const override {
     const absl::StatusCode code = failure.code();
     const bool refused = code == absl::StatusCode::kUnauthenticated ||
                          code == absl::StatusCode::kPermissionDenied;
-    if (refused && !absl::StartsWith(failure.message(), "batch[")) return true;
-    return (refused || code == absl::StatusCode::kInvalidArgument) &&
-           absl::StartsWith(failure.message(), "batch[0]: ");
+    std::optional<int64_t> named = RefusedBatch(failure.message());
+    if (refused && !named.has_value()) return 0;
+    if (refused || code == absl::StatusCode::kInvalidArgument) return named;
+    return std::nullopt;
   }
 
  private:
@@ -78,10 +152,19 @@ class UnarySink final : public BatchSink {
     return summary_;
   }
 
-  // Each batch is its own call, answered when stored: how far the ingest
-  // got says what was stored.
-  bool StoredNothing(const absl::Status& /*failure*/) const override {
-    return false;
+  // Each batch is its own call, answered when stored; a call refused
+  // outright (invalid, or not allowed) stored nothing, one that broke may
+  // have stored its batch.
+  std::optional<int64_t> BatchesStored(
+      const absl::Status& failure) const override {
+    switch (failure.code()) {
+      case absl::StatusCode::kInvalidArgument:
+      case absl::StatusCode::kUnauthenticated:
+      case absl::StatusCode::kPermissionDenied:
+        return batches_;
+      default:
+        return std::nullopt;
+    }
   }
 
  private:
@@ -138,7 +221,80 @@ std::string DescribeSent(const IngestProgress& progress) {
       progress.items_sent == 1 ? " item) holding " : " items) holding ", lines);
 }
 
+// Names the item `failure` names by its input line, when known: "line 6:
+// batch[1]: engagements[0].event_id: ...". `batch` is the failed batch's
+// index.
+absl::Status WithLine(const absl::Status& failure, int64_t batch,
+                      const SentLines& lines) {
+  const auto item = NamedItem(failure.message());
+  if (!item.has_value()) return failure;
+  const int64_t line = lines.LineOf(batch, item->first, item->second);
+  if (line == 0) return failure;
+  return absl::Status(failure.code(),
+                      absl::StrCat("line ", line, ": ", failure.message()));
+}
+
+// The server's reason for an item that needs an event_id, which a producer
+// id replaces.
+constexpr absl::string_view kNeedsEventId =
+    "required when the batch has no producer_id";
+
+void HintProducerId(absl::string_view message, std::ostream& err) {
+  if (absl::StrContains(message, kNeedsEventId)) {
+    err << "pulse: give each line an eventId, or run with --producer_id=ID "
+           "(batches are then deduplicated whole)\n";
+  }
+}
+
 }  // namespace
+
+void SentLines::Record(int64_t index, ItemLines lines) {
+  items_ += static_cast<int64_t>(lines.posts.size() + lines.engagements.size() +
+                                 lines.follows.size());
+  batches_.push_back({index, std::move(lines)});
+  while (items_ > kMaxItems && batches_.size() > 1) {
+    const ItemLines& old = batches_.front().lines;
+    items_ -= static_cast<int64_t>(old.posts.size() + old.engagements.size() +
+                                   old.follows.size());
+    batches_.pop_front();
+  }
+}
+
+std::optional<std::pair<int64_t, int64_t>> SentLines::Range(
+    int64_t index) const {
+  if (batches_.empty() || index < batches_.front().index ||
+      index > batches_.back().index) {
+    return std::nullopt;
+  }
+  const ItemLines& lines =
+      batches_[static_cast<size_t>(index - batches_.front().index)].lines;
+  std::optional<std::pair<int64_t, int64_t>> range;
+  for (const auto* v : {&lines.posts, &lines.engagements, &lines.follows}) {
+    for (int64_t line : *v) {
+      if (!range.has_value()) range.emplace(line, line);
+      range->first = std::min(range->first, line);
+      range->second = std::max(range->second, line);
+    }
+  }
+  return range;
+}
+
+int64_t SentLines::LineOf(int64_t index, absl::string_view collection,
+                          int64_t item) const {
+  if (batches_.empty() || index < batches_.front().index ||
+      index > batches_.back().index || item < 0) {
+    return 0;
+  }
+  const ItemLines& lines =
+      batches_[static_cast<size_t>(index - batches_.front().index)].lines;
+  const std::vector<int64_t>* v = collection == "posts" ? &lines.posts
+                                  : collection == "engagements"
+                                      ? &lines.engagements
+                                  : collection == "follows" ? &lines.follows
+                                                            : nullptr;
+  if (v == nullptr || item >= static_cast<int64_t>(v->size())) return 0;
+  return (*v)[static_cast<size_t>(item)];
+}
 
 std::unique_ptr<BatchSink> MakeStreamSink(Client& client) {
   return std::make_unique<StreamSink>(client);
@@ -154,18 +310,20 @@ absl::Status PumpBatches(
     const std::function<void(const IngestProgress&)>& on_batch) {
   BatchBuilder builder(options.batch_size);
   uint64_t sequence = options.sequence_start;
-  auto send = [&](v1::IngestRequest batch) {
-    if (!options.producer_id.empty() && batch.producer_id().empty()) {
-      batch.set_producer_id(options.producer_id);
-      batch.set_sequence(sequence++);
+  auto send = [&](Batch batch) {
+    v1::IngestRequest& request = batch.request;
+    if (!options.producer_id.empty() && request.producer_id().empty()) {
+      request.set_producer_id(options.producer_id);
+      request.set_sequence(sequence++);
     }
-    absl::Status sent = sink.Send(batch);
+    progress->lines.Record(progress->batches_sent, std::move(batch.lines));
+    absl::Status sent = sink.Send(request);
     if (!sent.ok()) {
       progress->send_failed = true;
       return sent;
     }
     ++progress->batches_sent;
-    progress->items_sent += ItemCount(batch);
+    progress->items_sent += ItemCount(request);
     if (on_batch) on_batch(*progress);
     return absl::OkStatus();
   };
@@ -176,7 +334,8 @@ absl::Status PumpBatches(
     absl::StatusOr<v1::IngestRequest> contribution =
         ParseJsonLine(line, line_number);
     if (!contribution.ok()) return contribution.status();
-    std::vector<v1::IngestRequest> full = builder.Add(*std::move(contribution));
+    std::vector<Batch> full =
+        builder.Add(*std::move(contribution), line_number);
     // The builder keeps items in order, so each batch completed by this line
     // holds every earlier item and some of this line's: counted as each is
     // sent, for a line that fills several and fails part way.
@@ -197,7 +356,7 @@ absl::Status PumpBatches(
     return absl::DataLossError(absl::StrCat(
         "error reading the input after line ", progress->lines_read));
   }
-  if (std::optional<v1::IngestRequest> last = builder.Flush()) {
+  if (std::optional<Batch> last = builder.Flush()) {
     absl::Status sent = send(*std::move(last));
     if (!sent.ok()) return sent;
     progress->whole_lines_sent = progress->lines_read;
@@ -217,18 +376,56 @@ absl::Status RunIngest(std::istream& in, const BatchingOptions& options,
   meter.Show(progress, /*last=*/true);
   absl::StatusOr<v1::IngestStreamResponse> summary = sink.Finish();
   const absl::Status& failure = pumped.ok() ? summary.status() : pumped;
-  if (!failure.ok() && sink.StoredNothing(failure)) {
+  // A failure of the sink's (not a bad input line) that shows what was
+  // stored: say so by batch and line.
+  const std::optional<int64_t> stored =
+      !failure.ok() && (pumped.ok() || progress.send_failed)
+          ? sink.BatchesStored(failure)
+          : std::nullopt;
+  if (stored == 0) {
     *output.err << "pulse: the server refused the ingest: nothing was stored ("
                 << (pumped.ok() ? absl::StrCat("all ", progress.lines_read,
                                                " lines were read")
                                 : absl::StrCat("stopped reading at line ",
                                                progress.lines_read))
                 << ")\n";
-    return failure;
+    HintProducerId(failure.message(), *output.err);
+    return WithLine(failure, 0, progress.lines);
+  }
+  if (stored.has_value()) {
+    const auto refused = progress.lines.Range(*stored);
+    const std::string before = LinesBefore(progress.lines, *stored);
+    *output.err << "pulse: the server refused batch[" << *stored << "]"
+                << (refused.has_value()
+                        ? absl::StrCat(" (", LineRange(*refused), ")")
+                        : "")
+                << "; the " << FormatCount(*stored)
+                << (*stored == 1 ? " batch" : " batches") << " before it"
+                << (*stored == 1 ? " was" : " were") << " stored"
+                << (before.empty() ? "" : absl::StrCat(" (", before, ")"))
+                << ", nothing from it on\n";
+    HintProducerId(failure.message(), *output.err);
+    return WithLine(failure, *stored, progress.lines);
   }
   if (summary.ok()) {
+    const SentLines& lines = progress.lines;
     absl::Status emitted = Emit(
-        *summary, RenderIngestSummary(*summary, kRejectedItemsShown), output);
+        *summary,
+        RenderIngestSummary(
+            *summary, kRejectedItemsShown,
+            [&lines](const v1::RejectedItem& item) {
+              const std::optional<int64_t> batch = RefusedBatch(item.field());
+              return batch.has_value()
+                         ? lines.LineOf(*batch, item.collection(), item.index())
+                         : int64_t{0};
+            }),
+        output);
+    for (const v1::RejectedItem& item : summary->rejected_items()) {
+      if (absl::StrContains(item.reason(), kNeedsEventId)) {
+        HintProducerId(item.reason(), *output.err);
+        break;
+      }
+    }
     if (pumped.ok()) return emitted;
   }
   if (pumped.ok()) {

@@ -5,13 +5,18 @@
 #define PULSE_CLIENTS_INGEST_COMMAND_H_
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "clients/batch_builder.h"
 #include "clients/client.h"
 #include "clients/commands.h"
 #include "pulse/v1/analytics.pb.h"
@@ -41,9 +46,12 @@ class BatchSink {
   // summary of what the server took, or why it failed.
   virtual absl::StatusOr<v1::IngestStreamResponse> Finish() = 0;
 
-  // True when `failure` (from Send or Finish) shows that the server stored
-  // none of the batches sent, however many went out.
-  virtual bool StoredNothing(const absl::Status& failure) const = 0;
+  // When `failure` (from Send or Finish) shows exactly what the server
+  // stored, however many batches went out: the number of batches, from the
+  // first, that it stored before it refused the next (0: nothing). nullopt
+  // when that cannot be told (a broken call may have stored part of it).
+  virtual std::optional<int64_t> BatchesStored(
+      const absl::Status& failure) const = 0;
 };
 
 // A sink over one IngestStream call of `client`, which must outlive it.
@@ -52,6 +60,31 @@ std::unique_ptr<BatchSink> MakeStreamSink(Client& client);
 // A sink making one unary Ingest call of `client` per batch, summed into one
 // summary; `client` must outlive it.
 std::unique_ptr<BatchSink> MakeUnarySink(Client& client);
+
+// The input lines of the batches sent, to name lines in messages: each
+// item's line, for the latest batches up to kMaxItems items in all (the
+// batches a stream has in flight when one is refused are far fewer).
+class SentLines {
+ public:
+  static constexpr int64_t kMaxItems = int64_t{1} << 20;
+
+  // Batch `index` (0-based, in sending order) came from `lines`.
+  void Record(int64_t index, ItemLines lines);
+  // The first and last line of batch `index`; nullopt when not remembered.
+  std::optional<std::pair<int64_t, int64_t>> Range(int64_t index) const;
+  // The line of item `collection`[`item`] ("posts", "engagements",
+  // "follows") of batch `index`; 0 when not remembered.
+  int64_t LineOf(int64_t index, absl::string_view collection,
+                 int64_t item) const;
+
+ private:
+  struct Sent {
+    int64_t index;
+    ItemLines lines;
+  };
+  std::deque<Sent> batches_;
+  int64_t items_ = 0;
+};
 
 // How far an ingest got.
 struct IngestProgress {
@@ -66,6 +99,8 @@ struct IngestProgress {
   int64_t items_sent = 0;
   // The sink failed a batch (not counted above): the ingest stopped there.
   bool send_failed = false;
+  // Where each batch handed to the sink came from, the failed one included.
+  SentLines lines;
 };
 
 // Reads JSON lines from `in` and hands each batch to `sink` as soon as it is

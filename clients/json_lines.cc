@@ -12,6 +12,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace pulse {
 namespace {
@@ -133,6 +134,9 @@ bool Has(const pb::Struct& object, absl::string_view json_name,
 
 absl::StatusOr<v1::IngestRequest> ParseJsonLine(absl::string_view line,
                                                 int64_t line_number) {
+  // A file saved with a UTF-8 byte-order mark (some editors on Windows)
+  // starts with one: invisible, and not JSON.
+  if (line_number == 1) absl::ConsumePrefix(&line, "\xEF\xBB\xBF");
   if (absl::StripAsciiWhitespace(line).empty()) return v1::IngestRequest();
 
   // Reads the keys first; Struct accepts any JSON object.

@@ -23,7 +23,7 @@ namespace pulse {
 // Parses one line into the IngestRequest it contributes (a single item sits
 // alone in its repeated field). Fails with INVALID_ARGUMENT naming
 // `line_number` and, for malformed JSON or unknown fields, protobuf's parse
-// message.
+// message. Line 1 may start with a UTF-8 byte-order mark.
 absl::StatusOr<v1::IngestRequest> ParseJsonLine(absl::string_view line,
                                                 int64_t line_number);
 

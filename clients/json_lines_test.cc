@@ -25,6 +25,18 @@ TEST(JsonLines, BarePostWithPostIdAndAccountIdIsAPost) {
   EXPECT_EQ(post.published_at().seconds(), 1714564800);
 }
 
+// A file saved with a byte-order mark starts with one; only there is it
+// taken for one.
+TEST(JsonLines, TheFirstLineMayStartWithAByteOrderMark) {
+  const std::string line =
+      "\xEF\xBB\xBF{\"postId\":\"p1\",\"accountId\":\"a1\"}";
+  absl::StatusOr<v1::IngestRequest> request = ParseJsonLine(line, 1);
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->posts(0).post_id(), "p1");
+  EXPECT_EQ(ParseJsonLine(line, 2).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(JsonLines, LineWithKindIsAnEngagement) {
   absl::StatusOr<v1::IngestRequest> request = ParseJsonLine(
       R"({"eventId":"e1","postId":"p1","kind":"LIKE","count":"3","time":"2024-05-01T12:00:01.5Z","userId":"u9"})",

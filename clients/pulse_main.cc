@@ -9,12 +9,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <istream>
 #include <memory>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "absl/algorithm/container.h"
@@ -22,6 +24,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/reflection.h"
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
@@ -81,7 +84,8 @@ ABSL_FLAG(std::string, metric, "",
 ABSL_FLAG(std::string, resolution, "",
           "series: second, minute, hour or day (default minute).");
 ABSL_FLAG(absl::Duration, since, absl::Hours(1),
-          "series: chart this long a window ending now (unless --start).");
+          "series: chart this long a window ending now, e.g. 90m or 48h "
+          "(not with --start).");
 ABSL_FLAG(std::string, start, "",
           "series: the range's start, RFC 3339 (e.g. 2024-05-01T12:00:00Z).");
 ABSL_FLAG(std::string, end, "",
@@ -90,7 +94,7 @@ ABSL_FLAG(std::string, end, "",
 ABSL_FLAG(absl::Duration, window, absl::Hours(1),
           "top, trending: the sliding window ending now (one the server "
           "keeps, by default 5m, 1h or 24h).");
-ABSL_FLAG(int32_t, limit, 10, "top, trending: how many to list.");
+ABSL_FLAG(int32_t, limit, 10, "top, trending: how many to list (1 to 1000).");
 ABSL_FLAG(int64_t, min_count, 0,
           "trending: leave out hashtags with fewer in the window (0 = the "
           "server's default, 1).");
@@ -108,7 +112,8 @@ ABSL_FLAG(std::string, trending_metric, "",
           "watch --trending: what is counted (default engagements).");
 ABSL_FLAG(int32_t, trending_limit, 10, "watch --trending: how many hashtags.");
 ABSL_FLAG(absl::Duration, min_interval, absl::Milliseconds(250),
-          "watch: the least time between two updates (50ms to 60s).");
+          "watch: the least time between two updates (50ms to 60s; 0: the "
+          "server's default, 250ms).");
 ABSL_FLAG(int64_t, count, 0,
           "watch: end after this many updates, the snapshot included (0 = "
           "no limit).");
@@ -177,7 +182,9 @@ Commands:
   admin compact        Compact the server's database now (applies retention).
   admin storage        Sizes on disk and in memory, per column family.
 
-A flag the command does not read is a usage error.
+A flag the command does not read is a usage error. Durations are a number
+and a unit: 500ms, 30s, 15m, 48h (there is no d: 7 days is 168h). Lists
+(--top_limit and the like) take 1 to 1000.
 
 Exit status: 0 on success, 1 when a call or the input failed, 2 on a usage
 error.)";
@@ -185,10 +192,21 @@ error.)";
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = pulse::server::kExitUsage;
 
-// Prints "pulse: CODE: message" and returns `exit_code`.
+// Prints "pulse: CODE: message", and what to try for a failure that a
+// flag fixes, and returns `exit_code`.
 int Fail(const absl::Status& status, int exit_code) {
   std::cerr << "pulse: " << absl::StatusCodeToString(status.code()) << ": "
             << status.message() << "\n";
+  if (status.code() == absl::StatusCode::kUnauthenticated) {
+    std::cerr << "pulse: the server has auth on: give a token with "
+                 "--token_file=FILE or PULSE_TOKEN\n";
+  } else if (status.code() == absl::StatusCode::kUnavailable &&
+             absl::StrContains(status.message(), "failed to connect")) {
+    std::cerr << "pulse: is pulse-server listening on "
+              << absl::GetFlag(FLAGS_server)
+              << "? (--server=HOST:PORT; a server with TLS needs "
+                 "--tls_ca=FILE)\n";
+  }
   return exit_code;
 }
 
@@ -197,6 +215,15 @@ int UsageError(absl::string_view message) {
   Fail(absl::InvalidArgumentError(message), kExitUsage);
   std::cerr << "Run 'pulse --help' for usage.\n";
   return kExitUsage;
+}
+
+// Whether `flag` has a value other than its default. (Abseil 20220623 does
+// not say publicly whether a flag was given: one set to its default goes
+// unnoticed.)
+template <typename Flag>
+bool Given(const Flag& flag) {
+  const absl::CommandLineFlag& handle = absl::GetFlagReflectionHandle(flag);
+  return handle.CurrentValue() != handle.DefaultValue();
 }
 
 // A hashtag without its optional leading '#'.
@@ -211,12 +238,21 @@ int RunIngest(pulse::Client& client, const std::string& path,
   options.producer_id = absl::GetFlag(FLAGS_producer_id);
   options.sequence_start = absl::GetFlag(FLAGS_sequence_start);
   if (options.batch_size < 1) return UsageError("--batch_size must be >= 1");
+  if (options.producer_id.empty() && Given(FLAGS_sequence_start)) {
+    return UsageError("--sequence_start needs --producer_id");
+  }
   if (!options.producer_id.empty() && options.sequence_start < 1) {
     return UsageError("--sequence_start must be >= 1");
   }
 
   std::ifstream file;
   if (path != "-") {
+    std::error_code error;
+    if (std::filesystem::is_directory(path, error)) {
+      return Fail(absl::InvalidArgumentError(absl::StrCat(
+                      "cannot read ", path, ": it is a directory")),
+                  kExitFailure);
+    }
     file.open(path);
     if (!file) {
       return Fail(absl::NotFoundError(absl::StrCat("cannot open ", path, ": ",
@@ -460,6 +496,9 @@ int Dispatch(pulse::Client& client, const std::string& command,
     series.resolution = absl::GetFlag(FLAGS_resolution);
     series.since = absl::GetFlag(FLAGS_since);
     series.start = absl::GetFlag(FLAGS_start);
+    if (!series.start.empty() && Given(FLAGS_since)) {
+      return UsageError("give --since or --start, not both");
+    }
     series.end = absl::GetFlag(FLAGS_end);
     absl::StatusOr<pulse::v1::QueryTimeSeriesRequest> request =
         pulse::BuildSeriesRequest(series, absl::Now());

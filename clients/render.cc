@@ -235,8 +235,9 @@ std::string RenderWatch(const v1::Update& merged) {
   return out;
 }
 
-std::string RenderIngestSummary(const v1::IngestStreamResponse& summary,
-                                int max_rejected) {
+std::string RenderIngestSummary(
+    const v1::IngestStreamResponse& summary, int max_rejected,
+    const std::function<int64_t(const v1::RejectedItem&)>& line_of) {
   std::string out = RenderFields({
       {"batches",
        absl::StrCat(FormatCount(summary.batches()), " (",
@@ -252,13 +253,27 @@ std::string RenderIngestSummary(const v1::IngestStreamResponse& summary,
   if (summary.rejected_items_size() == 0 || max_rejected <= 0) return out;
   int shown = std::min(max_rejected, summary.rejected_items_size());
   absl::StrAppend(&out, "first rejected items:\n");
-  Table table({{"FIELD"}, {"REASON"}});
+  std::vector<int64_t> lines(static_cast<size_t>(shown), 0);
+  bool any_line = false;
+  for (int i = 0; line_of && i < shown; ++i) {
+    lines[static_cast<size_t>(i)] = line_of(summary.rejected_items(i));
+    any_line = any_line || lines[static_cast<size_t>(i)] != 0;
+  }
+  Table table =
+      any_line ? Table({{"LINE", Table::Align::kRight}, {"FIELD"}, {"REASON"}})
+               : Table({{"FIELD"}, {"REASON"}});
   for (int i = 0; i < shown; ++i) {
     const v1::RejectedItem& item = summary.rejected_items(i);
-    table.AddRow({item.field().empty()
-                      ? absl::StrCat(item.collection(), "[", item.index(), "]")
-                      : item.field(),
-                  item.reason()});
+    std::vector<std::string> row = {
+        item.field().empty()
+            ? absl::StrCat(item.collection(), "[", item.index(), "]")
+            : item.field(),
+        item.reason()};
+    if (any_line) {
+      const int64_t line = lines[static_cast<size_t>(i)];
+      row.insert(row.begin(), line == 0 ? "?" : absl::StrCat(line));
+    }
+    table.AddRow(row);
   }
   absl::StrAppend(&out, table.Render());
   return out;

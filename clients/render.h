@@ -3,6 +3,8 @@
 #ifndef PULSE_CLIENTS_RENDER_H_
 #define PULSE_CLIENTS_RENDER_H_
 
+#include <cstdint>
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -40,9 +42,11 @@ std::string RenderTrending(const v1::TrendingHashtagsResponse& trending);
 std::string RenderWatch(const v1::Update& merged);
 
 // The summary of an ingest: counts, then the first `max_rejected` rejected
-// items with their field and reason.
-std::string RenderIngestSummary(const v1::IngestStreamResponse& summary,
-                                int max_rejected);
+// items with their field and reason, and their input line when `line_of`
+// (may be empty) knows it (non-zero) for any of them.
+std::string RenderIngestSummary(
+    const v1::IngestStreamResponse& summary, int max_rejected,
+    const std::function<int64_t(const v1::RejectedItem&)>& line_of = nullptr);
 
 // `message` as one line of protobuf JSON (lowerCamelCase, zero values
 // included, int64 as strings).

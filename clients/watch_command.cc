@@ -30,11 +30,17 @@ absl::Status AddIds(const std::vector<std::string>& ids, absl::string_view flag,
   return absl::OkStatus();
 }
 
-// INVALID_ARGUMENT naming `flag` when `value` is negative.
-absl::Status NotNegative(absl::string_view flag, bool negative) {
-  if (!negative) return absl::OkStatus();
+// INVALID_ARGUMENT naming --min_interval outside pulse-server's bounds
+// (50 ms to 60 s), which it would refuse only once connected; zero is its
+// default.
+absl::Status MinInterval(absl::Duration interval) {
+  if (interval == absl::ZeroDuration() ||
+      (interval >= absl::Milliseconds(50) && interval <= absl::Seconds(60))) {
+    return absl::OkStatus();
+  }
   return absl::InvalidArgumentError(
-      absl::StrCat("--", flag, " must not be negative"));
+      absl::StrCat("--min_interval must be 50ms to 60s, not ",
+                   absl::FormatDuration(interval)));
 }
 
 }  // namespace
@@ -47,25 +53,20 @@ absl::StatusOr<v1::SubscribeRequest> BuildSubscribeRequest(
         AddIds(args.account_ids, "account", false,
                request.mutable_account_ids()),
         AddIds(args.hashtags, "hashtag", true, request.mutable_hashtags()),
-        NotNegative("top_window", args.top_window < absl::ZeroDuration()),
-        NotNegative("top_limit", args.top_limit < 0),
-        NotNegative("trending_window",
-                    args.trending_window < absl::ZeroDuration()),
-        NotNegative("trending_limit", args.trending_limit < 0),
-        NotNegative("min_interval",
-                    args.min_interval < absl::ZeroDuration())}) {
+        MinInterval(args.min_interval)}) {
     if (!status.ok()) return status;
   }
   request.set_global(args.global);
   if (args.top) {
     absl::StatusOr<v1::TopPostsRequest> top = BuildTopPostsRequest(
-        args.top_window, args.top_metric, args.top_limit, "", "");
+        args.top_window, args.top_metric, args.top_limit, "", "", "top_");
     if (!top.ok()) return top.status();
     *request.mutable_top_posts() = *std::move(top);
   }
   if (args.trending) {
-    absl::StatusOr<v1::TrendingHashtagsRequest> trending = BuildTrendingRequest(
-        args.trending_window, args.trending_metric, args.trending_limit, 0);
+    absl::StatusOr<v1::TrendingHashtagsRequest> trending =
+        BuildTrendingRequest(args.trending_window, args.trending_metric,
+                             args.trending_limit, 0, "trending_");
     if (!trending.ok()) return trending.status();
     *request.mutable_trending() = *std::move(trending);
   }

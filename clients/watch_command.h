@@ -23,16 +23,16 @@ struct WatchArgs {
   // With or without a leading '#'.
   std::vector<std::string> hashtags;
   bool global = false;
-  // The top-posts board; a zero window or limit leaves the server's default.
+  // The top-posts board: a positive window, a limit of 1 to kMaxBoardLimit.
   bool top = false;
-  absl::Duration top_window;
+  absl::Duration top_window = absl::Hours(1);
   std::string top_metric;
-  int32_t top_limit = 0;
+  int32_t top_limit = 10;
   // The trending board, likewise.
   bool trending = false;
-  absl::Duration trending_window;
+  absl::Duration trending_window = absl::Hours(1);
   std::string trending_metric;
-  int32_t trending_limit = 0;
+  int32_t trending_limit = 10;
   // Zero leaves the server's default (250 ms).
   absl::Duration min_interval;
 };

@@ -53,6 +53,30 @@ TEST(BuildSubscribeRequest, RejectsAnEmptyId) {
             "--post has an empty item");
 }
 
+// Refused before connecting, naming the flag (a usage error, exit 2), where
+// the server would refuse them only once called (exit 1), or a zero would
+// quietly mean its default.
+TEST(BuildSubscribeRequest, RejectsBoardsAndIntervalsOutOfRange) {
+  WatchArgs args;
+  args.top = true;
+  args.top_limit = -1;
+  EXPECT_EQ(BuildSubscribeRequest(args).status().message(),
+            "--top_limit must be 1 to 1000, not -1");
+  args.top_limit = 5000;
+  EXPECT_EQ(BuildSubscribeRequest(args).status().message(),
+            "--top_limit must be 1 to 1000, not 5000");
+  args = WatchArgs();
+  args.trending = true;
+  args.trending_window = absl::ZeroDuration();
+  EXPECT_EQ(BuildSubscribeRequest(args).status().message(),
+            "--trending_window must be positive (e.g. 1h), not 0");
+  args = WatchArgs();
+  args.global = true;
+  args.min_interval = absl::Milliseconds(10);
+  EXPECT_EQ(BuildSubscribeRequest(args).status().message(),
+            "--min_interval must be 50ms to 60s, not 10ms");
+}
+
 TEST(BuildSubscribeRequest, RejectsAnUnknownBoardMetric) {
   WatchArgs args;
   args.top = true;
