@@ -3,9 +3,25 @@
 # dashboard) and pulse-loadgen feeding a simulated social network at a modest
 # rate, then prints the dashboard's URL. Ctrl-C stops all three cleanly.
 #
+#   tools/demo.sh   (no arguments; -h or --help prints this)
 # PULSE_LISTEN (127.0.0.1:50051), PULSE_BRIDGE_LISTEN (127.0.0.1:8080),
 # PULSE_DATA_DIR (./pulse-data) and PULSE_RATE (200 engagements/s) override.
 set -euo pipefail
+# The header above; to stderr and exit 2 when `code` is 2.
+usage() {
+  local code=$1 fd=1
+  [ "$code" = 0 ] || fd=2
+  sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//' >&"$fd"
+  exit "$code"
+}
+for arg in "$@"; do
+  case $arg in -h | --help) usage 0 ;; esac
+done
+if [ $# -gt 0 ]; then
+  echo "demo.sh: unexpected argument '$1': the demo takes none; set" \
+    "PULSE_LISTEN, PULSE_BRIDGE_LISTEN, PULSE_DATA_DIR or PULSE_RATE instead" >&2
+  usage 2
+fi
 cd "$(dirname "$0")/.."
 bash tools/install-web-deps.sh  # first: the build's configure step needs node
 bash tools/build.sh

@@ -4,16 +4,64 @@
 # seed corpus; the repo's corpus is never written. Fails if any target
 # crashes, leaks, hangs or runs out of memory, printing the input that did it.
 #   tools/fuzz.sh [SECONDS] [TARGET...]   e.g. tools/fuzz.sh 3600 ingest
-# Targets run two at a time (FUZZ_JOBS=2).
+# SECONDS is a whole number, 1 or more, and comes first; TARGETs (default
+# all) are listed below. Targets run two at a time (FUZZ_JOBS=2).
+# -h or --help prints this; a bad argument exits 2 before anything is
+# installed or built.
 set -euo pipefail
-cd "$(dirname "$0")/.."
 
-seconds=${1:-60}
-shift || true
 all_targets=(bridge_frame ingest storage_key storage_value)
-targets=("$@")
+
+# The header above, and the targets; to stderr and exit 2 when `code` is 2.
+usage() {
+  local code=$1 fd=1
+  [ "$code" = 0 ] || fd=2
+  {
+    sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'
+    echo "targets: ${all_targets[*]}"
+  } >&"$fd"
+  exit "$code"
+}
+refuse() {
+  echo "fuzz.sh: $*" >&2
+  usage 2
+}
+is_target() {
+  local t
+  for t in "${all_targets[@]}"; do [ "$t" = "$1" ] && return 0; done
+  return 1
+}
+
+for arg in "$@"; do
+  case $arg in -h | --help) usage 0 ;; esac
+done
+seconds=60
+if [ $# -gt 0 ]; then
+  if ! [[ $1 =~ ^[0-9]+$ ]]; then
+    if is_target "$1"; then
+      refuse "'$1' is a TARGET, but SECONDS comes first: e.g. tools/fuzz.sh 60 $*"
+    fi
+    refuse "SECONDS '$1' is not a whole number of seconds: give e.g. 60 or 3600"
+  fi
+  seconds=$((10#$1))
+  # libFuzzer takes -max_total_time=0 as "no limit".
+  [ "$seconds" -ge 1 ] || refuse "SECONDS '$1' must be 1 or more (0 would never end)"
+  shift
+fi
+targets=()
+for t in "$@"; do
+  is_target "$t" || refuse "TARGET '$t' is not a fuzz target: give some of ${all_targets[*]}"
+  for seen in "${targets[@]}"; do
+    # Both would use build-fuzz/fuzz-runs/$t/ at once.
+    [ "$seen" != "$t" ] || refuse "TARGET '$t' is given twice: give each once"
+  done
+  targets+=("$t")
+done
 if [ ${#targets[@]} -eq 0 ]; then targets=("${all_targets[@]}"); fi
 jobs=${FUZZ_JOBS:-2}
+[[ $jobs =~ ^[1-9][0-9]*$ ]] ||
+  refuse "FUZZ_JOBS='$jobs' must be a whole number of targets at once, 1 or more"
+cd "$(dirname "$0")/.."
 
 bash tools/install-deps.sh
 started=$SECONDS

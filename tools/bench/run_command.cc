@@ -1,24 +1,38 @@
 #include <cstdio>
 #include <string>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "tools/bench/scenarios.h"
 
 namespace pulse::bench {
+namespace {
+
+using Scenario = absl::Status (*)(const BenchOptions&, Report&);
+constexpr std::pair<const char*, Scenario> kScenarios[] = {
+    {"ingest", RunIngest},
+    {"query", RunQuery},
+    {"fanout", RunFanout},
+    {"storage", RunStorage}};
+
+}  // namespace
+
+absl::Status CheckCommand(const std::string& command) {
+  if (command == "all") return absl::OkStatus();
+  for (const auto& [name, run] : kScenarios) {
+    if (command == name) return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown command '", command,
+                   "': give ingest, query, fanout, storage or all"));
+}
 
 absl::Status RunCommand(const std::string& command, const BenchOptions& options,
                         Report& report) {
-  using Scenario = absl::Status (*)(const BenchOptions&, Report&);
-  const std::pair<const char*, Scenario> scenarios[] = {
-      {"ingest", RunIngest},
-      {"query", RunQuery},
-      {"fanout", RunFanout},
-      {"storage", RunStorage}};
-  bool ran = false;
-  for (const auto& [name, run] : scenarios) {
+  if (absl::Status s = CheckCommand(command); !s.ok()) return s;
+  for (const auto& [name, run] : kScenarios) {
     if (command != "all" && command != name) continue;
-    ran = true;
     const absl::Time start = absl::Now();
     std::fprintf(stderr, "pulse-bench: %s...\n", name);
     if (absl::Status s = run(options, report); !s.ok()) {
@@ -26,11 +40,6 @@ absl::Status RunCommand(const std::string& command, const BenchOptions& options,
     }
     std::fprintf(stderr, "pulse-bench: %s done in %.1f s\n", name,
                  absl::ToDoubleSeconds(absl::Now() - start));
-  }
-  if (!ran) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("unknown command '", command,
-                     "': expected ingest, query, fanout, storage or all"));
   }
   return absl::OkStatus();
 }

@@ -19,8 +19,16 @@ absl::Status RunIngest(const BenchOptions& options, Report& report);
 absl::Status RunQuery(const BenchOptions& options, Report& report);
 absl::Status RunFanout(const BenchOptions& options, Report& report);
 absl::Status RunStorage(const BenchOptions& options, Report& report);
+// OK if `command` is one RunCommand runs (ingest, query, fanout, storage or
+// all); INVALID_ARGUMENT, naming those, for another. Runs nothing.
+absl::Status CheckCommand(const std::string& command);
+// OK if every name in `rpcs` (BenchOptions::query_rpcs, from --query_rpcs) is
+// an RPC the query scenario measures; INVALID_ARGUMENT naming the first that
+// is not, and those it measures. Runs nothing.
+absl::Status CheckQueryRpcs(const std::vector<std::string>& rpcs);
 // Runs `command` (ingest, query, fanout, storage or all); INVALID_ARGUMENT for
-// another. `all` runs every scenario, stopping at the first error.
+// another (CheckCommand). `all` runs every scenario, stopping at the first
+// error.
 absl::Status RunCommand(const std::string& command, const BenchOptions& options,
                         Report& report);
 

@@ -21,9 +21,10 @@
 #include "tests/server_process.h"
 #include "tests/time_scale.h"
 
-ABSL_FLAG(int, rounds, 20, "Crash-and-restart rounds.");
-ABSL_FLAG(int, batch_size, 200, "Likes per batch.");
-ABSL_FLAG(int, max_delay_ms, 400, "A round kills the server after 0..this ms.");
+ABSL_FLAG(int, rounds, 20, "Crash-and-restart rounds, 1 or more.");
+ABSL_FLAG(int, batch_size, 200, "Likes per batch, 1 or more.");
+ABSL_FLAG(int, max_delay_ms, 400,
+          "A round kills the server after 0..this ms (0 or more).");
 ABSL_FLAG(uint32_t, seed, 1, "Random seed for the kill moments.");
 ABSL_FLAG(std::string, data_dir, "",
           "Data dir to use (default: a fresh temp dir).");
@@ -55,7 +56,30 @@ bool Send(v1::AnalyticsService::Stub* stub, const v1::IngestRequest& batch) {
   return stub->Ingest(&ctx, batch, &response).ok();
 }
 
+// Says on stderr what is wrong with each flag out of range; false if any is.
+bool FlagsInRange() {
+  bool ok = true;
+  auto refuse = [&ok](const char* flag, int value, const char* what) {
+    std::fprintf(stderr, "crashtest: --%s=%d: %s\n", flag, value, what);
+    ok = false;
+  };
+  if (absl::GetFlag(FLAGS_rounds) < 1) {
+    refuse("rounds", absl::GetFlag(FLAGS_rounds),
+           "must be at least 1 (a run of no rounds tests nothing)");
+  }
+  if (absl::GetFlag(FLAGS_batch_size) < 1) {
+    refuse("batch_size", absl::GetFlag(FLAGS_batch_size),
+           "must be at least 1 like per batch (empty batches test nothing)");
+  }
+  if (absl::GetFlag(FLAGS_max_delay_ms) < 0) {
+    refuse("max_delay_ms", absl::GetFlag(FLAGS_max_delay_ms),
+           "must not be negative (0 kills each server at once)");
+  }
+  return ok;
+}
+
 int Run() {
+  if (!FlagsInRange()) return pulse::server::kExitUsage;
   const int rounds = absl::GetFlag(FLAGS_rounds);
   const int batch_size = absl::GetFlag(FLAGS_batch_size);
   std::mt19937 rng(absl::GetFlag(FLAGS_seed));

@@ -2,13 +2,17 @@
 // a long time, sampling RSS, open files and visibility latency; exits
 // non-zero when, after warm-up, something grew or failed. Flags, signals and
 // printing only; the work is in soak.h and checks.h.
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -40,9 +44,10 @@ ABSL_FLAG(uint64_t, seed, 1, "Seed of the firehose and the clients' posts.");
 ABSL_FLAG(int, clients, 1000,
           "Websocket clients, each subscribed to the global totals, the 1 h "
           "top-posts board, one marker post and one random post.");
-ABSL_FLAG(int, markers, 100,
-          "Marker posts (client i watches marker i % markers); each gets one "
-          "like per --tick, whose visibility is timed.");
+ABSL_FLAG(std::optional<int>, markers, std::nullopt,
+          "Marker posts (client i watches marker i % markers), 1 to "
+          "--clients; each gets one like per --tick, whose visibility is "
+          "timed. Default 100, or --clients when fewer.");
 ABSL_FLAG(absl::Duration, tick, absl::Milliseconds(250),
           "How often every marker gets a like.");
 ABSL_FLAG(absl::Duration, min_interval, absl::Seconds(5),
@@ -50,7 +55,9 @@ ABSL_FLAG(absl::Duration, min_interval, absl::Seconds(5),
           "updates/s, which a shared 2-core machine sustains; 100ms (as "
           "pulse-bench fanout) is 10,000/s, which it does not (README, Soak "
           "test).");
-ABSL_FLAG(absl::Duration, duration, absl::Minutes(2), "How long to run.");
+ABSL_FLAG(absl::Duration, duration, absl::Minutes(2),
+          "How long to run. With --check, long enough for two samples after "
+          "--warmup (a shorter run is refused at start).");
 ABSL_FLAG(absl::Duration, interval, absl::Seconds(10),
           "One sample (table row and JSON line) every this long.");
 ABSL_FLAG(absl::Duration, warmup, absl::Seconds(60),
@@ -90,9 +97,85 @@ extern "C" void OnSignal(int signal_number) {
   std::signal(signal_number, SIG_DFL);
 }
 
-int Usage(const std::string& message) {
-  std::fprintf(stderr, "pulse-soak: %s\n", message.c_str());
-  return 2;
+// "--name=value", as the value would be written on the command line.
+std::string Flag(const char* name, absl::Duration value) {
+  return absl::StrCat("--", name, "=", absl::FormatDuration(value));
+}
+
+// What is wrong with the sizes and times in `options`, one message per
+// failed condition, each naming the flags and values and what to give
+// instead; empty when the run can go ahead. `check`: the run is judged at the
+// end, which needs two samples after the warm-up.
+std::vector<std::string> OptionErrors(const pulse::soak::SoakOptions& options,
+                                      bool check) {
+  std::vector<std::string> errors;
+  if (!(options.rate > 0)) {
+    errors.push_back(absl::StrCat("--rate=", options.rate,
+                                  ": must be more than 0 engagements/s"));
+  }
+  if (options.posts < 1) {
+    errors.push_back(
+        absl::StrCat("--posts=", options.posts, ": must be at least 1"));
+  }
+  if (options.clients < 1) {
+    errors.push_back(
+        absl::StrCat("--clients=", options.clients, ": must be at least 1"));
+  } else if (options.markers < 1) {
+    errors.push_back(absl::StrCat(
+        "--markers=", options.markers,
+        ": must be at least 1 (and at most --clients, ", options.clients, ")"));
+  } else if (options.markers > options.clients) {
+    errors.push_back(absl::StrCat(
+        "--markers=", options.markers,
+        " must be at most --clients=", options.clients,
+        " (client i watches marker i % markers: a marker past the clients "
+        "has no watcher); give at most ",
+        options.clients,
+        ", or leave --markers out (100, or --clients when fewer)"));
+  }
+  if (options.tick <= absl::ZeroDuration()) {
+    errors.push_back(Flag("tick", options.tick) + ": must be more than 0s");
+  }
+  if (options.interval <= absl::ZeroDuration()) {
+    errors.push_back(Flag("interval", options.interval) +
+                     ": must be more than 0s");
+  }
+  if (options.warmup < absl::ZeroDuration()) {
+    errors.push_back(Flag("warmup", options.warmup) +
+                     ": must not be negative (0s judges from the first "
+                     "sample)");
+  }
+  if (options.interval <= absl::ZeroDuration() ||
+      options.warmup < absl::ZeroDuration()) {
+    return errors;  // the minimum duration below depends on both
+  }
+  if (options.duration < options.interval) {
+    errors.push_back(absl::StrCat(
+        Flag("duration", options.duration), " must be at least ",
+        Flag("interval", options.interval),
+        " (only the sample at 0s would be taken); give --duration of at "
+        "least ",
+        absl::FormatDuration(options.interval)));
+    return errors;
+  }
+  // Samples come every --interval from 0 to --duration; the first judged is
+  // the first at or after --warmup, and the checks compare it with a later
+  // one.
+  absl::Duration remainder;
+  const int64_t first_judged =
+      absl::IDivDuration(options.warmup, options.interval, &remainder) +
+      (remainder > absl::ZeroDuration() ? 1 : 0);
+  const absl::Duration shortest = options.interval * (first_judged + 1);
+  if (check && options.duration < shortest) {
+    errors.push_back(absl::StrCat(
+        Flag("duration", options.duration), " is too short to judge with ",
+        Flag("warmup", options.warmup), " and ",
+        Flag("interval", options.interval),
+        ": the checks need two samples after the warm-up; give --duration of "
+        "at least ",
+        absl::FormatDuration(shortest), " (or --nocheck)"));
+  }
+  return errors;
 }
 
 std::string ResultJson(const pulse::soak::SoakSummary& summary,
@@ -138,8 +221,16 @@ int main(int argc, char** argv) {
   }
   options.server_address = absl::GetFlag(FLAGS_server);
   options.bridge_address = absl::GetFlag(FLAGS_bridge);
+  std::vector<std::string> errors;
   if (options.server_address.empty() != options.bridge_address.empty()) {
-    return Usage("--server and --bridge go together");
+    errors.push_back(
+        options.server_address.empty()
+            ? absl::StrCat("--bridge=", options.bridge_address,
+                           " without --server: give both to use running "
+                           "processes, or neither to start them")
+            : absl::StrCat("--server=", options.server_address,
+                           " without --bridge: give both to use running "
+                           "processes, or neither to start them"));
   }
   options.server_pid = absl::GetFlag(FLAGS_server_pid);
   options.bridge_pid = absl::GetFlag(FLAGS_bridge_pid);
@@ -147,29 +238,27 @@ int main(int argc, char** argv) {
   options.posts = absl::GetFlag(FLAGS_posts);
   options.seed = absl::GetFlag(FLAGS_seed);
   options.clients = absl::GetFlag(FLAGS_clients);
-  options.markers = absl::GetFlag(FLAGS_markers);
+  // Unset, 100 markers, or one per client when there are fewer clients.
+  options.markers = absl::GetFlag(FLAGS_markers)
+                        .value_or(std::min(100, std::max(options.clients, 1)));
   options.tick = absl::GetFlag(FLAGS_tick);
   options.min_interval = absl::GetFlag(FLAGS_min_interval);
   options.duration = absl::GetFlag(FLAGS_duration);
   options.interval = absl::GetFlag(FLAGS_interval);
   options.warmup = absl::GetFlag(FLAGS_warmup);
-  if (!(options.rate > 0)) return Usage("--rate must be > 0");
-  if (options.posts < 1) return Usage("--posts must be >= 1");
-  if (options.clients < 1) return Usage("--clients must be >= 1");
-  if (options.markers < 1 || options.markers > options.clients) {
-    return Usage("--markers must be 1 to --clients");
-  }
-  if (options.tick <= absl::ZeroDuration() ||
-      options.interval <= absl::ZeroDuration() ||
-      options.duration < options.interval ||
-      options.warmup < absl::ZeroDuration()) {
-    return Usage(
-        "--tick and --interval must be positive, --duration at least "
-        "--interval, --warmup not negative");
+  for (std::string& error : OptionErrors(options, absl::GetFlag(FLAGS_check))) {
+    errors.push_back(std::move(error));
   }
   const std::string format = absl::GetFlag(FLAGS_format);
   if (format != "table" && format != "json" && format != "both") {
-    return Usage("--format must be table, json or both");
+    errors.push_back(
+        absl::StrCat("--format=", format, ": must be table, json or both"));
+  }
+  if (!errors.empty()) {
+    for (const std::string& error : errors) {
+      std::fprintf(stderr, "pulse-soak: %s\n", error.c_str());
+    }
+    return pulse::server::kExitUsage;
   }
   pulse::soak::SoakLimits limits;
   limits.warmup_s = absl::ToDoubleSeconds(options.warmup);
