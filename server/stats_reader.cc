@@ -1,5 +1,6 @@
 #include "server/stats_reader.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "server/boards.h"
@@ -42,16 +43,26 @@ storage::Store::EntityQuery WindowQuery(Scope scope, std::string_view id,
 
 // `value` over [now - window, now] from a WindowQuery's figures: its first
 // bucket counts for the part of it inside the window, as if what it holds
-// were spread evenly over it.
+// were spread evenly over the part of it that has passed (all of it but for
+// the current bucket, which holds nothing after now).
 template <typename Value>
 double WindowSum(const storage::Store::EntityFigures& figures, Value value,
                  Resolution res, absl::Time now, absl::Duration window) {
   const absl::Time from = now - window;
-  const double outside = absl::FDivDuration(
-      from - storage::BucketStart(res, from), storage::BucketWidth(res));
+  const absl::Time first = storage::BucketStart(res, from);
+  const absl::Duration passed =
+      std::min(storage::BucketWidth(res), now - first);
+  const double outside = passed > absl::ZeroDuration()
+                             ? absl::FDivDuration(from - first, passed)
+                             : 0;
   return static_cast<double>(value(figures.range_sum)) -
          outside * static_cast<double>(value(figures.first_bucket));
 }
+
+// Follower growth over a window shorter than this is read from minute
+// buckets (at most 1,440 of them, kept 14 days), a longer one from hours:
+// the bucket at the window's start, spread, is then a small part of it.
+constexpr absl::Duration kGrowthByMinuteBelow = absl::Hours(24);
 
 }  // namespace
 
@@ -102,11 +113,14 @@ absl::StatusOr<v1::AccountStats> StatsReader::AccountStats(
                                     : absl::Hours(24);
   v1::AccountStats stats;
   stats.set_account_id(id);
-  // Hours are kept 400 days by default: enough for any allowed window.
+  // Minutes are kept 14 days and hours 400 by default: enough for any
+  // allowed window.
+  const Resolution res =
+      window < kGrowthByMinuteBelow ? Resolution::kMinute : Resolution::kHour;
   PULSE_ASSIGN_OR_RETURN(
       const storage::Store::EntityFigures figures,
-      store_->ReadEntity(WindowQuery(Scope::kAccount, id, Resolution::kHour,
-                                     now, window, /*unique_users=*/true)));
+      store_->ReadEntity(WindowQuery(Scope::kAccount, id, res, now, window,
+                                     /*unique_users=*/true)));
   const Counts& totals = figures.totals;
   SetTotals(totals, &stats);
   stats.set_posts(totals[storage::kPosts]);
@@ -114,8 +128,8 @@ absl::StatusOr<v1::AccountStats> StatsReader::AccountStats(
   stats.set_engagement_rate(EngagementRate(totals));
   stats.set_unique_users(figures.unique_users);
   stats.set_follower_growth(std::llround(WindowSum(
-      figures, [](const Counts& c) { return c[storage::kFollowers]; },
-      Resolution::kHour, now, window)));
+      figures, [](const Counts& c) { return c[storage::kFollowers]; }, res, now,
+      window)));
   *stats.mutable_growth_window() = ToProto(window);
   *stats.mutable_updated_at() = ToProto(now);
   return stats;

@@ -49,5 +49,33 @@ TEST_F(StatsReaderTest, FollowerGrowthCoversTheWindow) {
   EXPECT_EQ(stats->follower_growth(), 3 + 4);
 }
 
+// A window shorter than a day is read from minutes, and the bucket at its
+// start is spread only over what of it has passed: a window inside the
+// current hour counts what came in it, not a share of the hour's.
+TEST_F(StatsReaderTest, FollowerGrowthOfAShortWindowCountsWhatCameInIt) {
+  clock_.Set(kTestStart + absl::Minutes(17) + absl::Seconds(22));  // 22:30:22
+  const absl::Time now = clock_.Now();
+  MustWrite(Batch({}, {},
+                  {FollowEvent{"", "a", 60, now - absl::Seconds(20)},
+                   FollowEvent{"", "b", 60, now - absl::Minutes(25)}}));
+  StatsReader reader(store_.get(), &clock_);
+  auto growth = [&](const std::string& account, absl::Duration window) {
+    v1::GetAccountStatsRequest request;
+    request.set_account_id(account);
+    request.mutable_growth_window()->set_seconds(absl::ToInt64Seconds(window));
+    absl::StatusOr<v1::AccountStats> stats = reader.AccountStats(request);
+    EXPECT_TRUE(stats.ok()) << stats.status();
+    return stats.ok() ? stats->follower_growth() : -1;
+  };
+  EXPECT_EQ(growth("a", absl::Minutes(1)), 60);
+  EXPECT_EQ(growth("b", absl::Minutes(1)), 0);
+  EXPECT_EQ(growth("b", absl::Minutes(10)), 0);
+  EXPECT_EQ(growth("b", absl::Minutes(30)), 60);
+  // The current minute (22:30) has passed 22 s; a window starting 11 s into
+  // it would count half of what the minute holds.
+  MustWrite(Batch({}, {}, {FollowEvent{"", "c", 10, now - absl::Seconds(15)}}));
+  EXPECT_EQ(growth("c", absl::Seconds(11)), 5);
+}
+
 }  // namespace
 }  // namespace pulse::server
