@@ -190,6 +190,7 @@ absl::StatusOr<ValidatedBatch> ValidateIngest(const v1::IngestRequest& request,
     }
     meta.published_at =
         check.Time(p.has_published_at(), p.published_at(), "published_at", now);
+    meta.published_at_defaulted = !p.has_published_at();
     if (check.failed()) {
       out.rejected.push_back(check.item());
       continue;

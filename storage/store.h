@@ -85,6 +85,10 @@ struct PostMeta {
   std::string platform;
   std::vector<std::string> hashtags;
   absl::Time published_at;
+  // In a write only (not stored): the client left published_at out, and it
+  // is the arrival time. A post already known keeps its own then, so that
+  // sending a post again as it was moves nothing.
+  bool published_at_defaulted = false;
 };
 
 // One engagement, already validated (non-empty post_id, count != 0).

@@ -195,21 +195,28 @@ absl::StatusOr<WriteResult> Store::Impl::Write(const WriteInput& input) {
     });
     agg.AddCount(Scope::kGlobal, {}, p.published_at, kPosts, n);
   };
-  for (const PostMeta& p : input.posts) {
-    std::shared_ptr<const PostMeta>& known = posts[p.post_id];
+  for (const PostMeta& sent : input.posts) {
+    std::shared_ptr<const PostMeta>& known = posts[sent.post_id];
+    auto next = std::make_shared<PostMeta>(sent);
+    next->published_at_defaulted = false;
+    const PostMeta& p = *next;
     if (known == nullptr) {
       ++result.new_posts;
       count_post(p, 1);
-    } else if (known->account_id != p.account_id ||
-               known->hashtags != p.hashtags ||
-               known->published_at != p.published_at) {
-      // A post sent again replaces its metadata, and its count moves with
-      // it (an engagement stays where it was counted).
-      count_post(*known, -1);
-      count_post(p, 1);
-      result.replaced_posts.push_back(*known);
+    } else {
+      if (sent.published_at_defaulted) {
+        next->published_at = known->published_at;
+      }
+      if (known->account_id != p.account_id || known->hashtags != p.hashtags ||
+          known->published_at != p.published_at) {
+        // A post sent again replaces its metadata, and its count moves with
+        // it (an engagement stays where it was counted).
+        count_post(*known, -1);
+        count_post(p, 1);
+        result.replaced_posts.push_back(*known);
+      }
     }
-    known = std::make_shared<const PostMeta>(p);
+    known = std::move(next);
     written_posts.push_back(known);
     value.clear();
     EncodePostMeta(p, &value);

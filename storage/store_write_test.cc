@@ -120,6 +120,36 @@ TEST_F(StoreWrite, APostSentAgainMovesItsCount) {
   EXPECT_EQ(Totals(Scope::kHashtag, "x")[kPosts], 1);
 }
 
+// A post sent again without its time (the client left published_at out,
+// and validation stamped the arrival) keeps the time it has: a retry of the
+// same line moves neither it nor its count.
+TEST_F(StoreWrite, APostSentAgainWithoutItsTimeKeepsIt) {
+  MustWrite(Batch({Post("p1", "a1", {"x"})}));
+  PostMeta again = Post("p1", "a1", {"x"}, kTestStart + absl::Hours(3));
+  again.published_at_defaulted = true;
+  WriteResult result = MustWrite(Batch({again}));
+  EXPECT_TRUE(result.replaced_posts.empty());
+  absl::StatusOr<std::optional<PostMeta>> stored = store_->GetPost("p1");
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->published_at, kTestStart);
+  absl::StatusOr<std::vector<Bucket>> hours = store_->ScanSeries(
+      Scope::kAccount, "a1", Resolution::kHour, kTestStart - absl::Hours(1),
+      kTestStart + absl::Hours(4));
+  ASSERT_TRUE(hours.ok()) << hours.status();
+  int64_t at_first = 0;
+  int64_t later = 0;
+  for (const Bucket& b : *hours) {
+    (b.start <= kTestStart ? at_first : later) += b.counts[kPosts];
+  }
+  EXPECT_EQ(at_first, 1);
+  EXPECT_EQ(later, 0);
+  // With a new account it moves, still at its own time.
+  again.account_id = "a2";
+  ASSERT_EQ(MustWrite(Batch({again})).replaced_posts.size(), 1u);
+  EXPECT_EQ(Totals(Scope::kAccount, "a2")[kPosts], 1);
+  EXPECT_EQ((*store_->GetPost("p1"))->published_at, kTestStart);
+}
+
 // A clean close flushes the memtables, so that the next open has no WAL to
 // replay (seconds per hundred MB of it) and the data is all in SST files.
 TEST_F(StoreWrite, CloseLeavesNoWalToReplay) {
