@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
@@ -25,10 +27,10 @@ class SlidingWindow {
   // Requires window > 0 and slots >= 1.
   SlidingWindow(absl::Duration window, int slots);
 
-  // Adds `delta` to `key` at time `t`. A time after `now` counts from now
-  // until it is a window old (at most a window ahead: later ones are taken
-  // as that); times at or before the window's start are ignored. Returns
-  // whether it was counted.
+  // Adds `delta` to `key` at time `t`. A time after `now` waits: it counts
+  // once Advance reaches its step, until it is a window old (at most a
+  // window ahead: later ones are taken as that). Times at or before the
+  // window's start are ignored. Returns whether it was taken.
   bool Add(absl::Time now, absl::Time t, absl::string_view key,
            const storage::Counts& delta);
 
@@ -36,11 +38,12 @@ class SlidingWindow {
   // Add(now, ...) would.
   void Merge(absl::Time now, const SlidingWindow& other);
 
-  // Drops the steps that fell out of the window ending at `now`. Returns the
-  // keys whose sums dropped to zero and were erased, for callers that index
-  // keys. With `rose`, also appends there the keys of which some counter
-  // grew: an expiring step can hold a negative delta (an unlike whose like
-  // is in a later step).
+  // Drops the steps that fell out of the window ending at `now`, and counts
+  // those whose time came. Returns the keys whose sums dropped to zero and
+  // were erased, for callers that index keys. With `rose`, also appends
+  // there the keys of which some counter grew: an expiring step can hold a
+  // negative delta (an unlike whose like is in a later step), a step whose
+  // time came a positive one.
   std::vector<std::string> Advance(absl::Time now,
                                    std::vector<std::string>* rose = nullptr);
 
@@ -57,14 +60,22 @@ class SlidingWindow {
   struct Step {
     int64_t number;  // floor(time / step width)
     Sums deltas;
+    bool counted;  // in sums_: its time came
   };
 
   int64_t StepOf(absl::Time t) const;
+  // Adds `step`'s deltas to sums_ (sign +1) or takes them out (-1); appends
+  // to `rose` the keys of which some counter grew and to `erased` those
+  // whose sums reached zero.
+  void Apply(const Step& step, int sign, std::vector<std::string>* rose,
+             std::vector<std::string>* erased);
 
   absl::Duration window_;
   absl::Duration step_;
   int slots_;
   std::deque<Step> steps_;  // oldest first, numbers increasing
+  // Every step up to this one is counted (the latest head Advance saw).
+  int64_t counted_through_ = std::numeric_limits<int64_t>::min();
   Sums sums_;
   uint64_t version_ = 0;
 };

@@ -42,23 +42,46 @@ TEST(SlidingWindow, ExpiresStepsAsTimeMoves) {
   EXPECT_EQ(w.sums().at("new")[storage::kLikes], 1);
 }
 
-// A time ahead of now (ingest takes up to 5 minutes ahead) counts at once,
-// and until it is a window old: filed under the step it arrived in, it left
-// a 5-minute board 2 minutes early, 3 minutes after its time.
-TEST(SlidingWindow, CountsFutureTimesUntilTheyAreAWindowOld) {
+// A time ahead of now (ingest takes up to 5 minutes ahead) counts from its
+// time until it is a window old, as the series and velocity count it: it
+// neither leaves a board early nor ranks before its time (a producer whose
+// clock runs ahead would otherwise be ranked on it for longer).
+TEST(SlidingWindow, CountsFutureTimesFromTheirTimeUntilTheyAreAWindowOld) {
   SlidingWindow w(absl::Minutes(5), 60);
   EXPECT_TRUE(w.Add(kNoon, kNoon + absl::Minutes(2), "p", Likes(1)));
+  EXPECT_TRUE(w.sums().empty());
+  std::vector<std::string> rose;
+  w.Advance(kNoon + absl::Minutes(2) - absl::Seconds(1), &rose);
+  EXPECT_TRUE(w.sums().empty());
+  const uint64_t before = w.version();
+  w.Advance(kNoon + absl::Minutes(2), &rose);
   EXPECT_EQ(w.sums().at("p")[storage::kLikes], 1);
+  EXPECT_EQ(rose, std::vector<std::string>{"p"});
+  EXPECT_GT(w.version(), before);
   w.Advance(kNoon + absl::Minutes(7) - absl::Seconds(1));
   EXPECT_EQ(w.sums().at("p")[storage::kLikes], 1);
   w.Advance(kNoon + absl::Minutes(7));
   EXPECT_TRUE(w.sums().empty());
   // Further ahead than a window is taken as a window ahead.
-  EXPECT_TRUE(w.Add(kNoon, kNoon + absl::Hours(24), "q", Likes(1)));
-  w.Advance(kNoon + absl::Minutes(10) - absl::Seconds(1));
-  EXPECT_EQ(w.sums().at("q")[storage::kLikes], 1);
-  w.Advance(kNoon + absl::Minutes(10));
+  EXPECT_TRUE(
+      w.Add(kNoon + absl::Minutes(7), kNoon + absl::Hours(24), "q", Likes(1)));
+  w.Advance(kNoon + absl::Minutes(12) - absl::Seconds(1));
   EXPECT_TRUE(w.sums().empty());
+  w.Advance(kNoon + absl::Minutes(12));
+  EXPECT_EQ(w.sums().at("q")[storage::kLikes], 1);
+  w.Advance(kNoon + absl::Minutes(17));
+  EXPECT_TRUE(w.sums().empty());
+}
+
+// A step whose time came is counted by the next Add into it even before an
+// Advance, with what it held.
+TEST(SlidingWindow, AFutureStepWhoseTimeCameCountsWhenAddedTo) {
+  SlidingWindow w(absl::Minutes(5), 60);
+  w.Add(kNoon, kNoon + absl::Minutes(1), "p", Likes(2));
+  w.Add(kNoon + absl::Minutes(1), kNoon + absl::Minutes(1), "p", Likes(3));
+  EXPECT_EQ(w.sums().at("p")[storage::kLikes], 5);
+  w.Advance(kNoon + absl::Minutes(1));
+  EXPECT_EQ(w.sums().at("p")[storage::kLikes], 5);
 }
 
 TEST(SlidingWindow, KeepsLateStepsInOrder) {
