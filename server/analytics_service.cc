@@ -159,7 +159,7 @@ void AnalyticsService::PublishBatch(const StoredBatch& stored) {
   const storage::WriteResult& result = stored.result;
   if (result.duplicate_batch) return;
   deps_.boards->Record(result.applied);
-  if (!result.replaced_posts.empty()) {
+  if (result.new_posts > 0 || !result.replaced_posts.empty()) {
     deps_.boards->UpdatePosts(stored.batch.input.posts);
   }
   deps_.changes->Publish(stored.batch.input, result);

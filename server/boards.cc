@@ -150,15 +150,23 @@ void Boards::UpdatePosts(const std::vector<storage::PostMeta>& posts) {
   absl::MutexLock lock(&mu_);
   for (const storage::PostMeta& p : posts) {
     // Only posts the boards hold: the others are read from the store when
-    // they are first engaged with. (A post sent again during a rebuild that
-    // only the rebuild holds keeps the metadata the rebuild read.)
+    // they are first engaged with. One engaged with before its metadata
+    // came has none yet; it gets this, as a rebuild would read it. (A post
+    // sent again during a rebuild that only the rebuild holds keeps the
+    // metadata the rebuild read.)
     auto it = post_info_.find(p.post_id);
-    if (it == post_info_.end()) continue;
-    if (it->second->account_id != p.account_id ||
-        it->second->hashtags != p.hashtags) {
-      it->second =
-          std::make_shared<const PostInfo>(PostInfo{p.account_id, p.hashtags});
+    if (it == post_info_.end()) {
+      if (windows_.empty() ||
+          !windows_.back().posts.sums().contains(p.post_id)) {
+        continue;
+      }
+      it = post_info_.emplace(p.post_id, nullptr).first;
+    } else if (it->second->account_id == p.account_id &&
+               it->second->hashtags == p.hashtags) {
+      continue;
     }
+    it->second =
+        std::make_shared<const PostInfo>(PostInfo{p.account_id, p.hashtags});
   }
 }
 

@@ -49,10 +49,11 @@ class Boards {
   // Counts what a write applied. Never blocks on I/O.
   void Record(const std::vector<storage::AppliedEngagement>& applied);
 
-  // Takes the metadata of posts sent again (a later one of the same id
-  // wins) for the posts the boards hold, which filter by account and
-  // hashtag: a re-sent post without an engagement in its batch would
-  // otherwise keep its old account and hashtags here until a restart.
+  // Takes the metadata of posts written (a later one of the same id wins)
+  // for the posts the boards hold, which filter by account and hashtag: a
+  // re-sent post without an engagement in its batch would otherwise keep
+  // its old account and hashtags here until a restart, and one engaged
+  // with before its metadata came would have none.
   void UpdatePosts(const std::vector<storage::PostMeta>& posts);
 
   // Refills the windows from the store's activity index as it is now (a

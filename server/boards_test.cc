@@ -184,6 +184,26 @@ TEST(Boards, APostSentAgainWithoutEngagementsTakesItsNewMetadata) {
   EXPECT_EQ(Ids(boards.TopPosts(by_a9)), std::vector<std::string>{});
 }
 
+// A post engaged with before its metadata came (counted for the post only)
+// takes the metadata when it comes, as a rebuild after a restart would read
+// it: the boards filtered by its account and hashtag hold it at once.
+TEST(Boards, APostWhoseMetadataCameAfterItsEngagementsTakesIt) {
+  storage::ManualClock clock(kNoon);
+  Boards boards({absl::Hours(1)}, &clock);
+  boards.Record({Like("early", 9, kNoon)});  // no account: not known yet
+  v1::TopPostsRequest by_a9 = TopRequest(5);
+  by_a9.set_account_id("a9");
+  EXPECT_EQ(Ids(boards.TopPosts(by_a9)), std::vector<std::string>{});
+  boards.UpdatePosts({storage::PostMeta{"early", "a9", "x", {"q"}, kNoon}});
+  const v1::TopPostsResponse top = Must(boards.TopPosts(by_a9));
+  ASSERT_EQ(top.posts_size(), 1);
+  EXPECT_EQ(top.posts(0).post_id(), "early");
+  EXPECT_EQ(top.posts(0).value(), 9);
+  v1::TopPostsRequest by_q = TopRequest(5);
+  by_q.set_hashtag("q");
+  EXPECT_EQ(Ids(boards.TopPosts(by_q)), std::vector<std::string>{"early"});
+}
+
 TEST(Boards, TopPostsDropsWhatExpired) {
   storage::ManualClock clock(kNoon);
   Boards boards({absl::Hours(1)}, &clock);
