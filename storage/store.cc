@@ -364,9 +364,13 @@ absl::StatusOr<std::vector<Bucket>> Store::ScanSeries(Scope scope,
   PULSE_RETURN_IF_ERROR(impl_->CheckOpen());
   std::unique_ptr<rocksdb::Iterator> it(
       impl_->db->NewIterator(ro, impl_->counters));
+  // A bucket past its retention is left out whether or not a compaction has
+  // dropped it yet: what an old range shows does not depend on when one ran.
+  const absl::Time now = impl_->options.clock->Now();
   for (it->Seek(lower_slice); it->Valid(); it->Next()) {
     CounterKey key;
     if (!DecodeCounterKey(it->key().ToStringView(), &key)) continue;
+    if (BucketExpired(res, key.bucket, now, impl_->retention)) continue;
     Bucket b{absl::FromUnixSeconds(static_cast<int64_t>(key.bucket)),
              DecodeCounts(it->value().ToStringView())};
     if (!IsZero(b.counts)) out.push_back(b);
@@ -503,8 +507,14 @@ absl::StatusOr<Store::EntityFigures> Store::ReadEntity(
                         slices.data(), values.data(), statuses.data());
   }
   const size_t counter_keys = keys.size() - (query.unique_users ? 1 : 0);
+  const absl::Time now = impl_->options.clock->Now();
   for (size_t k = 0; k < counter_keys; ++k) {
     if (statuses[k].IsNotFound()) continue;
+    // Past its retention, as in ScanSeries (k > 0: the buckets).
+    if (k > 0 && BucketExpired(query.res, first + (k - 1) * width, now,
+                               impl_->retention)) {
+      continue;
+    }
     PULSE_RETURN_IF_ERROR(FromRocksStatus(statuses[k], "reading counters"));
     const Counts counts = DecodeCounts(values[k].ToStringView());
     AddInto(counts, k == 0 ? &figures.totals : &figures.range_sum);

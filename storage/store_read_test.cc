@@ -204,11 +204,14 @@ TEST_F(StoreRead, ExpiredActivityIsCompactedOnItsOwn) {
   EXPECT_EQ(count(Resolution::kSecond), 1);  // the first is 2 h + 1 s past
   EXPECT_EQ(count(Resolution::kMinute), 2);
   // The counters are untouched: their keys are not in time order, and the
-  // automatic compactions reach their expired buckets.
+  // automatic compactions reach their expired buckets. (Reads leave an
+  // expired bucket out: seen from its own time, it is still there.)
+  clock_.Set(t);
   EXPECT_EQ(Series(*store_, Scope::kPost, "p", Resolution::kSecond,
                    absl::InfinitePast(), absl::InfiniteFuture())
                 .size(),
             2u);
+  clock_.Set(t + absl::Hours(2) + absl::Seconds(2));
   // Nothing expired: nothing to do, and nothing dropped.
   ASSERT_TRUE(store_->CompactExpiredActivity().ok());
   EXPECT_EQ(count(Resolution::kSecond), 1);
@@ -327,6 +330,25 @@ TEST_F(StoreRead, CompactionDropsExpiredSecondsAndKeepsMinutesAndTotals) {
               })
           .ok());
   EXPECT_EQ(activity_seconds, 1);
+}
+
+// A bucket past its retention is not served before a compaction drops it
+// either: what an old range shows does not depend on when one ran.
+TEST_F(StoreRead, AnExpiredBucketIsNotServedBeforeItsCompaction) {
+  const absl::Time t = kTestStart + absl::Seconds(30);
+  MustWrite(Batch({}, {Like("p", t, "", 3), Like("p", t + absl::Hours(1))}));
+  clock_.Set(t + absl::Hours(2) + absl::Seconds(2));  // as above, no compaction
+  std::vector<Bucket> seconds =
+      Series(*store_, Scope::kPost, "p", Resolution::kSecond,
+             absl::InfinitePast(), absl::InfiniteFuture());
+  ASSERT_EQ(seconds.size(), 1u);
+  EXPECT_EQ(seconds[0].start, t + absl::Hours(1));
+  absl::StatusOr<Store::EntityFigures> figures =
+      store_->ReadEntity({Scope::kPost, "p", Resolution::kSecond, t,
+                          t + absl::Hours(1) + absl::Seconds(1)});
+  ASSERT_TRUE(figures.ok()) << figures.status();
+  EXPECT_EQ(figures->range_sum[kLikes], 1);
+  EXPECT_EQ(figures->totals[kLikes], 4);
 }
 
 TEST_F(StoreRead, CompactionAfterMoreWritesKeepsCountsExact) {
