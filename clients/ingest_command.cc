@@ -248,26 +248,33 @@ void HintProducerId(absl::string_view message, std::ostream& err) {
 
 }  // namespace
 
+int64_t SentLines::Items(const ItemLines& lines) {
+  return static_cast<int64_t>(lines.posts.size() + lines.engagements.size() +
+                              lines.follows.size());
+}
+
 void SentLines::Record(int64_t index, ItemLines lines) {
-  items_ += static_cast<int64_t>(lines.posts.size() + lines.engagements.size() +
-                                 lines.follows.size());
+  items_ += Items(lines);
   batches_.push_back({index, std::move(lines)});
   while (items_ > kMaxItems && batches_.size() > 1) {
-    const ItemLines& old = batches_.front().lines;
-    items_ -= static_cast<int64_t>(old.posts.size() + old.engagements.size() +
-                                   old.follows.size());
+    items_ -= Items(batches_.front().lines);
     batches_.pop_front();
   }
 }
 
-std::optional<std::pair<int64_t, int64_t>> SentLines::Range(
-    int64_t index) const {
+const ItemLines* SentLines::Find(int64_t index) const {
   if (batches_.empty() || index < batches_.front().index ||
       index > batches_.back().index) {
-    return std::nullopt;
+    return nullptr;
   }
-  const ItemLines& lines =
-      batches_[static_cast<size_t>(index - batches_.front().index)].lines;
+  return &batches_[static_cast<size_t>(index - batches_.front().index)].lines;
+}
+
+std::optional<std::pair<int64_t, int64_t>> SentLines::Range(
+    int64_t index) const {
+  const ItemLines* found = Find(index);
+  if (found == nullptr) return std::nullopt;
+  const ItemLines& lines = *found;
   std::optional<std::pair<int64_t, int64_t>> range;
   for (const auto* v : {&lines.posts, &lines.engagements, &lines.follows}) {
     for (int64_t line : *v) {
@@ -281,12 +288,9 @@ std::optional<std::pair<int64_t, int64_t>> SentLines::Range(
 
 int64_t SentLines::LineOf(int64_t index, absl::string_view collection,
                           int64_t item) const {
-  if (batches_.empty() || index < batches_.front().index ||
-      index > batches_.back().index || item < 0) {
-    return 0;
-  }
-  const ItemLines& lines =
-      batches_[static_cast<size_t>(index - batches_.front().index)].lines;
+  const ItemLines* found = Find(index);
+  if (found == nullptr || item < 0) return 0;
+  const ItemLines& lines = *found;
   const std::vector<int64_t>* v = collection == "posts" ? &lines.posts
                                   : collection == "engagements"
                                       ? &lines.engagements

@@ -82,6 +82,10 @@ class SentLines {
     int64_t index;
     ItemLines lines;
   };
+  static int64_t Items(const ItemLines& lines);
+  // Batch `index`'s lines; nullptr when not remembered.
+  const ItemLines* Find(int64_t index) const;
+
   std::deque<Sent> batches_;
   int64_t items_ = 0;
 };

@@ -220,10 +220,12 @@ int UsageError(absl::string_view message) {
 // Whether `flag` has a value other than its default. (Abseil 20220623 does
 // not say publicly whether a flag was given: one set to its default goes
 // unnoticed.)
-template <typename Flag>
-bool Given(const Flag& flag) {
-  const absl::CommandLineFlag& handle = absl::GetFlagReflectionHandle(flag);
-  return handle.CurrentValue() != handle.DefaultValue();
+bool Given(const absl::CommandLineFlag& flag) {
+  return flag.CurrentValue() != flag.DefaultValue();
+}
+template <typename T>
+bool Given(const absl::Flag<T>& flag) {
+  return Given(absl::GetFlagReflectionHandle(flag));
 }
 
 // A hashtag without its optional leading '#'.
@@ -343,9 +345,7 @@ std::string OrphanFlag(bool board, const Flags&... flags) {
   if (board) return "";
   for (const absl::CommandLineFlag* flag :
        {&absl::GetFlagReflectionHandle(flags)...}) {
-    if (flag->CurrentValue() != flag->DefaultValue()) {
-      return std::string(flag->Name());
-    }
+    if (Given(*flag)) return std::string(flag->Name());
   }
   return "";
 }
@@ -391,8 +391,7 @@ std::string InapplicableFlag(const std::string& command) {
     for (absl::string_view name : names) {
       if (absl::c_linear_search(it->second, name)) continue;
       const absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
-      if (flag != nullptr && flag->CurrentValue() != flag->DefaultValue())
-        return std::string(name);
+      if (flag != nullptr && Given(*flag)) return std::string(name);
     }
   }
   return "";
